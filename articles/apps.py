@@ -1,0 +1,28 @@
+from urllib.parse import urlsplit
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_migrate
+
+
+def sync_site_with_site_url(using="default", **kwargs):
+    """Keep the sites framework's domain equal to SITE_URL.
+
+    Redirects, feeds and sitemaps ask the sites framework for the domain; its default
+    row says example.com, which would leak into every absolute URL.
+    """
+    from django.contrib.sites.models import Site
+
+    Site.objects.using(using).update_or_create(
+        pk=settings.SITE_ID,
+        defaults={"domain": urlsplit(settings.SITE_URL).netloc, "name": settings.SITE_NAME},
+    )
+    Site.objects.clear_cache()
+
+
+class ArticlesConfig(AppConfig):
+    name = "articles"
+    verbose_name = "Newsroom"
+
+    def ready(self):
+        post_migrate.connect(sync_site_with_site_url, sender=self)
