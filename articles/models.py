@@ -124,17 +124,17 @@ class Figure(models.Model):
     def __str__(self):
         return self.alt_text or self.caption[:80] or os.path.basename(self.image.name) or "Figure"
 
+    def save(self, *args, **kwargs):
+        if self.image and not self.image._committed:
+            self.prepare_uploaded_image()
+        super().save(*args, **kwargs)
+
     def clean(self):
         if self.image and not self.image._committed:
             try:
                 images.inspect_image(self.image.file)
             except images.InvalidImage as error:
                 raise ValidationError({"image": str(error)}) from None
-
-    def save(self, *args, **kwargs):
-        if self.image and not self.image._committed:
-            self.prepare_uploaded_image()
-        super().save(*args, **kwargs)
 
     def prepare_uploaded_image(self):
         """Validate a new file, offer its embedded credit and strip private metadata."""

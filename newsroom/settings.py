@@ -29,7 +29,7 @@ def env_list(name, default):
 
 DEBUG = env_bool("DEBUG", True)
 
-DEVELOPMENT_SECRET_KEY = "django-insecure-newsroom-development-key-never-use-in-production"
+DEVELOPMENT_SECRET_KEY = "django-insecure-newsroom-development-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 if not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
