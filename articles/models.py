@@ -1,13 +1,18 @@
 import os
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
-from django.db import models
-from django.db.models import Q
+from django.db import connections, models
+from django.db.models import Case, F, Q, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -195,6 +200,57 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_detail(self):
         return self.for_listing()
+
+    def search(self, terms):
+        """Articles matching a reader's words, best first.
+
+        On PostgreSQL each result carries `rank` and `snippet` (body text around the
+        matches, wrapped in <mark>; sanitise before display). The filter goes through the
+        trigger-maintained `search_vector` so the GIN index answers it.
+        """
+        terms = " ".join(terms.split())
+        if not terms:
+            return self.none()
+        if connections[self.db].vendor == "postgresql":
+            query = SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
+            return (
+                self.filter(search_vector=query)
+                .annotate(
+                    rank=SearchRank(F("search_vector"), query),
+                    snippet=SearchHeadline(
+                        "body_html",
+                        query,
+                        config=SEARCH_CONFIG,
+                        start_sel="<mark>",
+                        stop_sel="</mark>",
+                        max_words=35,
+                        min_words=15,
+                    ),
+                )
+                .order_by("-rank", "-published_at", "-pk")
+            )
+        # SQLite has no full-text index: every word must appear somewhere, and a match in
+        # the headline or title ranks above one in the summary, above one in the body.
+        matches = Q()
+        for word in terms.split()[:10]:
+            matches &= (
+                Q(headline__icontains=word)
+                | Q(title__icontains=word)
+                | Q(description__icontains=word)
+                | Q(lede__icontains=word)
+                | Q(body__icontains=word)
+            )
+        return (
+            self.filter(matches)
+            .annotate(
+                rank=Case(
+                    When(Q(headline__icontains=terms) | Q(title__icontains=terms), then=3),
+                    When(Q(description__icontains=terms) | Q(lede__icontains=terms), then=2),
+                    default=1,
+                )
+            )
+            .order_by("-rank", "-published_at", "-pk")
+        )
 
 
 class Article(models.Model):
