@@ -193,6 +193,10 @@ class ArticleQuerySet(models.QuerySet):
         """What a reader may see: the only definition of "public" on the site."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def scheduled(self):
+        """Published articles whose time has not come yet."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
     def for_listing(self):
         return self.select_related("lead_figure__credit__license").prefetch_related(
             "tags", "lead_figure__renditions"
