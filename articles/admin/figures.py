@@ -1,0 +1,177 @@
+"""Figures, image credits and licences on the editor's desk, and the thumbnails every
+admin list shows."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, JsonResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from ..forms import FigureAdminForm
+from ..models import Figure, ImageCredit, License
+
+THUMBNAIL_WIDTH = 120
+
+
+def thumbnail_source(figure, width):
+    """(url, width, height) of the smallest picture of `figure` at least `width` wide.
+
+    Renditions are used only when already prefetched, so a list never queries per row.
+    """
+    if figure is None or not figure.image:
+        return None
+    candidates = []
+    if "renditions" in getattr(figure, "_prefetched_objects_cache", {}):
+        candidates = [
+            (r.width, r.file.url, r.height)
+            for r in figure.renditions.all()
+            if r.width >= width and r.file
+        ]
+    if candidates:
+        rendition_width, url, height = min(candidates)
+        return url, rendition_width, height
+    return figure.image.url, figure.width, figure.height
+
+
+def thumbnail(figure, width=THUMBNAIL_WIDTH):
+    source = thumbnail_source(figure, width)
+    if source is None:
+        return "No image file" if figure is not None else "—"
+    url, source_width, source_height = source
+    height = round(source_height * width / source_width) if source_width and source_height else ""
+    return format_html(
+        '<img src="{}" width="{}" height="{}" alt="" class="admin-thumbnail" loading="lazy">',
+        url,
+        width,
+        height,
+    )
+
+
+@admin.register(Figure)
+class FigureAdmin(admin.ModelAdmin):
+    form = FigureAdminForm
+    list_display = ("thumbnail_column", "alt_text_column", "credit", "license_column", "size")
+    list_display_links = ("thumbnail_column", "alt_text_column")
+    list_select_related = ("credit__license",)
+    list_filter = ("credit__license",)
+    search_fields = ("alt_text", "caption", "credit__author", "original_url", "original_path")
+    autocomplete_fields = ("credit",)
+    readonly_fields = ("preview", "size", "used_by", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("image", "preview", "size", "alt_text", "caption", "credit")}),
+        ("Provenance", {"fields": ("original_url", "original_path", "created_at", "updated_at")}),
+        ("Used by", {"fields": ("used_by",)}),
+    )
+
+    class Media:
+        js = ("admin/articles/editors_desk.js",)
+        css = {"all": ("admin/articles/editors_desk.css",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("renditions")
+
+    def save_model(self, request, obj, form, change):
+        had_credit = obj.credit_id is not None
+        super().save_model(request, obj, form, change)
+        if not had_credit and obj.credit_id and "image" in form.changed_data:
+            messages.info(
+                request,
+                f"The credit “{obj.credit}” was read from the image file. Check it, and add "
+                "the author's URL and licence if you know them.",
+            )
+
+    @admin.display(description="Image")
+    def thumbnail_column(self, obj):
+        return thumbnail(obj)
+
+    @admin.display(description="Alt text", ordering="alt_text")
+    def alt_text_column(self, obj):
+        return Truncator(obj.alt_text).chars(100) or "(no alt text)"
+
+    @admin.display(description="Licence", ordering="credit__license__name")
+    def license_column(self, obj):
+        return obj.credit.license if obj.credit_id and obj.credit.license_id else "—"
+
+    @admin.display(description="Size")
+    def size(self, obj):
+        return f"{obj.width} × {obj.height} px" if obj.width and obj.height else "—"
+
+    @admin.display(description="Image")
+    def preview(self, obj):
+        return thumbnail(obj, width=320) if obj.pk else "—"
+
+    @admin.display(description="Articles using this figure")
+    def used_by(self, obj):
+        articles = list(obj.articles.order_by("-pk")) if obj.pk else []
+        if not articles:
+            return "No article uses it yet."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> ({})</li>',
+                (
+                    (reverse("admin:articles_article_change", args=[a.pk]), a, a.status_label)
+                    for a in articles
+                ),
+            ),
+        )
+
+    def get_urls(self):
+        thumbnail_url = path(
+            "<int:object_id>/thumbnail/",
+            self.admin_site.admin_view(self.thumbnail_view),
+            name="articles_figure_thumbnail",
+        )
+        return [thumbnail_url, *super().get_urls()]
+
+    def thumbnail_view(self, request, object_id):
+        """A figure's thumbnail as JSON, for the article form's live lead-figure preview."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        figure = self.get_object(request, unquote(str(object_id)))
+        if figure is None:
+            raise Http404("No such figure.")
+        source = thumbnail_source(figure, 240)
+        return JsonResponse(
+            {
+                "url": source[0] if source else "",
+                "width": source[1] if source else None,
+                "height": source[2] if source else None,
+                "alt_text": figure.alt_text,
+            }
+        )
+
+
+@admin.register(ImageCredit)
+class ImageCreditAdmin(admin.ModelAdmin):
+    list_display = ("author", "author_url", "license", "figure_count")
+    list_select_related = ("license",)
+    list_filter = ("license",)
+    search_fields = ("author", "author_url", "license__name")
+    ordering = ("author", "pk")
+    autocomplete_fields = ("license",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(figure_count=Count("figures"))
+
+    @admin.display(description="Figures", ordering="figure_count")
+    def figure_count(self, obj):
+        return obj.figure_count
+
+
+@admin.register(License)
+class LicenseAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "credit_count")
+    search_fields = ("name", "url")
+    ordering = ("name", "pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(credit_count=Count("credits"))
+
+    @admin.display(description="Credits", ordering="credit_count")
+    def credit_count(self, obj):
+        return obj.credit_count
