@@ -1,10 +1,23 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import views
+from . import feeds, views
 
 app_name = "articles"
 
 urlpatterns = [
+    path("", views.ArticleListView.as_view(), name="home"),
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
+    path("tags/<slug:slug>/", views.TagArticleListView.as_view(), name="tag"),
+    path("archive/<int:year>/", views.ArticleYearArchiveView.as_view(), name="archive_year"),
+    re_path(
+        r"^archive/(?P<year>[0-9]{4})/(?P<month>0[1-9]|1[0-2])/$",
+        views.ArticleMonthArchiveView.as_view(),
+        name="archive_month",
+    ),
+    path("search/", views.ArticleSearchView.as_view(), name="search"),
     path("preview/<str:token>/", views.SignedPreviewView.as_view(), name="preview"),
+    path("feeds/rss/", feeds.LatestArticlesFeed(), name="feed_rss"),
+    path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
+    path("feeds/tags/<slug:slug>/rss/", feeds.TagArticlesFeed(), name="tag_feed_rss"),
+    path("feeds/tags/<slug:slug>/atom/", feeds.TagArticlesAtomFeed(), name="tag_feed_atom"),
 ]

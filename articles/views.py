@@ -1,17 +1,98 @@
 from django.http import Http404
-from django.views.generic import DetailView
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.views.generic import (
+    DetailView,
+    ListView,
+    MonthArchiveView,
+    TemplateView,
+    YearArchiveView,
+)
+from taggit.models import Tag
 
 from .models import Article
 
+PAGE_SIZE = 12
+SEARCH_MAX_CHARS = 200
 
-class ArticleDetailView(DetailView):
-    queryset = Article.objects.published().for_detail()
+
+class ArticleWithdrawn(Http404):
+    pass
+
+
+class PublicArticleMixin:
+    """Every public page shows only what `Article.objects.published()` allows."""
+
+    paginate_by = PAGE_SIZE
+    one_article = False
+
+    def get_queryset(self):
+        articles = Article.objects.published()
+        return articles.for_detail() if self.one_article else articles.for_listing()
+
+
+class ArticleListView(PublicArticleMixin, ListView):
+    pass
+
+
+class ArticleDetailView(PublicArticleMixin, DetailView):
+    one_article = True
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except ArticleWithdrawn:
+            return TemplateResponse(request, "articles/article_gone.html", status=410)
+
+    def get_object(self, queryset=None):
+        try:
+            return super().get_object(queryset)
+        except Http404:
+            # Taken down after being public: tell crawlers to drop it, not to retry.
+            slug = self.kwargs["slug"]
+            if Article.objects.filter(slug=slug, status=Article.Status.WITHDRAWN).exists():
+                raise ArticleWithdrawn(slug) from None
+            raise
+
+
+class TagArticleListView(PublicArticleMixin, ListView):
+    template_name = "articles/article_tag_list.html"
+    allow_empty = False
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class ArticleYearArchiveView(PublicArticleMixin, YearArchiveView):
+    date_field = "published_at"
+    make_object_list = True
+
+
+class ArticleMonthArchiveView(PublicArticleMixin, MonthArchiveView):
+    date_field = "published_at"
+    month_format = "%m"
+
+
+class ArticleSearchView(PublicArticleMixin, ListView):
+    template_name = "articles/article_search.html"
+
+    def get_queryset(self):
+        self.query = self.request.GET.get("q", "")[:SEARCH_MAX_CHARS].strip()
+        return super().get_queryset().search(self.query)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query=self.query, **kwargs)
 
 
 class SignedPreviewView(DetailView):
     """A draft or scheduled article shown to whoever holds a valid signed link."""
 
     queryset = Article.objects.for_detail()
+    extra_context = {"is_preview": True}
 
     def get_object(self, queryset=None):
         pk = Article.pk_from_preview_token(self.kwargs["token"])
@@ -24,3 +105,8 @@ class SignedPreviewView(DetailView):
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
+
+
+class RobotsView(TemplateView):
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"

@@ -1,0 +1,106 @@
+import mimetypes
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Enclosure
+from taggit.models import Tag
+
+from .metadata import absolute_url, modified_time
+from .models import Article
+
+FEED_SIZE = 30
+
+
+class LatestArticlesFeed(Feed):
+    """The newest public articles as RSS 2.0; links are absolute from SITE_URL."""
+
+    def title(self):
+        return settings.SITE_NAME
+
+    def description(self):
+        return f"The latest articles from {settings.SITE_NAME}."
+
+    subtitle = description
+
+    def link(self):
+        return absolute_url(reverse("articles:home"))
+
+    def feed_url(self):
+        return absolute_url(reverse("articles:feed_rss"))
+
+    def articles(self):
+        return Article.objects.published().for_listing()
+
+    def items(self):
+        return self.articles()[:FEED_SIZE]
+
+    def item_title(self, article):
+        return article.display_headline
+
+    def item_description(self, article):
+        return article.display_description
+
+    def item_link(self, article):
+        return absolute_url(article.get_absolute_url())
+
+    def item_pubdate(self, article):
+        return article.published_at
+
+    def item_updateddate(self, article):
+        return modified_time(article)
+
+    def item_author_name(self, article):
+        return article.byline or None
+
+    def item_categories(self, article):
+        return [tag.name for tag in article.tags.all()]
+
+    def item_enclosures(self, article):
+        figure = article.lead_figure if article.lead_figure_id else None
+        image = figure.social_image() if figure else None
+        if not image:
+            return []
+        url = absolute_url(image[0])
+        mime_type = mimetypes.guess_type(url)[0] or "image/jpeg"
+        # RSS wants a length in bytes; 0 is the convention when it is not known here.
+        return [Enclosure(url, "0", mime_type)]
+
+
+class LatestArticlesAtomFeed(LatestArticlesFeed):
+    feed_type = Atom1Feed
+
+    def feed_url(self):
+        return absolute_url(reverse("articles:feed_atom"))
+
+
+class TagArticlesFeed(LatestArticlesFeed):
+    """The newest public articles with one tag."""
+
+    feed_url_name = "articles:tag_feed_rss"
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def title(self, tag):
+        return f"{settings.SITE_NAME}: {tag.name}"
+
+    def description(self, tag):
+        return f"The latest articles tagged “{tag.name}” on {settings.SITE_NAME}."
+
+    subtitle = description
+
+    def link(self, tag):
+        return absolute_url(reverse("articles:tag", kwargs={"slug": tag.slug}))
+
+    def feed_url(self, tag):
+        return absolute_url(reverse(self.feed_url_name, kwargs={"slug": tag.slug}))
+
+    def items(self, tag):
+        return self.articles().filter(tags=tag)[:FEED_SIZE]
+
+
+class TagArticlesAtomFeed(TagArticlesFeed):
+    feed_type = Atom1Feed
+    feed_url_name = "articles:tag_feed_atom"

@@ -1,0 +1,279 @@
+"""What machines read about an article page: one function feeds both the meta tags and the
+JSON-LD, so search engines, social networks and feed readers can never be told different
+things."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django.utils.translation import to_locale
+
+from .models import HEADLINE_MAX
+
+DESCRIPTION_FALLBACK_CHARS = 160
+# An edit this soon after publication (or after the import that created the article) is
+# part of publishing, not an update readers need to be told about.
+UPDATE_GRACE = timedelta(minutes=5)
+
+LOGO_PATH, LOGO_SIZE = "images/logo.png", (600, 600)
+SHARE_IMAGE_PATH, SHARE_IMAGE_SIZE = "images/share.png", (1200, 630)
+
+
+def absolute_url(url):
+    """`url` made absolute against SITE_URL (read now: tests and deployments change it)."""
+    return urljoin(f"{settings.SITE_URL}/", url)
+
+
+def iso_datetime(value):
+    """ISO 8601 in the site's time zone, with its offset: the one format of every date."""
+    return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+def language_tag():
+    """BCP 47 language of the site (`en-US`) for `lang` and `inLanguage`."""
+    return to_locale(settings.LANGUAGE_CODE).replace("_", "-")
+
+
+def og_locale():
+    return to_locale(settings.LANGUAGE_CODE)
+
+
+def news_language():
+    """ISO 639 code Google News expects: `en`, except the two Chinese scripts it names."""
+    code = settings.LANGUAGE_CODE.lower()
+    return code if code in {"zh-cn", "zh-tw"} else code.split("-")[0]
+
+
+def modified_time(article):
+    """When readers should be told the article last changed: its publication time unless
+    it was edited afterwards (an import counts as publication, not as an edit)."""
+    published = article.published_at
+    if published is None:
+        return article.updated_at
+    baseline = max(published, article.imported_at or published)
+    if article.updated_at and article.updated_at - baseline > UPDATE_GRACE:
+        return article.updated_at
+    return published
+
+
+@dataclass(frozen=True)
+class ImageMetadata:
+    url: str
+    width: int | None
+    height: int | None
+    alt: str
+    caption: str = ""
+    credit: str = ""
+    credit_url: str = ""
+    license_url: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleMetadata:
+    title: str
+    description: str
+    canonical_url: str
+    published: str | None  # ISO 8601, as in <time datetime> and JSON-LD
+    modified: str | None
+    modified_at: object  # the datetime behind `modified`, for display
+    image: ImageMetadata
+    meta_tags: tuple  # (attribute, key, content) triples, in document order
+    json_ld: dict
+
+
+def description_of(article):
+    text = article.display_description or strip_tags(article.body_html).strip()
+    return Truncator(" ".join(text.split())).chars(DESCRIPTION_FALLBACK_CHARS) or (
+        article.display_headline
+    )
+
+
+def lead_image(article):
+    """The lead figure as a social image, or the site's share card when there is none."""
+    figure = article.lead_figure if article.lead_figure_id else None
+    found = figure.social_image() if figure is not None else None
+    if not found:
+        width, height = SHARE_IMAGE_SIZE
+        return ImageMetadata(
+            url=absolute_url(static(SHARE_IMAGE_PATH)),
+            width=width,
+            height=height,
+            alt=settings.SITE_NAME,
+        )
+    url, width, height = found
+    credit = figure.credit if figure.credit_id else None
+    license = credit.license if credit and credit.license_id else None
+    return ImageMetadata(
+        url=absolute_url(url),
+        width=width,
+        height=height,
+        alt=figure.alt_text or figure.caption or article.display_headline,
+        caption=figure.caption,
+        credit=credit.author if credit else "",
+        credit_url=credit.author_url if credit else "",
+        license_url=license.url if license else "",
+    )
+
+
+def article_metadata(article):
+    """Everything the `<head>` of an article page says about it."""
+    site_name = settings.SITE_NAME
+    canonical = absolute_url(article.get_absolute_url())
+    description = description_of(article)
+    social_title = article.display_social_title
+    social_description = article.social_description or description
+    tags = sorted(tag.name for tag in article.tags.all())
+    image = lead_image(article)
+    modified_at = modified_time(article) if article.published_at else None
+    published = iso_datetime(article.published_at) if article.published_at else None
+    modified = iso_datetime(modified_at) if modified_at else None
+
+    meta = [
+        ("name", "description", description),
+        ("property", "og:type", "article"),
+        ("property", "og:title", social_title),
+        ("property", "og:description", social_description),
+        ("property", "og:url", canonical),
+        ("property", "og:site_name", site_name),
+        ("property", "og:locale", og_locale()),
+        ("property", "og:image", image.url),
+    ]
+    if image.width and image.height:
+        meta += [
+            ("property", "og:image:width", str(image.width)),
+            ("property", "og:image:height", str(image.height)),
+        ]
+    meta.append(("property", "og:image:alt", image.alt))
+    if published:
+        meta += [
+            ("property", "article:published_time", published),
+            ("property", "article:modified_time", modified),
+        ]
+    meta += [("property", "article:tag", tag) for tag in tags]
+    meta += [
+        ("name", "twitter:card", "summary_large_image"),
+        ("name", "twitter:title", social_title),
+        ("name", "twitter:description", social_description),
+        ("name", "twitter:image", image.url),
+        ("name", "twitter:image:alt", image.alt),
+    ]
+
+    return ArticleMetadata(
+        title=f"{article.title or article.display_headline} – {site_name}",
+        description=description,
+        canonical_url=canonical,
+        published=published,
+        modified=modified,
+        modified_at=modified_at,
+        image=image,
+        meta_tags=tuple(meta),
+        json_ld=json_ld_graph(
+            article,
+            canonical=canonical,
+            description=description,
+            image=image,
+            published=published,
+            modified=modified,
+            tags=tags,
+        ),
+    )
+
+
+def json_ld_graph(article, *, canonical, description, image, published, modified, tags):
+    """schema.org NewsArticle, ImageObject, WebPage, WebSite and Organization as one @graph."""
+    site_url = absolute_url("/")
+    organization_id, website_id = f"{site_url}#organization", f"{site_url}#website"
+    image_id = f"{canonical}#primaryimage"
+    publisher = {"@type": "Organization", "@id": organization_id, "name": settings.SITE_NAME}
+    author = {"@type": "Person", "name": article.byline} if article.byline else publisher
+    logo_width, logo_height = LOGO_SIZE
+    language = language_tag()
+
+    news_article = {
+        "@type": "NewsArticle",
+        "@id": f"{canonical}#article",
+        "headline": Truncator(article.display_headline).chars(HEADLINE_MAX),
+        "description": description,
+        "image": {"@id": image_id, "url": image.url},
+        "datePublished": published,
+        "dateModified": modified,
+        "author": [author],
+        "publisher": publisher,
+        "mainEntityOfPage": {"@id": canonical},
+        "isPartOf": {"@id": canonical},
+        "url": canonical,
+        "keywords": tags,
+        "inLanguage": language,
+    }
+    image_object = {
+        "@type": "ImageObject",
+        "@id": image_id,
+        "url": image.url,
+        "contentUrl": image.url,
+        "width": image.width,
+        "height": image.height,
+        "caption": image.caption or image.alt,
+        "creditText": image.credit,
+        "creator": (
+            {"@type": "Person", "name": image.credit, "url": image.credit_url or None}
+            if image.credit
+            else None
+        ),
+        "copyrightNotice": image.credit,
+        "license": image.license_url,
+    }
+    web_page = {
+        "@type": "WebPage",
+        "@id": canonical,
+        "url": canonical,
+        "name": article.display_headline,
+        "description": description,
+        "isPartOf": {"@id": website_id},
+        "primaryImageOfPage": {"@id": image_id},
+        "datePublished": published,
+        "dateModified": modified,
+        "inLanguage": language,
+    }
+    website = {
+        "@type": "WebSite",
+        "@id": website_id,
+        "url": site_url,
+        "name": settings.SITE_NAME,
+        "publisher": {"@id": organization_id},
+        "inLanguage": language,
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {
+                "@type": "EntryPoint",
+                "urlTemplate": f"{absolute_url(reverse('articles:search'))}?q={{search_term}}",
+            },
+            "query-input": "required name=search_term",
+        },
+    }
+    organization = {
+        "@type": "Organization",
+        "@id": organization_id,
+        "name": settings.SITE_NAME,
+        "url": site_url,
+        "logo": {
+            "@type": "ImageObject",
+            "url": absolute_url(static(LOGO_PATH)),
+            "width": logo_width,
+            "height": logo_height,
+        },
+    }
+    graph = [news_article, image_object, web_page, website, organization]
+    return {"@context": "https://schema.org", "@graph": [_without_empty(n) for n in graph]}
+
+
+def _without_empty(node):
+    """Leave out what is unknown rather than say it is empty."""
+    if isinstance(node, dict):
+        return {k: _without_empty(v) for k, v in node.items() if v not in (None, "", [])}
+    return node

@@ -1,0 +1,84 @@
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from .metadata import modified_time
+from .models import Article
+
+NEWS_WINDOW = timedelta(hours=48)
+NEWS_MAX_URLS = 1000  # Google News reads at most this many per sitemap
+
+
+class SiteURLSitemap(Sitemap):
+    """Locations on SITE_URL's scheme and host, whatever the request came in on."""
+
+    @property
+    def protocol(self):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+
+class ArticleSitemap(SiteURLSitemap):
+    def items(self):
+        return Article.objects.published().only("slug", "published_at", "updated_at", "imported_at")
+
+    def lastmod(self, article):
+        return modified_time(article)
+
+
+class NewsSitemap(ArticleSitemap):
+    """Google News: what was published in the last two days."""
+
+    limit = NEWS_MAX_URLS
+
+    def items(self):
+        since = timezone.now() - NEWS_WINDOW
+        return (
+            Article.objects.published()
+            .filter(published_at__gte=since)
+            .only("slug", "title", "headline", "published_at", "updated_at", "imported_at")
+        )
+
+
+class TagSitemap(SiteURLSitemap):
+    def items(self):
+        return (
+            Tag.objects.filter(
+                articles_taggedarticle_items__content_object__in=Article.objects.published()
+            )
+            .annotate(
+                last_published=Max("articles_taggedarticle_items__content_object__published_at")
+            )
+            .order_by("name")
+        )
+
+    def location(self, tag):
+        return reverse("articles:tag", kwargs={"slug": tag.slug})
+
+    def lastmod(self, tag):
+        return tag.last_published
+
+
+class ListingSitemap(SiteURLSitemap):
+    """The home page and the yearly archives."""
+
+    def items(self):
+        years = Article.objects.published().dates("published_at", "year", order="DESC")
+        return [("articles:home", {})] + [
+            ("articles:archive_year", {"year": day.year}) for day in years
+        ]
+
+    def location(self, item):
+        name, kwargs = item
+        return reverse(name, kwargs=kwargs)
+
+
+SITEMAPS = {"articles": ArticleSitemap, "tags": TagSitemap, "listings": ListingSitemap}

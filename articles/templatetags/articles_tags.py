@@ -1,0 +1,58 @@
+import json
+
+import nh3
+from django import template
+from django.utils.safestring import mark_safe
+
+from .. import metadata
+
+register = template.Library()
+
+# JSON-LD must stay inside its <script>: json.dumps leaves "<", ">" and "&" as they are,
+# so "</script>" in a headline would end the element. Django's json_script does the same
+# escaping but emits type="application/json", which is not JSON-LD.
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.simple_tag
+def article_metadata(article):
+    return metadata.article_metadata(article)
+
+
+@register.simple_tag
+def json_ld(data):
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return mark_safe(  # noqa: S308 - every character that could close the element is escaped
+        f'<script type="application/ld+json">{text.translate(_JSON_SCRIPT_ESCAPES)}</script>'
+    )
+
+
+@register.filter
+def iso8601(value):
+    """The machine-readable form of a date, identical in <time>, JSON-LD, feeds and sitemaps."""
+    return metadata.iso_datetime(value) if value else ""
+
+
+@register.filter
+def absolute(url):
+    return metadata.absolute_url(url)
+
+
+@register.filter
+def search_snippet(snippet):
+    """A search excerpt with its <mark> highlights and nothing else: tags of the article's
+    HTML are dropped, text is escaped."""
+    return mark_safe(nh3.clean(snippet or "", tags={"mark"}, attributes={}))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """The current URL's query string with another page number (keeps ?q= on search)."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"
+
+
+@register.simple_tag
+def news_language():
+    return metadata.news_language()
