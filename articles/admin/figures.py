@@ -99,7 +99,7 @@ class FigureAdmin(admin.ModelAdmin):
     def size(self, obj):
         return f"{obj.width} × {obj.height} px" if obj.width and obj.height else "—"
 
-    @admin.display(description="Image")
+    @admin.display(description="Preview")
     def preview(self, obj):
         return thumbnail(obj, width=320) if obj.pk else "—"
 
@@ -109,7 +109,7 @@ class FigureAdmin(admin.ModelAdmin):
         if not articles:
             return "No article uses it yet."
         return format_html(
-            "<ul>{}</ul>",
+            '<ul class="figure-usage">{}</ul>',
             format_html_join(
                 "",
                 '<li><a href="{}">{}</a> ({})</li>',

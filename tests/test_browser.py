@@ -1,0 +1,78 @@
+"""End-to-end journeys in a real browser (Debian's Chromium through Playwright)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article, Figure
+from tests.factories import image_bytes
+
+# serialized_rollback: the flush after each transactional test would otherwise delete
+# the Editors and Writers groups that migration 0002 created.
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.browser,
+]
+
+
+def admin_login(page, username, password):
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+def test_editor_uploads_a_figure_writes_and_publishes_an_article(page, editor, tmp_path):
+    photo = tmp_path / "bridge.jpg"
+    photo.write_bytes(image_bytes(width=1600, height=900))
+    admin_login(page, "editor", "pw-editor")
+
+    # A figure, uploaded with its alt text.
+    page.goto("/admin/articles/figure/add/")
+    page.set_input_files("#id_image", str(photo))
+    page.fill("#id_alt_text", "The old stone bridge under a grey sky")
+    page.fill("#id_caption", "The bridge on Monday morning.")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+    figure = Figure.objects.get()
+    assert (figure.width, figure.height) == (1600, 900)
+
+    # An article with that lead figure; counters and previews follow the typing.
+    page.goto("/admin/articles/article/add/")
+    # Typed key by key: the admin's slug prepopulation listens for keystrokes.
+    page.locator("#id_headline").press_sequentially("Stone bridge reopens to traffic")
+    assert page.input_value("#id_slug") == "stone-bridge-reopens-to-traffic"
+    assert page.text_content("#id_headline-count") == "31 / 110 characters"
+    page.fill("#id_title", "Stone bridge reopens")
+    page.fill("#id_description", "After six months of repairs the bridge carries cars again. " * 3)
+    assert "char-count--over" in page.get_attribute("#id_description-count", "class")
+    assert page.text_content(".search-preview__title") == "Stone bridge reopens"
+    assert page.text_content(".social-card__title") == "Stone bridge reopens"
+    page.fill("#id_lede", "Traffic crossed the river again on Monday.")
+    page.fill("#id_body", "The bridge **reopened** after repairs.")
+
+    page.click(".field-lead_figure .select2-selection")
+    page.fill(".select2-search__field", "stone bridge")
+    page.click(".select2-results__option:has-text('The old stone bridge')")
+    page.wait_for_selector(".lead-figure-preview img")
+    page.wait_for_selector(".social-card__image img")
+
+    page.select_option("#id_status", "published")
+    when = timezone.localtime(timezone.now() - timedelta(minutes=1))
+    page.fill("#id_published_at_0", when.strftime("%Y-%m-%d"))
+    page.fill("#id_published_at_1", when.strftime("%H:%M:%S"))
+    page.fill("#id_tags", "transport")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+
+    article = Article.objects.get()
+    assert article.is_public and article.lead_figure == figure
+
+    # Readers see it on the home page and on its own page.
+    page.goto("/")
+    page.click("text=Stone bridge reopens to traffic")
+    page.wait_for_url(f"**{article.get_absolute_url()}")
+    assert page.text_content("h1").strip() == "Stone bridge reopens to traffic"
+    assert page.locator("img[alt='The old stone bridge under a grey sky']").count() >= 1
