@@ -192,6 +192,13 @@ def test_writer_with_delete_permission_may_delete_drafts_only(client, writer):
     )
     assert response.status_code == 302
     assert list(Article.objects.all()) == [public]
+    # Nor through the bulk "delete selected" action.
+    response = client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "delete_selected", "_selected_action": [public.pk], "post": "yes"},
+    )
+    assert response.status_code == 403
+    assert list(Article.objects.all()) == [public]
 
 
 def test_editor_can_publish_and_sees_warnings(client, editor):
@@ -326,16 +333,27 @@ def test_writer_cannot_run_publishing_actions(client, writer):
 # Previews ---------------------------------------------------------------------------------
 
 
-def test_staff_preview_renders_a_draft_with_the_real_template(client, writer):
-    draft = ArticleFactory(status=Article.Status.DRAFT, headline="Not out yet", published_at=None)
+@pytest.mark.parametrize("days", [None, 2], ids=["draft", "scheduled"])
+def test_staff_preview_renders_unpublished_articles_with_the_real_template(client, writer, days):
+    if days is None:
+        article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    else:
+        article = ArticleFactory(published_at=timezone.now() + timedelta(days=days))
     client.force_login(writer)
-    response = client.get(reverse("admin:articles_article_preview", args=[draft.pk]))
+    response = client.get(reverse("admin:articles_article_preview", args=[article.pk]))
     assert response.status_code == 200
     assert "articles/article_detail.html" in [t.name for t in response.templates]
     assert response.context["is_preview"] is True
-    assert "Not out yet" in response.content.decode()
+    html = response.content.decode()
+    assert article.display_headline in html
+    assert '<meta name="robots" content="noindex' in html
     assert {"private", "no-store"} <= set(response["Cache-Control"].split(", "))
     assert "noindex" in response["X-Robots-Tag"]
+
+
+def test_preview_of_a_missing_article_is_404(client, editor):
+    client.force_login(editor)
+    assert client.get(reverse("admin:articles_article_preview", args=[999])).status_code == 404
 
 
 def test_preview_is_for_staff_only(client, django_user_model):
