@@ -492,9 +492,13 @@ def test_figure_list_shows_credit_and_licence(client, editor):
 def test_figure_thumbnail_endpoint_feeds_the_lead_figure_preview(client, editor):
     figure = small_figure()
     client.force_login(editor)
-    data = client.get(reverse("admin:articles_figure_thumbnail", args=[figure.pk])).json()
-    assert data["url"] == figure.image.url and data["width"] == 64
+    url = reverse("admin:articles_figure_thumbnail", args=[figure.pk])
+    data = client.get(url).json()
+    assert data["url"] == figure.thumbnail().file.url and data["width"] == 64
     assert data["alt_text"] == figure.alt_text
+    # Until renditions are made, the original file stands in.
+    figure.renditions.all().delete()
+    assert client.get(url).json()["url"] == figure.image.url
 
 
 @pytest.mark.parametrize("model, term", [("figure", "Ann"), ("imagecredit", "Ann")])

@@ -16,28 +16,22 @@ from ..models import Figure, ImageCredit, License
 THUMBNAIL_WIDTH = 120
 
 
-def thumbnail_source(figure, width):
-    """(url, width, height) of the smallest picture of `figure` at least `width` wide.
+def thumbnail_source(figure):
+    """(url, width, height) of the figure's thumbnail rendition, or else of its file.
 
-    Renditions are used only when already prefetched, so a list never queries per row.
+    Renditions are read only when prefetched, so a list never queries once per row.
     """
     if figure is None or not figure.image:
         return None
-    candidates = []
     if "renditions" in getattr(figure, "_prefetched_objects_cache", {}):
-        candidates = [
-            (r.width, r.file.url, r.height)
-            for r in figure.renditions.all()
-            if r.width >= width and r.file
-        ]
-    if candidates:
-        rendition_width, url, height = min(candidates)
-        return url, rendition_width, height
+        rendition = figure.thumbnail()
+        if rendition is not None:
+            return rendition.file.url, rendition.width, rendition.height
     return figure.image.url, figure.width, figure.height
 
 
 def thumbnail(figure, width=THUMBNAIL_WIDTH):
-    source = thumbnail_source(figure, width)
+    source = thumbnail_source(figure)
     if source is None:
         return "No image file" if figure is not None else "—"
     url, source_width, source_height = source
@@ -135,7 +129,7 @@ class FigureAdmin(admin.ModelAdmin):
         figure = self.get_object(request, unquote(str(object_id)))
         if figure is None:
             raise Http404("No such figure.")
-        source = thumbnail_source(figure, 240)
+        source = thumbnail_source(figure)
         return JsonResponse(
             {
                 "url": source[0] if source else "",
