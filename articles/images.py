@@ -4,6 +4,7 @@ The models know which files and renditions exist; this module knows how to check
 make them.
 """
 
+import hashlib
 import io
 from dataclasses import dataclass
 
@@ -157,6 +158,10 @@ class RenditionImage:
     @property
     def extension(self):
         return EXTENSIONS_BY_RENDITION_FORMAT[self.format]
+
+    @property
+    def checksum(self):
+        return hashlib.blake2b(self.data, digest_size=4).hexdigest()
 
 
 def rendition_widths(original_width: int) -> list[int]:

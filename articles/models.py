@@ -233,7 +233,12 @@ class Figure(models.Model):
                     width=made_image.width,
                     height=made_image.height,
                 )
-                name = f"{self.pk}-{stem or 'image'}-{made_image.width}w.{made_image.extension}"
+                # The content's hash in the name: a remade rendition gets a new URL, so no
+                # cache keeps serving the old one.
+                name = (
+                    f"{self.pk}-{stem or 'image'}-{made_image.width}w-{made_image.checksum}"
+                    f".{made_image.extension}"
+                )
                 rendition.file.save(name, ContentFile(made_image.data), save=False)
                 renditions.append(rendition)
             Rendition.objects.bulk_create(renditions)

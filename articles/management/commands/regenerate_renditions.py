@@ -26,9 +26,9 @@ class Command(BaseCommand):
             figure_ids=figure_ids, missing_only=missing_only
         )
         self.stdout.write(
-            f"{report.figures} figures processed, {report.renditions} renditions made, "
-            f"{report.skipped_without_file} without a file skipped, "
-            f"{len(report.failures)} failed."
+            f"Figures processed: {report.figures}; renditions made: {report.renditions}; "
+            f"skipped without a file: {report.skipped_without_file}; "
+            f"failed: {len(report.failures)}."
         )
         for figure_id, reason in report.failures:
             self.stderr.write(f"Figure {figure_id}: {reason}")
