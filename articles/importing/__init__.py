@@ -1,0 +1,35 @@
+"""Bringing article files in (`import_articles`) and writing them back out (`exporting`).
+
+The management commands are thin shells over these functions.
+"""
+
+from .parsing import ArticleData, FigureData, parse_article
+from .problems import InvalidArticle, Problem
+from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
+from .writing import (
+    FileOutcome,
+    ImportOptions,
+    ImportReport,
+    Result,
+    get_time_zone,
+    import_article_file,
+    import_articles,
+)
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "ArticleData",
+    "FigureData",
+    "FileOutcome",
+    "ImportOptions",
+    "ImportReport",
+    "InvalidArticle",
+    "Problem",
+    "Result",
+    "find_article_files",
+    "get_time_zone",
+    "import_article_file",
+    "import_articles",
+    "parse_article",
+    "read_article_text",
+]

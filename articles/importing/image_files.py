@@ -1,0 +1,88 @@
+"""Getting a figure's image file: from under --images-root, or downloaded with --fetch-images."""
+
+import os
+import stat
+import urllib.error
+import urllib.request
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from .. import images
+
+FETCH_TIMEOUT = 15  # seconds, for connecting and for each read
+
+
+class ImageUnavailable(Exception):
+    """No usable file; the message says why, for the import's warnings."""
+
+
+def read_local_image(images_root: Path, relative_path: str) -> bytes:
+    """The bytes of `relative_path` under `images_root`, which it may never leave."""
+    parts = PurePosixPath(relative_path.replace("\\", "/").lstrip("/")).parts
+    if not parts or ".." in parts or "\x00" in relative_path:
+        raise ImageUnavailable(f"{relative_path!r} leaves --images-root; refused")
+    root = images_root.resolve()
+    candidate = root.joinpath(*parts)
+    try:
+        real = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise ImageUnavailable(f"no file {relative_path!r} under --images-root") from None
+    # resolve() followed any symbolic link: where it ends is what must be inside the root.
+    if not real.is_relative_to(root):
+        raise ImageUnavailable(f"{relative_path!r} links outside --images-root; refused")
+    try:
+        info = os.stat(real)
+        if not stat.S_ISREG(info.st_mode):
+            raise ImageUnavailable(f"{relative_path!r} is not a regular file")
+        if info.st_size > settings.IMAGE_MAX_BYTES:
+            raise ImageUnavailable(
+                f"{relative_path!r} is {info.st_size:,} bytes; the limit is "
+                f"{settings.IMAGE_MAX_BYTES:,}"
+            )
+        return real.read_bytes()
+    except OSError as error:
+        raise ImageUnavailable(f"{relative_path!r} cannot be read ({error.strerror})") from None
+
+
+class _WebOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urlsplit(newurl).scheme not in {"http", "https"}:
+            raise urllib.error.URLError(f"redirected to a non-web address {newurl[:80]!r}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch_image(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
+    """Download `url` (http or https only), refusing anything over IMAGE_MAX_BYTES."""
+    if urlsplit(url).scheme not in {"http", "https"}:
+        raise ImageUnavailable(f"{url[:80]!r} is not an http or https URL")
+    limit = settings.IMAGE_MAX_BYTES
+    opener = urllib.request.build_opener(_WebOnlyRedirects)
+    request = urllib.request.Request(url, headers={"User-Agent": "Newsroom importer"})  # noqa: S310 - scheme checked above
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            length = response.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) > limit:
+                raise ImageUnavailable(
+                    f"the download is {int(length):,} bytes; the limit is {limit:,}"
+                )
+            data = response.read(limit + 1)
+    except urllib.error.HTTPError as error:
+        raise ImageUnavailable(f"download failed: HTTP {error.code} {error.reason}") from None
+    except urllib.error.URLError as error:
+        raise ImageUnavailable(f"download failed: {error.reason}") from None
+    except (OSError, ValueError) as error:
+        raise ImageUnavailable(f"download failed: {error}") from None
+    if len(data) > limit:
+        raise ImageUnavailable(f"the download is over the limit of {limit:,} bytes")
+    return data
+
+
+def checked_image(data: bytes) -> bytes:
+    """`data` if Pillow reads it as an accepted image within the pixel cap."""
+    try:
+        images.inspect_image(data)
+    except images.InvalidImage as error:
+        raise ImageUnavailable(f"not a usable image: {error}") from None
+    return data

@@ -1,0 +1,133 @@
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from articles.importing import DEFAULT_MAX_BYTES, Result, import_articles
+
+
+class ProgressBar:
+    """A one-line bar on a terminal's stderr, redrawn at most ten times a second."""
+
+    WIDTH = 30
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.drawn_at = 0.0
+
+    def update(self, done, total):
+        now = time.monotonic()
+        if done < total and now - self.drawn_at < 0.1:
+            return
+        self.drawn_at = now
+        filled = self.WIDTH * done // max(total, 1)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {done}/{total}")
+        self.stream.flush()
+
+    def clear(self):
+        self.stream.write("\r\033[K")
+        self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = (
+        "Import article files (front matter + Markdown, or plain text) from files or "
+        "directories. Exit status: 0 all imported or unchanged, 1 some failed, 2 usage error."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", type=Path, help="Files or directories.")
+        parser.add_argument(
+            "--images-root", type=Path, help="Folder that page_image_src_rel paths are under."
+        )
+        parser.add_argument(
+            "--fetch-images",
+            action="store_true",
+            help="Download images that are not under --images-root from img_url_full.",
+        )
+        parser.add_argument(
+            "--timezone", help="Zone for times written without an offset (default TIME_ZONE)."
+        )
+        parser.add_argument(
+            "--status",
+            choices=["draft", "published"],
+            default="published",
+            help="Status of articles whose file does not say (default published).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check everything, write nothing."
+        )
+        parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="Replace articles edited in the admin since their last import.",
+        )
+        parser.add_argument(
+            "--max-bytes",
+            type=int,
+            default=DEFAULT_MAX_BYTES,
+            help=f"Refuse files larger than this (default {DEFAULT_MAX_BYTES:,}).",
+        )
+
+    def handle(self, *args, paths, **options):
+        missing = [str(path) for path in paths if not (path.exists() or path.is_symlink())]
+        if missing:
+            raise CommandError(f"No such file or directory: {', '.join(missing)}", returncode=2)
+        images_root = options["images_root"]
+        if images_root is not None and not images_root.is_dir():
+            raise CommandError(f"--images-root {images_root} is not a directory", returncode=2)
+        if options["max_bytes"] < 1:
+            raise CommandError("--max-bytes must be a positive number of bytes", returncode=2)
+
+        bar = ProgressBar(self.stderr._out) if self.stderr.isatty() else None
+
+        def on_file(outcome, done, total):
+            if outcome.result == Result.FAILED:
+                if bar:
+                    bar.clear()
+                for line in outcome.error_lines():
+                    self.stderr.write(line)
+            if bar:
+                bar.update(done, total)
+
+        try:
+            report = import_articles(
+                paths,
+                time_zone=options["timezone"],
+                status=options["status"],
+                images_root=images_root,
+                fetch_images=options["fetch_images"],
+                dry_run=options["dry_run"],
+                overwrite=options["overwrite"],
+                max_bytes=options["max_bytes"],
+                on_file=on_file,
+            )
+        except ValueError as error:
+            raise CommandError(str(error), returncode=2) from None
+        except KeyboardInterrupt:
+            if bar:
+                bar.clear()
+            raise CommandError(
+                "Interrupted. Only whole articles were written; run the same command again "
+                "to finish.",
+                returncode=130,
+            ) from None
+        if bar:
+            bar.clear()
+
+        self.write_report(report)
+        if report.failed:
+            raise CommandError(f"{len(report.failed)} files could not be imported.", returncode=1)
+
+    def write_report(self, report):
+        warnings = report.warning_lines()
+        if warnings:
+            self.stdout.write("Warnings:")
+            for line in warnings:
+                self.stdout.write(f"  {line}")
+        if report.conflicts:
+            self.stdout.write("Conflicts (not overwritten; use --overwrite to replace):")
+            for outcome in report.conflicts:
+                self.stdout.write(f"  {outcome.path}: article {outcome.slug!r} {outcome.note}")
+        self.stdout.write(report.summary())
