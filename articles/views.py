@@ -98,7 +98,7 @@ class SignedPreviewView(DetailView):
         pk = Article.pk_from_preview_token(self.kwargs["token"])
         if pk is None:
             raise Http404("This preview link is invalid or has expired.")
-        return super().get_object(self.get_queryset().filter(pk=pk))
+        return get_object_or_404(self.get_queryset(), pk=pk)
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

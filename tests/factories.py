@@ -66,3 +66,31 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def tags(self, create, extracted, **kwargs):
         if create and extracted:
             self.tags.add(*extracted)
+
+
+def seed_article(**overrides):
+    """An article shaped like sample_content/articles/000_…: credited, licensed, tagged."""
+    credit, _ = ImageCredit.objects.get_or_create(
+        author="Raw Pixel",
+        author_url="https://rawpixel.com",
+        license=LicenseFactory(name="CC BY 1.0", url="https://creativecommons.org/licenses/by/1.0/"),
+    )
+    figure = FigureFactory(
+        credit=credit, alt_text="Soldiers on a snowy road", caption="War in Ukraine"
+    )
+    fields = {
+        "title": "Russia lost over 62,400 soldiers in Kursk operation, Ukraine says",
+        "headline": "Russia lost over 62,400 soldiers in Kursk operation, Ukraine says",
+        "slug": "russia-lost-over-62400-soldiers-in-kursk-operation",
+        "byline": "",
+        "description": "Ukraine reports 62,400 Russian casualties in Kursk Oblast, denies Russian "
+        "claims of full control, and highlights North Korean troop losses.",
+        "lede": "Ukraine reports 62,400 Russian casualties in Kursk Oblast.",
+        "social_title": "Kursk: Russia lost 62,400 soldiers",
+        "social_description": "Ukraine's General Staff counts 62,400 Russian casualties.",
+        "body": "Since the start of Ukraine's operation in Kursk Oblast last year, the Russian "
+        "military has lost 62,400 troops.\n\nOf these, 25,200 were irretrievable losses.",
+        "lead_figure": figure,
+        "tags": ["Ukraine", "War"],
+    }
+    return ArticleFactory(**{**fields, **overrides})
