@@ -1,5 +1,5 @@
 """The importer: seeds field by field, formats, dates, identity, re-runs, conflicts,
-transactions and images. Hostile input is in test_importing_hostile.py."""
+transactions and images. Hostile input and the command are in test_importing_hostile.py."""
 
 import textwrap
 from datetime import datetime

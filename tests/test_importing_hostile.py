@@ -1,0 +1,347 @@
+"""The importer against hostile and broken input, directory walking, downloads, and the
+command's exit statuses and output."""
+
+import http.server
+import io
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from articles.importing import Result
+from articles.management.commands.import_articles import ProgressBar
+from articles.models import Article, Figure
+from tests.factories import image_bytes
+from tests.test_importing import FIGURE, SEEDS, article_file, only, run
+
+pytestmark = pytest.mark.django_db
+
+
+def write_bytes(tmp_path, name, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def failure(path, **options):
+    outcome = only(run(path, **options), Result.FAILED)
+    assert not Article.objects.exists()
+    return outcome.error_lines()
+
+
+# --- Untrusted YAML -----------------------------------------------------------------
+
+BILLION_LAUGHS = """---
+title: lol
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+---
+Body
+"""
+
+
+def test_a_yaml_alias_bomb_is_refused_without_expanding_it(tmp_path):
+    # Expanded, this is 9**9 strings: the test would run out of memory, not merely fail.
+    path = write_bytes(tmp_path, "a.md", BILLION_LAUGHS.encode())
+    assert failure(path) == [f"{path}: front matter: YAML aliases (*a) are not accepted (line 4)"]
+
+
+def test_yaml_cannot_construct_python_objects(tmp_path):
+    marker = tmp_path / "pwned"
+    text = f'---\ntitle: !!python/object/apply:os.system ["touch {marker}"]\n---\nBody\n'
+    [line] = failure(write_bytes(tmp_path, "a.md", text.encode()))
+    assert "front matter: not valid YAML: could not determine a constructor" in line
+    assert not marker.exists()
+
+
+def test_deeply_nested_yaml_is_refused(tmp_path):
+    text = "---\ntitle: T\nx: " + "[" * 5000 + "]" * 5000 + "\n---\nBody\n"
+    [line] = failure(write_bytes(tmp_path, "a.md", text.encode()))
+    assert ": x: nested too deeply" in line or "front matter: the YAML is nested" in line
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("---\ntitle: [unclosed\n---\nBody\n", "front matter: not valid YAML: "),
+        ("---\ntitle: T\nBody without an end\n", "front matter: no closing '---' line"),
+        ("---\n- a\n- list\n---\nBody\n", "front matter: expected 'key: value' lines, got a list"),
+        ("---\n1: one\n---\nBody\n", "front matter: keys must be text, got a number"),
+        ('---\ntitle: "nul \\0 inside"\n---\nBody\n', "title: contains a NUL character"),
+        ('---\ntitle: "\\ud800"\n---\nBody\n', "front matter: not valid YAML"),
+        ("---\ntitle: T\nscore: .nan\n---\nBody\n", "score: infinite and not-a-number"),
+        ("---\ntitle: T\nblob: !!binary aGVsbG8=\n---\nBody\n", "blob: a bytes cannot be kept"),
+        ("---\n---\n", "title: the file has no title, headline or text"),
+        ("date 2025-01-01 only furniture\n", "body: the file has no article text"),
+        ("date 2025-02-30\n\nText.\n", "date: '2025-02-30' is not a valid date"),
+    ],
+)
+def test_broken_files_fail_with_a_line_naming_file_and_field(tmp_path, text, message):
+    path = write_bytes(tmp_path, "a.md", text.encode())
+    [line] = failure(path)
+    assert line.startswith(f"{path}: {message}")
+
+
+def test_a_yaml_error_gives_the_line_in_the_file(tmp_path):
+    text = "---\n  title: T\n  des: [broken\n---\nBody\n"
+    [line] = failure(write_bytes(tmp_path, "a.md", text.encode()))
+    assert "(line 4," in line
+
+
+# --- Bytes that are not the text we accept ------------------------------------------
+
+
+def test_a_file_over_the_size_cap_is_refused(tmp_path):
+    path = article_file(tmp_path, "a.md", {"title": "T"}, body="x" * 2000)
+    assert failure(path, max_bytes=1000)[0].startswith(f"{path}: file: the file is ")
+    only(run(path, max_bytes=10_000), Result.CREATED)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("---\ntitle: Café\n---\nBody\n".encode("latin-1"), "file: not UTF-8 text (byte 0xe9"),
+        ("---\ntitle: T\n---\nBody\n".encode("utf-16"), "file: the file is UTF-16 text"),
+        (b"---\ntitle: T\n---\nBo\x00dy\n", "file: the file is binary"),
+        (b"\xff\xd8\xff\xe0 a jpeg", "file: not UTF-8 text"),
+        (b"  \n\n\t\n", "file: the file is empty"),
+    ],
+)
+def test_files_that_are_not_utf8_text_are_refused(tmp_path, data, message):
+    path = write_bytes(tmp_path, "a.txt", data)
+    assert failure(path)[0].startswith(f"{path}: {message}")
+
+
+def test_a_byte_order_mark_and_crlf_line_endings_are_fine(tmp_path):
+    text = (
+        '---\r\n  title: "Caf\u00e9"\r\n  page_date: "2025-01-01"\r\n---\r\n\r\nOne\r\n\r\nTwo\r\n'
+    )
+    path = write_bytes(tmp_path, "a.md", b"\xef\xbb\xbf" + text.encode())
+    only(run(path), Result.CREATED)
+    article = Article.objects.get()
+    assert (article.title, article.body) == ("Café", "One\n\nTwo")
+
+
+def test_markup_in_fields_is_stored_as_text_and_never_reaches_a_page_live(tmp_path, client):
+    meta = {
+        "title": "<script>alert('title')</script>",
+        "des": '"><img src=x onerror=alert(1)>',
+        "page_date": "2020-01-01",
+        "img_alt": '" onmouseover="alert(1)',
+    }
+    body = (
+        "Hello <script>alert(1)</script> [x](javascript:alert(1)) "
+        '<iframe src="https://evil.example"></iframe> <b onclick="alert(1)">bold</b>'
+    )
+    only(run(article_file(tmp_path, "a.md", meta, body=body)), Result.CREATED)
+    article = Article.objects.get()
+    assert article.title == meta["title"]  # stored as written: escaping is the page's job
+    for bad in ("<script", "javascript:", "<iframe", "onclick"):
+        assert bad not in article.body_html
+    soup = BeautifulSoup(client.get(article.get_absolute_url()).content, "html.parser")
+    assert not soup.find_all(["iframe", "object", "embed"])
+    for element in soup.find_all(True):
+        assert not [name for name in element.attrs if name.lower().startswith("on")], element
+        for value in element.attrs.values():
+            assert not str(value).strip().lower().startswith("javascript:"), element
+    for script in soup.find_all("script"):
+        assert script.get("type") == "application/ld+json"
+        assert "alert" not in script.get_text() or "<" not in script.get_text()
+
+
+# --- Directories and links ----------------------------------------------------------
+
+
+def test_directories_are_recursed_for_txt_and_md_only(tmp_path):
+    article_file(tmp_path, "a.md", {"title": "A"})
+    article_file(tmp_path, "deeper/b.txt", {"title": "B"})
+    article_file(tmp_path, "deeper/c.html", {"title": "C"})
+    article_file(tmp_path, ".hidden/d.md", {"title": "D"})
+    article_file(tmp_path, "deeper/e.MD", {"title": "E"})
+    report = run(tmp_path)
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["A", "B", "E"]
+    assert report.count(Result.FAILED) == 0
+
+
+def test_symbolic_link_loops_and_links_out_of_the_tree_are_not_followed(tmp_path):
+    tree = tmp_path / "tree"
+    article_file(tree, "sub/a.md", {"title": "A"})
+    article_file(tmp_path, "outside/secret.md", {"title": "Secret"})
+    (tree / "sub" / "loop").symlink_to(tree)
+    (tree / "escape").symlink_to(tmp_path / "outside")
+    (tree / "secret.md").symlink_to(tmp_path / "outside" / "secret.md")
+    (tree / "again.md").symlink_to(tree / "sub" / "a.md")
+    (tree / "dangling.md").symlink_to(tree / "nowhere.md")
+
+    report = run(tree)
+    assert list(Article.objects.values_list("title", flat=True)) == ["A"]
+    reasons = sorted(line.split(": ", 1)[1] for o in report.failed for line in o.error_lines())
+    assert reasons == [
+        "file: broken symbolic link or link loop; not followed",
+        "file: symbolic link leaves the tree; not followed",
+        "file: symbolic link leaves the tree; not followed",
+        "file: symbolic link loop; not followed",
+    ]
+
+
+# --- Downloads, from a server on this machine ---------------------------------------
+
+
+@pytest.fixture
+def image_server(monkeypatch):
+    """A tiny HTTP server on 127.0.0.1: {path: (status, bytes)}."""
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    routes = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, body = routes.get(self.path, (404, b"not found"))
+            self.send_response(status)
+            if status in (301, 302):
+                self.send_header("Location", body.decode())
+                body = b""
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.routes = routes
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_fetch_images_downloads_a_missing_file(tmp_path, image_server):
+    image_server.routes["/road.jpg"] = (200, image_bytes(400, 300))
+    meta = {**FIGURE, "img_url_full": f"{image_server.url}/road.jpg"}
+    path = article_file(tmp_path, "a.md", meta)
+    only(run(path, fetch_images=True), Result.CREATED)
+    figure = Article.objects.get().lead_figure
+    assert figure.image and figure.width == 400
+
+
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [
+        ((404, b"gone"), "download failed: HTTP 404"),
+        ((200, b"<html>not an image</html>"), "not a usable image"),
+        ((302, b"ftp://files.example/road.jpg"), "redirected to a non-web address"),
+        ((302, b"file:///etc/passwd"), "is not allowed"),
+        ((200, b"x" * 3000), "the download is 3,000 bytes; the limit is 2,000"),
+    ],
+)
+def test_a_failed_download_is_a_missing_image_warning(
+    tmp_path, image_server, settings, route, reason
+):
+    settings.IMAGE_MAX_BYTES = 2000
+    image_server.routes["/road.jpg"] = route
+    meta = {**FIGURE, "img_url_full": f"{image_server.url}/road.jpg"}
+    outcome = only(run(article_file(tmp_path, "a.md", meta), fetch_images=True), Result.CREATED)
+    assert not Figure.objects.get().image
+    [warning] = [line for line in outcome.warning_lines() if "image file missing" in line]
+    assert reason in warning
+
+
+# --- The command ---------------------------------------------------------------------
+
+
+def call(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_articles", *map(str, args), stdout=out, stderr=err)
+        code = 0
+    except CommandError as error:
+        code = error.returncode
+        err.write(str(error))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_command_imports_the_samples_and_is_idempotent():
+    code, out, err = call(SEEDS)
+    assert code == 0 and err == ""
+    assert out.splitlines()[-1] == (
+        "2 files: created 2, updated 0, unchanged 0, conflicts 0, failed 0, warnings 3."
+    )
+    assert "Warnings:" in out and "image file missing" in out
+    code, out, err = call(SEEDS)
+    assert code == 0
+    assert "created 0, updated 0, unchanged 2, conflicts 0, failed 0" in out
+
+
+def test_command_reports_each_failure_on_stderr_and_exits_1_after_the_rest(tmp_path):
+    good = article_file(tmp_path, "a.md", {"title": "Good"})
+    bad = article_file(tmp_path, "b.md", {"title": "Bad", "header_title": "h" * 301})
+    code, out, err = call(tmp_path)
+    assert code == 1
+    assert f"{bad}: header_title: 301 characters; the limit is 300\n" in err
+    assert "Traceback" not in err and "\r" not in err  # no progress bar in a pipe
+    assert "created 1," in out and "failed 1," in out
+    assert Article.objects.get().title == "Good" and good.exists()
+
+
+def test_command_lists_conflicts(tmp_path):
+    path = article_file(tmp_path, "a.md", {"title": "T"})
+    call(path)
+    Article.objects.get().save()
+    code, out, _ = call(path)
+    assert code == 0 and "conflicts 1" in out
+    assert f"  {path}: article 't' edited in the admin since its last import" in out
+
+
+def test_command_dry_run_says_so(tmp_path):
+    code, out, _ = call(article_file(tmp_path, "a.md", {"title": "T"}), "--dry-run")
+    assert code == 0 and "Dry run, nothing was written." in out
+    assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sample_content/articles", "--timezone", "Mars/Olympus"], "unknown time zone"),
+        (["no/such/dir"], "No such file or directory: no/such/dir"),
+        (["sample_content/articles", "--images-root", "no/such/dir"], "is not a directory"),
+        (["sample_content/articles", "--status", "withdrawn"], "invalid choice"),
+        (["sample_content/articles", "--max-bytes", "0"], "must be a positive number"),
+        ([], "the following arguments are required: paths"),
+    ],
+)
+def test_usage_errors_exit_2_before_touching_the_database(args, message):
+    # A real process for the real exit status; every case stops before any query.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_articles", *args],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_progress_bar_draws_on_a_terminal_stream():
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    bar.update(5, 10)
+    bar.update(10, 10)
+    assert stream.getvalue().endswith("\r[" + "#" * 30 + "] 10/10")
+    bar.clear()
+    assert stream.getvalue().endswith("\r\033[K")
