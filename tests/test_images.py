@@ -245,6 +245,18 @@ def test_replacing_the_image_replaces_renditions_and_removes_old_files(
 
 
 @pytest.mark.django_db
+def test_storing_a_new_file_writes_the_renditions_in_one_insert(django_assert_max_num_queries):
+    figure = FigureFactory(image=photo_file(width=900, height=600))
+
+    # Update the figure, select and delete the old renditions, insert the new ones.
+    with django_assert_max_num_queries(4):
+        figure.image = photo_file("other.jpg", width=1300, height=700)
+        figure.save()
+
+    assert figure.renditions.count() == 6
+
+
+@pytest.mark.django_db
 def test_saving_without_a_new_file_keeps_the_renditions():
     figure = FigureFactory(image=photo_file(width=900, height=600))
     before = {r.pk for r in figure.renditions.all()}
