@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, Figure
-from tests.factories import image_bytes
+from tests.factories import ArticleFactory, image_bytes, seed_article
 
 # serialized_rollback: the flush after each transactional test would otherwise delete
 # the Editors and Writers groups that migration 0002 created.
@@ -76,3 +76,54 @@ def test_editor_uploads_a_figure_writes_and_publishes_an_article(page, editor, t
     page.wait_for_url(f"**{article.get_absolute_url()}")
     assert page.text_content("h1").strip() == "Stone bridge reopens to traffic"
     assert page.locator("img[alt='The old stone bridge under a grey sky']").count() >= 1
+
+
+# --- the public site -------------------------------------------------------------------
+
+
+def test_reader_sees_the_article_figure_and_its_credit(page):
+    article = seed_article()
+    page.goto(article.get_absolute_url())
+    image = page.locator("figure.article__figure img")
+    assert image.get_attribute("alt") == "Soldiers on a snowy road"
+    # The browser really decoded a rendition (not a broken image icon).
+    assert image.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert page.text_content("figure.article__figure .caption") == "War in Ukraine"
+    credit = page.locator("figure.article__figure .credit")
+    assert " ".join(credit.inner_text().split()) == "Photo: Raw Pixel / CC BY 1.0"
+    assert credit.locator("a[rel=license]").get_attribute("href") == (
+        "https://creativecommons.org/licenses/by/1.0/"
+    )
+
+
+@pytest.mark.parametrize("path", ["article", "/", "/search/?q=Kursk"])
+def test_no_horizontal_scroll_on_a_phone(page, path):
+    article = seed_article(
+        headline="Supercalifragilisticexpialidocious-long-headline-without-any-spaces-at-all",
+        body="A [long link](https://example.com/" + "x" * 200 + ") in the body.",
+    )
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(article.get_absolute_url() if path == "article" else path)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_reader_searches_from_the_header(page):
+    article = seed_article()
+    ArticleFactory(headline="Harbour festival opens", body="Boats.")
+    page.goto("/")
+    page.get_by_label("Search articles").fill("Kursk soldiers")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/search/?q=Kursk+soldiers")
+    results = page.locator(".card__headline a")
+    assert results.count() == 1
+    results.first.click()
+    page.wait_for_url(f"**{article.get_absolute_url()}")
+    assert page.text_content("h1") == article.headline
+
+
+def test_dark_mode_follows_the_system_setting(page):
+    page.goto("/")
+    light = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    page.emulate_media(color_scheme="dark")
+    dark = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert light == "rgb(255, 255, 255)" and dark != light
