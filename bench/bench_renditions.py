@@ -85,7 +85,7 @@ def report(label, data, runs):
         saved = 1 - sizes["webp"] / sizes["jpeg"]
         print(
             f"  {width:>5}w  JPEG {sizes['jpeg']:>9,} B  WebP {sizes['webp']:>9,} B"
-            f"  (WebP {saved:+.0%} smaller)"
+            f"  (WebP {saved:.0%} smaller)"
         )
     total = sum(len(rendition.data) for rendition in made)
     social = by_width.get(images.SOCIAL_WIDTH, by_width[max(by_width)])
