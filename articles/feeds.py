@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure
 from taggit.models import Tag
 
-from .metadata import absolute_url, modified_time
+from .metadata import absolute_url, description_of, lead_image, modified_time
 from .models import Article
 
 FEED_SIZE = 30
@@ -40,7 +40,7 @@ class LatestArticlesFeed(Feed):
         return article.display_headline
 
     def item_description(self, article):
-        return article.display_description
+        return description_of(article)
 
     def item_link(self, article):
         return absolute_url(article.get_absolute_url())
@@ -58,11 +58,8 @@ class LatestArticlesFeed(Feed):
         return [tag.name for tag in article.tags.all()]
 
     def item_enclosures(self, article):
-        figure = article.lead_figure if article.lead_figure_id else None
-        image = figure.social_image() if figure else None
-        if not image:
-            return []
-        url = absolute_url(image[0])
+        # The same image the article's Open Graph and JSON-LD name.
+        url = lead_image(article).url
         mime_type = mimetypes.guess_type(url)[0] or "image/jpeg"
         # RSS wants a length in bytes; 0 is the convention when it is not known here.
         return [Enclosure(url, "0", mime_type)]

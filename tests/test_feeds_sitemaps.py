@@ -66,7 +66,16 @@ def test_feeds_parse_and_list_only_public_articles(client, articles, url):
     assert enclosure.type == "image/jpeg"
     assert enclosure.href.startswith("https://news.example/media/renditions/")
     assert feed.entries[1].author == "Ann Lee"
-    assert not [link for link in feed.entries[1].links if link.rel == "enclosure"]
+    # Without a lead figure: the site's share card, as in the page's og:image.
+    (card,) = [link for link in feed.entries[1].links if link.rel == "enclosure"]
+    assert card.href == "https://news.example/static/images/share.png"
+    assert card.type == "image/png"
+
+
+def test_feed_summary_falls_back_to_the_lede_then_the_body(client):
+    ArticleFactory(description="", lede="", body="Only the *body* says anything.")
+    entry = feedparser.parse(client.get("/feeds/rss/").content).entries[0]
+    assert entry.summary == "Only the body says anything."
 
 
 @pytest.mark.parametrize("kind", ["rss", "atom"])
