@@ -21,14 +21,16 @@ class ArticleWithdrawn(Http404):
 
 
 class PublicArticleMixin:
-    """Every public page shows only what `Article.objects.published()` allows."""
+    """Every public page shows only what `Article.objects.published()` allows, fetched in
+    the shape the page needs."""
 
     paginate_by = PAGE_SIZE
-    one_article = False
 
     def get_queryset(self):
-        articles = Article.objects.published()
-        return articles.for_detail() if self.one_article else articles.for_listing()
+        return self.shape(Article.objects.published())
+
+    def shape(self, articles):
+        return articles.for_listing()
 
 
 class ArticleListView(PublicArticleMixin, ListView):
@@ -36,7 +38,8 @@ class ArticleListView(PublicArticleMixin, ListView):
 
 
 class ArticleDetailView(PublicArticleMixin, DetailView):
-    one_article = True
+    def shape(self, articles):
+        return articles.for_detail()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -67,13 +70,24 @@ class TagArticleListView(PublicArticleMixin, ListView):
         return super().get_context_data(tag=self.tag, **kwargs)
 
 
-class ArticleYearArchiveView(PublicArticleMixin, YearArchiveView):
+class ArchiveMixin(PublicArticleMixin):
     date_field = "published_at"
+
+    def shape(self, articles):
+        # The archive views also query for neighbouring dates through get_queryset();
+        # only the listed articles need their tags and renditions.
+        return articles
+
+    def get_dated_items(self):
+        date_list, articles, extra_context = super().get_dated_items()
+        return date_list, articles.for_listing(), extra_context
+
+
+class ArticleYearArchiveView(ArchiveMixin, YearArchiveView):
     make_object_list = True
 
 
-class ArticleMonthArchiveView(PublicArticleMixin, MonthArchiveView):
-    date_field = "published_at"
+class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
     month_format = "%m"
 
 

@@ -256,6 +256,13 @@ def test_listing_queries_do_not_grow_with_the_page(client, django_assert_max_num
                 published_at=timezone.make_aware(timezone.datetime(2024, 5, 3, 12)),
             )
 
+    # Neighbouring months and years for the archives' navigation.
+    for day in ((2023, 5, 1), (2024, 4, 1), (2024, 7, 1)):
+        ArticleFactory(
+            lead_figure=FigureFactory(image=None, original_url="https://old.example/b.jpg"),
+            tags=["Elsewhere"],
+            published_at=timezone.make_aware(timezone.datetime(*day, 12)),
+        )
     counts = []
     for size in (2, 10):
         add(size)
