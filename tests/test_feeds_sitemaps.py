@@ -170,3 +170,18 @@ def test_sitemaps_escape_hostile_titles(client):
     assert b"Tom &amp; Jerry &lt;script&gt;" in response.content
     root = etree.fromstring(response.content)  # noqa: S314
     assert root.findtext(".//news:title", namespaces=SITEMAP_NS) == "Tom & Jerry <script>"
+
+
+@pytest.mark.parametrize("url", ["/feeds/rss/", "/feeds/atom/"])
+def test_feeds_carry_hostile_text_as_text(client, url):
+    hostile = '</title><script>alert(1)</script> & "quotes" ]]>'
+    ArticleFactory(headline=f"Headline {hostile}", description=f"Summary {hostile}",
+                   tags=[f"tag {hostile}"], byline=f"By {hostile}")
+    response = client.get(url)
+    assert b"<script>" not in response.content
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.bozo_exception
+    (entry,) = feed.entries
+    assert entry.title == f"Headline {hostile}"
+    assert [tag.term for tag in entry.tags] == [f"tag {hostile}"]
+    assert entry.author == f"By {hostile}"

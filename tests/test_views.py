@@ -212,6 +212,16 @@ def test_tag_page_lists_only_public_articles_of_the_tag(client):
     assert "/feeds/tags/climate/rss/" in feeds and "/feeds/tags/climate/atom/" in feeds
 
 
+def test_tags_in_other_scripts_have_working_pages(client):
+    article = ArticleFactory(tags=["Україна"])
+    page = soup(client.get(article.get_absolute_url()))
+    href = page.select_one(".tag-list a")["href"]
+    assert href == "/tags/%D1%83%D0%BA%D1%80%D0%B0%D1%97%D0%BD%D0%B0/"
+    listing = soup(client.get(href))
+    assert listing.h1.get_text() == "Tagged “Україна”"
+    assert client.get("/feeds/tags/україна/atom/").status_code == 200
+
+
 def test_tag_with_only_hidden_articles_is_404(client):
     for hidden in hidden_articles():
         hidden.tags.add("Embargoed")
