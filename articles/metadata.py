@@ -3,7 +3,7 @@ JSON-LD, so search engines, social networks and feed readers can never be told d
 things."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -81,7 +81,7 @@ class ArticleMetadata:
     canonical_url: str
     published: str | None  # ISO 8601, as in <time datetime> and JSON-LD
     modified: str | None
-    modified_at: object  # the datetime behind `modified`, for display
+    modified_at: datetime | None  # the moment behind `modified`, for display
     image: ImageMetadata
     meta_tags: tuple  # (attribute, key, content) triples, in document order
     json_ld: dict
