@@ -141,7 +141,7 @@ def test_an_unchanged_file_costs_one_query(django_assert_max_num_queries):
 
 def test_a_new_article_takes_a_bounded_number_of_queries(tmp_path, django_assert_max_num_queries):
     path = article_file(tmp_path, "a.md", {"title": "Hello", "tags": ["one", "two"]})
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(14):
         only(run(path), Result.CREATED)
 
 
@@ -632,3 +632,26 @@ def test_credits_and_licences_are_reused_across_files_and_runs(tmp_path):
     assert Figure.objects.count() == 4
     assert ImageCredit.objects.count() == 1
     assert License.objects.filter(name="CC BY 1.0").count() == 1
+
+
+def test_an_image_over_the_pixel_cap_is_not_stored(tmp_path, settings):
+    settings.IMAGE_MAX_PIXELS = 100 * 100
+    root = tmp_path / "site"
+    (root / "images/posts_img").mkdir(parents=True)
+    (root / "images/posts_img/road.jpg").write_bytes(image_bytes(200, 200))
+    outcome = only(run(article_file(tmp_path, "a.md", FIGURE), images_root=root), Result.CREATED)
+    assert not Figure.objects.get().image
+    assert any("the limit is 10,000 pixels" in line for line in outcome.warning_lines())
+
+
+@pytest.mark.parametrize(
+    ("meta", "field", "reason"),
+    [
+        ({"tags": ["ok", "t" * 101]}, "tags", "is 101 characters; the limit is 100"),
+        ({"slug": "s" * 256}, "slug", "256 characters; the limit is 255"),
+    ],
+)
+def test_over_long_tags_and_slugs_are_refused(tmp_path, meta, field, reason):
+    outcome = only(run(article_file(tmp_path, "a.md", {"title": "T", **meta})), Result.FAILED)
+    assert [p.field for p in outcome.errors] == [field]
+    assert reason in outcome.errors[0].message

@@ -3,6 +3,7 @@ command's exit statuses and output."""
 
 import http.server
 import io
+import socket
 import subprocess
 import sys
 import threading
@@ -284,7 +285,7 @@ def test_command_imports_the_samples_and_is_idempotent():
     assert "Warnings:" in out and "image file missing" in out
     code, out, err = call(SEEDS)
     assert code == 0
-    assert "created 0, updated 0, unchanged 2, conflicts 0, failed 0" in out
+    assert out == "2 files: created 0, updated 0, unchanged 2, conflicts 0, failed 0, warnings 0.\n"
 
 
 def test_command_reports_each_failure_on_stderr_and_exits_1_after_the_rest(tmp_path):
@@ -345,3 +346,16 @@ def test_progress_bar_draws_on_a_terminal_stream():
     assert stream.getvalue().endswith("\r[" + "#" * 30 + "] 10/10")
     bar.clear()
     assert stream.getvalue().endswith("\r\033[K")
+
+
+def test_a_download_that_never_answers_times_out(image_server):
+    from articles.importing.image_files import ImageUnavailable, fetch_image
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()  # accepts the connection, never answers
+    try:
+        with pytest.raises(ImageUnavailable, match="timed out"):
+            fetch_image(f"http://127.0.0.1:{listener.getsockname()[1]}/a.jpg", timeout=0.5)
+    finally:
+        listener.close()

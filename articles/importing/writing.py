@@ -278,6 +278,7 @@ def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -
     ):
         return False  # unchanged, but this run may bring the missing image file
     outcome.result = Result.UNCHANGED
+    outcome.warnings = []  # said when it was imported; nothing is imported now
     return True
 
 
