@@ -3,18 +3,11 @@
 The management commands are thin shells over these functions.
 """
 
+from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time_zone
 from .parsing import ArticleData, FigureData, parse_article
 from .problems import InvalidArticle, Problem
 from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
-from .writing import (
-    FileOutcome,
-    ImportOptions,
-    ImportReport,
-    Result,
-    get_time_zone,
-    import_article_file,
-    import_articles,
-)
+from .writing import import_article_file, import_articles
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

@@ -5,29 +5,24 @@ does one file. Both return outcomes rather than printing, so tests and other cod
 use them directly.
 """
 
-import enum
 import hashlib
 import logging
-import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.redirects.models import Redirect
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils.encoding import escape_uri_path
-from django.utils.text import get_valid_filename
 from taggit.models import Tag
 
-from ..models import Article, Figure, ImageCredit, License, Rendition, TaggedArticle
-from .image_files import ImageUnavailable, checked_image, fetch_image, read_local_image
-from .parsing import ArticleData, FigureData, parse_article
+from ..models import Article, ImageCredit, License, TaggedArticle
+from .figures import can_get_image, get_image, save_figure, store_image
+from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time_zone
+from .parsing import ArticleData, parse_article
 from .problems import InvalidArticle, Problem
 from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
 
@@ -40,86 +35,6 @@ IDENTITY_FIELDS = (
     "slug", "source_url", "imported_at", "updated_at", "import_checksum", "lead_figure",
 )  # fmt: skip
 REDIRECT_PATH_MAX = Redirect._meta.get_field("old_path").max_length
-
-
-class Result(enum.StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    CONFLICT = "conflict"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    time_zone: ZoneInfo
-    status: str = Article.Status.PUBLISHED
-    images_root: Path | None = None
-    fetch_images: bool = False
-    dry_run: bool = False
-    overwrite: bool = False
-    max_bytes: int = DEFAULT_MAX_BYTES
-
-
-@dataclass
-class FileOutcome:
-    path: Path
-    result: Result = Result.FAILED
-    slug: str = ""
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    note: str = ""  # why a conflict is one
-
-    def error_lines(self) -> list[str]:
-        return [problem.describe(self.path) for problem in self.errors]
-
-    def warning_lines(self) -> list[str]:
-        return [problem.describe(self.path) for problem in self.warnings]
-
-
-@dataclass
-class ImportReport:
-    outcomes: list[FileOutcome] = field(default_factory=list)
-    dry_run: bool = False
-
-    def count(self, result: Result) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.result == result)
-
-    @property
-    def failed(self) -> list[FileOutcome]:
-        return [outcome for outcome in self.outcomes if outcome.result == Result.FAILED]
-
-    @property
-    def conflicts(self) -> list[FileOutcome]:
-        return [outcome for outcome in self.outcomes if outcome.result == Result.CONFLICT]
-
-    def warning_lines(self) -> list[str]:
-        return [line for outcome in self.outcomes for line in outcome.warning_lines()]
-
-    def summary(self) -> str:
-        counts = {
-            "created": self.count(Result.CREATED),
-            "updated": self.count(Result.UPDATED),
-            "unchanged": self.count(Result.UNCHANGED),
-            "conflicts": self.count(Result.CONFLICT),
-            "failed": self.count(Result.FAILED),
-            "warnings": len(self.warning_lines()),
-        }
-        figures = ", ".join(f"{name} {number}" for name, number in counts.items())
-        if self.dry_run:
-            return (
-                f"Dry run, nothing was written. {len(self.outcomes)} files would give: {figures}."
-            )
-        return f"{len(self.outcomes)} files: {figures}."
-
-
-def get_time_zone(name: str | None) -> ZoneInfo:
-    """The zone for times written without an offset; ValueError names an unknown one."""
-    name = name or settings.TIME_ZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use a name such as 'Europe/Kyiv')") from None
 
 
 class _RunCache:
@@ -273,7 +188,7 @@ def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -
         return False
     if (
         existing.lead_figure_id
-        and _can_get_image(data.figure, options)
+        and can_get_image(data.figure, options)
         and not existing.lead_figure.image
     ):
         return False  # unchanged, but this run may bring the missing image file
@@ -286,9 +201,9 @@ def _write_article(
     data: ArticleData, existing, taken_slugs, checksum, options, cache, outcome, stored_files
 ):
     if existing and not _edited_since_import(existing) and existing.import_checksum == checksum:
-        image = _get_image(data.figure, options, outcome)
+        image = get_image(data.figure, options, outcome)
         if image and not options.dry_run:
-            _store_image(existing.lead_figure, image, data.figure, stored_files)
+            store_image(existing.lead_figure, image, data.figure, stored_files)
         outcome.result = Result.UPDATED if image else Result.UNCHANGED
         return
 
@@ -299,7 +214,7 @@ def _write_article(
     article.published_at = data.published_at
     article.extra_metadata = data.extra_metadata
     article.import_checksum = checksum
-    article.lead_figure = _save_figure(
+    article.lead_figure = save_figure(
         existing.lead_figure if existing else None,
         data.figure,
         options,
@@ -371,90 +286,6 @@ def _unique_slug(base: str, *, taken: set[str], exclude_pk) -> str:
         candidate = base[: Article._meta.get_field("slug").max_length - len(suffix)] + suffix
         if not others.filter(slug=candidate).exists():
             return candidate
-
-
-def _save_figure(figure, data: FigureData, options, cache, outcome, stored_files):
-    if not data:
-        return None  # the file has no figure (any old one stays in the library, unused)
-    figure = figure or Figure()
-    new_source = figure.pk is None or (figure.original_path, figure.original_url) != (
-        data.original_path,
-        data.original_url,
-    )
-    figure.alt_text = data.alt_text
-    figure.caption = data.caption
-    figure.original_path = data.original_path
-    figure.original_url = data.original_url
-    figure.credit = _credit(data, cache)
-    image = None
-    if new_source or not figure.image:
-        image = _get_image(data, options, outcome)
-    if image and not options.dry_run:
-        _store_image(figure, image, data, stored_files)
-    else:
-        figure.save()
-    return figure
-
-
-def _store_image(figure, image: bytes, data: FigureData, stored_files):
-    source_name = os.path.basename(urlsplit(data.original_path or data.original_url).path)
-    name = get_valid_filename(os.path.splitext(source_name)[0])[:80] or "image"
-    # Figure.save() re-checks the file, strips its EXIF and gives it the right extension.
-    figure.image = ContentFile(image, name=name)
-    figure.save()
-    # Its renditions too: a rolled-back article must not leave files behind.
-    stored_files.append(figure.image.name)
-    stored_files.extend(Rendition.objects.filter(figure=figure).values_list("file", flat=True))
-
-
-def _can_get_image(data: FigureData, options) -> bool:
-    return bool(
-        (data.original_path and options.images_root) or (data.original_url and options.fetch_images)
-    )
-
-
-def _get_image(data: FigureData, options, outcome) -> bytes | None:
-    """The figure's file, or None with a warning saying why it is missing."""
-    reasons = []
-    if data.original_path and options.images_root:
-        try:
-            return checked_image(read_local_image(options.images_root, data.original_path))
-        except ImageUnavailable as error:
-            reasons.append(str(error))
-    if data.original_url and options.fetch_images:
-        try:
-            return checked_image(fetch_image(data.original_url))
-        except ImageUnavailable as error:
-            reasons.append(f"{data.original_url[:80]}: {error}")
-    if not reasons:
-        if data.original_path or data.original_url:
-            reasons.append("give --images-root or --fetch-images to bring it over")
-        else:
-            reasons.append("neither page_image_src_rel nor img_url_full is given")
-    outcome.warnings.append(
-        Problem("page_image_src_rel", "image file missing: " + "; ".join(reasons))
-    )
-    return None
-
-
-def _credit(data: FigureData, cache: _RunCache) -> ImageCredit | None:
-    """The figure's credit and licence, reused when they exist: never duplicated."""
-    if not (data.author or data.author_url or data.license_name or data.license_url):
-        return None
-    license = None
-    if data.license_name or data.license_url:
-        key = (data.license_name, data.license_url)
-        if key not in cache.licenses:
-            cache.licenses[key] = License.objects.get_or_create(
-                name=data.license_name, url=data.license_url
-            )[0]
-        license = cache.licenses[key]
-    key = (data.author, data.author_url, license.pk if license else None)
-    if key not in cache.credits:
-        cache.credits[key] = ImageCredit.objects.get_or_create(
-            author=data.author, author_url=data.author_url, license=license
-        )[0]
-    return cache.credits[key]
 
 
 def _set_tags(article: Article, names: list[str], cache: _RunCache, *, created: bool):

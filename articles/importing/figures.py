@@ -1,0 +1,100 @@
+"""A lead figure, its credit and licence, and its file, written for an imported article."""
+
+import os
+from urllib.parse import urlsplit
+
+from django.core.files.base import ContentFile
+from django.utils.text import get_valid_filename
+
+from ..models import Figure, ImageCredit, License, Rendition
+from .image_files import ImageUnavailable, checked_image, fetch_image, read_local_image
+from .parsing import FigureData
+from .problems import Problem
+
+
+def save_figure(figure, data: FigureData, options, cache, outcome, stored_files):
+    """`figure` (or a new one) holding the file's figure data; None when the file has none.
+
+    The image file is fetched only when the figure has none or its source changed.
+    """
+    if not data:
+        return None  # the file has no figure (any old one stays in the library, unused)
+    figure = figure or Figure()
+    new_source = figure.pk is None or (figure.original_path, figure.original_url) != (
+        data.original_path,
+        data.original_url,
+    )
+    figure.alt_text = data.alt_text
+    figure.caption = data.caption
+    figure.original_path = data.original_path
+    figure.original_url = data.original_url
+    figure.credit = credit_for(data, cache)
+    image = None
+    if new_source or not figure.image:
+        image = get_image(data, options, outcome)
+    if image and not options.dry_run:
+        store_image(figure, image, data, stored_files)
+    else:
+        figure.save()
+    return figure
+
+
+def store_image(figure, image: bytes, data: FigureData, stored_files):
+    source_name = os.path.basename(urlsplit(data.original_path or data.original_url).path)
+    name = get_valid_filename(os.path.splitext(source_name)[0])[:80] or "image"
+    # Figure.save() re-checks the file, strips its EXIF and gives it the right extension.
+    figure.image = ContentFile(image, name=name)
+    figure.save()
+    # Its renditions too: a rolled-back article must not leave files behind.
+    stored_files.append(figure.image.name)
+    stored_files.extend(Rendition.objects.filter(figure=figure).values_list("file", flat=True))
+
+
+def can_get_image(data: FigureData, options) -> bool:
+    return bool(
+        (data.original_path and options.images_root) or (data.original_url and options.fetch_images)
+    )
+
+
+def get_image(data: FigureData, options, outcome) -> bytes | None:
+    """The figure's file, or None with a warning saying why it is missing."""
+    reasons = []
+    if data.original_path and options.images_root:
+        try:
+            return checked_image(read_local_image(options.images_root, data.original_path))
+        except ImageUnavailable as error:
+            reasons.append(str(error))
+    if data.original_url and options.fetch_images:
+        try:
+            return checked_image(fetch_image(data.original_url))
+        except ImageUnavailable as error:
+            reasons.append(f"{data.original_url[:80]}: {error}")
+    if not reasons:
+        if data.original_path or data.original_url:
+            reasons.append("give --images-root or --fetch-images to bring it over")
+        else:
+            reasons.append("neither page_image_src_rel nor img_url_full is given")
+    outcome.warnings.append(
+        Problem("page_image_src_rel", "image file missing: " + "; ".join(reasons))
+    )
+    return None
+
+
+def credit_for(data: FigureData, cache) -> ImageCredit | None:
+    """The figure's credit and licence, reused when they exist: never duplicated."""
+    if not (data.author or data.author_url or data.license_name or data.license_url):
+        return None
+    license = None
+    if data.license_name or data.license_url:
+        key = (data.license_name, data.license_url)
+        if key not in cache.licenses:
+            cache.licenses[key] = License.objects.get_or_create(
+                name=data.license_name, url=data.license_url
+            )[0]
+        license = cache.licenses[key]
+    key = (data.author, data.author_url, license.pk if license else None)
+    if key not in cache.credits:
+        cache.credits[key] = ImageCredit.objects.get_or_create(
+            author=data.author, author_url=data.author_url, license=license
+        )[0]
+    return cache.credits[key]

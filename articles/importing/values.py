@@ -1,0 +1,204 @@
+"""Single front matter values checked and converted: dates, tags, slugs, status, text, JSON.
+
+Each raises ValueError with a message written for the person fixing the file.
+"""
+
+import math
+from datetime import date, datetime, time
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+from django.utils.text import slugify
+from taggit.models import Tag
+
+from ..models import Article
+from .problems import Problem
+
+DATE_FORMATS = (
+    "%b %d, %Y %H:%M",
+    "%b %d, %Y %H:%M:%S",
+    "%B %d, %Y %H:%M",
+    "%b %d, %Y %I:%M %p",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %b %Y %H:%M",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+)
+WEB_PAGE_SUFFIXES = (".html", ".htm", ".php", ".asp", ".aspx", ".shtml")
+SLUG_MAX = Article._meta.get_field("slug").max_length
+DERIVED_SLUG_MAX = 200
+MAX_NESTING = 20
+
+
+def parse_date(value, tz: ZoneInfo) -> datetime | None:
+    """A publication time; one written without an offset is read in `tz`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, str):
+        parsed = _parse_date_text(value.strip())
+    else:
+        raise ValueError(f"expected a date, got {kind(value)}")
+    try:
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    except OverflowError:
+        raise ValueError("the date is out of range") from None
+
+
+def _parse_date_text(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, date_format)
+        except ValueError:
+            continue
+    raise ValueError(
+        f"{value[:60]!r} is not a date this importer reads "
+        "(for example 'Apr 26, 2025 10:00' or '2025-04-26T10:00:00+02:00')"
+    )
+
+
+def parse_tags(value) -> list[str]:
+    """A YAML list or a comma-separated string; blanks and case-insensitive repeats dropped."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, list):
+        items = value
+        for item in items:
+            if not isinstance(item, str):
+                raise ValueError(f"expected a list of text, found {kind(item)}")
+    else:
+        raise ValueError(f"expected a list or comma-separated text, got {kind(value)}")
+    limit = Tag._meta.get_field("name").max_length
+    names, seen = [], set()
+    for item in items:
+        name = " ".join(item.split())
+        check_string(name)
+        if len(name) > limit:
+            raise ValueError(
+                f"the tag {name[:40]!r}… is {len(name)} characters; the limit is {limit}"
+            )
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
+
+
+def slug_from_url(url: str) -> str:
+    """The last path segment as a valid slug: `…/russia-lost-over-62,400-…` loses its comma."""
+    if not url:
+        return ""
+    segment = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    if segment.lower().endswith(WEB_PAGE_SUFFIXES):
+        segment = segment.rsplit(".", 1)[0]
+    return derived_slug(segment)
+
+
+def derived_slug(text: str) -> str:
+    slug = slugify(text)
+    if len(slug) > DERIVED_SLUG_MAX:
+        slug = slug[: DERIVED_SLUG_MAX + 1].rsplit("-", 1)[0] or slug[:DERIVED_SLUG_MAX]
+    return slug.strip("-")
+
+
+def given_slug(value, warnings) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {kind(value)}")
+    slug = slugify(value)
+    if not slug:
+        raise ValueError(f"{value[:60]!r} has no letters or digits to make a slug")
+    if len(slug) > SLUG_MAX:
+        raise ValueError(f"{len(slug)} characters; the limit is {SLUG_MAX}")
+    if slug != value:
+        warnings.append(Problem("slug", f"{value[:60]!r} was normalised to {slug!r}"))
+    return slug
+
+
+def parse_status(status, draft) -> str | None:
+    if draft is not None and not isinstance(draft, bool):
+        raise ValueError(f"draft must be true or false, got {kind(draft)}")
+    if status is None:
+        return (
+            None if draft is None else (Article.Status.DRAFT if draft else Article.Status.PUBLISHED)
+        )
+    if status not in Article.Status.values:
+        raise ValueError(f"{str(status)[:40]!r} is not one of {', '.join(Article.Status.values)}")
+    if draft is not None and draft != (status == Article.Status.DRAFT):
+        raise ValueError(f"status {status!r} contradicts draft: {str(draft).lower()}")
+    return status
+
+
+def json_value(value, depth=0):
+    """Extra metadata as JSON the database accepts on SQLite and PostgreSQL alike."""
+    if depth > MAX_NESTING:
+        raise ValueError("nested too deeply")
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("infinite and not-a-number values cannot be kept")
+        return value
+    if isinstance(value, str):
+        check_string(value)
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [json_value(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise ValueError("keys must be text")
+        return {key: json_value(item, depth + 1) for key, item in value.items()}
+    raise ValueError(f"{kind(value)} cannot be kept")
+
+
+def text_value(value, key, problems) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        hint = " (put it in quotes)" if isinstance(value, int | float | bool | date) else ""
+        problems.append(Problem(key, f"expected text, got {kind(value)}{hint}"))
+        return ""
+    try:
+        check_string(value)
+    except ValueError as error:
+        problems.append(Problem(key, str(error)))
+        return ""
+    return value.strip()
+
+
+def check_string(value: str):
+    # PostgreSQL refuses NUL in text, and lone surrogates (YAML "\ud800") are not UTF-8.
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains characters that are not valid Unicode") from None
+
+
+def kind(value) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, datetime | date):
+        return "a date"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, str):
+        return "text"
+    return f"a {type(value).__name__}"
