@@ -76,11 +76,10 @@ class ImportReport:
             "warnings": len(self.warning_lines()),
         }
         figures = ", ".join(f"{name} {number}" for name, number in counts.items())
+        files = f"{len(self.outcomes)} file{'' if len(self.outcomes) == 1 else 's'}"
         if self.dry_run:
-            return (
-                f"Dry run, nothing was written. {len(self.outcomes)} files would give: {figures}."
-            )
-        return f"{len(self.outcomes)} files: {figures}."
+            return f"Dry run, nothing was written. {files} would give: {figures}."
+        return f"{files}: {figures}."
 
 
 def get_time_zone(name: str | None) -> ZoneInfo:

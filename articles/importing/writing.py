@@ -79,7 +79,7 @@ def import_articles(
         overwrite=overwrite,
         max_bytes=max_bytes,
     )
-    files, skipped = find_article_files(paths)
+    files, skipped = find_article_files([paths] if isinstance(paths, str | Path) else paths)
     report = ImportReport(dry_run=dry_run)
     cache = _RunCache()
     seen: dict[str, Path] = {}

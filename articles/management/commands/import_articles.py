@@ -12,8 +12,15 @@ class ProgressBar:
     WIDTH = 30
 
     def __init__(self, stream):
-        self.stream = stream
+        self.stream = stream  # a file, or a command's OutputWrapper
         self.drawn_at = 0.0
+
+    def write(self, text):
+        if hasattr(self.stream, "style_func"):
+            self.stream.write(text, ending="", style_func=str)  # no error colour for the bar
+        else:
+            self.stream.write(text)
+        self.stream.flush()
 
     def update(self, done, total):
         now = time.monotonic()
@@ -22,12 +29,10 @@ class ProgressBar:
         self.drawn_at = now
         filled = self.WIDTH * done // max(total, 1)
         bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.stream.write(f"\r[{bar}] {done}/{total}")
-        self.stream.flush()
+        self.write(f"\r[{bar}] {done}/{total}")
 
     def clear(self):
-        self.stream.write("\r\033[K")
-        self.stream.flush()
+        self.write("\r\033[K")
 
 
 class Command(BaseCommand):
@@ -80,7 +85,7 @@ class Command(BaseCommand):
         if options["max_bytes"] < 1:
             raise CommandError("--max-bytes must be a positive number of bytes", returncode=2)
 
-        bar = ProgressBar(self.stderr._out) if self.stderr.isatty() else None
+        bar = ProgressBar(self.stderr) if self.stderr.isatty() else None
 
         def on_file(outcome, done, total):
             if outcome.result == Result.FAILED:
@@ -118,7 +123,10 @@ class Command(BaseCommand):
 
         self.write_report(report)
         if report.failed:
-            raise CommandError(f"{len(report.failed)} files could not be imported.", returncode=1)
+            failed = len(report.failed)
+            raise CommandError(
+                f"{failed} file{'' if failed == 1 else 's'} could not be imported.", returncode=1
+            )
 
     def write_report(self, report):
         warnings = report.warning_lines()
