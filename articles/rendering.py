@@ -1,5 +1,7 @@
 """Markdown source to sanitised HTML: the only way article bodies become markup."""
 
+import re
+
 import markdown
 import nh3
 
@@ -12,25 +14,47 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
-    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "img": {"src", "alt", "title", "width", "height"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
     "ol": {"start"},
     "code": {"class"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "noopener noreferrer nofollow"
+# Images in a body come after the headline and the lead figure: never in the first screen.
+BODY_IMAGE_ATTRIBUTES = {"loading": "lazy", "decoding": "async"}
+
+# nh3 serialises every attribute as name="value" with `"` and `>` escaped, so a start tag
+# of its output is matched exactly by this pattern.
+_START_TAG = re.compile(r'<(a|img)((?: [a-z-]+="[^"]*")*)>')
 
 
 def sanitise_html(html: str) -> str:
-    """Strip everything that could run script or embed another page."""
-    return nh3.clean(
+    """Strip everything that could run script or embed another page; what is left is
+    valid HTML."""
+    cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        set_tag_attribute_values={"img": BODY_IMAGE_ATTRIBUTES},
         url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
+        link_rel=LINK_REL,
         strip_comments=True,
     )
+    return _START_TAG.sub(_valid_start_tag, cleaned)
+
+
+def _valid_start_tag(match):
+    """HTML requires alt on every <img> (pasted HTML may have none: the image is then
+    treated as decorative) and allows rel only on a link with an href (nh3 removes a
+    javascript: href but still adds rel)."""
+    name, attributes = match.groups()
+    if name == "img" and ' alt="' not in attributes:
+        attributes += ' alt=""'
+    elif name == "a" and ' href="' not in attributes:
+        attributes = attributes.replace(f' rel="{LINK_REL}"', "")
+    return f"<{name}{attributes}>"
 
 
 def render_markdown(source: str) -> str:
