@@ -68,6 +68,11 @@ class ArticleFactory(factory.django.DjangoModelFactory):
             self.tags.add(*extracted)
 
 
+def small_figure(**overrides):
+    """A figure with a stored file and renditions, small enough to make in milliseconds."""
+    return FigureFactory(image=image_file(width=120, height=80), **overrides)
+
+
 def seed_article(**overrides):
     """An article shaped like sample_content/articles/000_…: credited, licensed, tagged."""
     credit, _ = ImageCredit.objects.get_or_create(

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, small_figure
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +143,9 @@ def test_search_queries_do_not_grow_with_results(client, django_assert_max_num_q
     counts = []
     for size in (2, 10):
         for _ in range(size):
-            ArticleFactory(headline="Harbour news", tags=["Harbour", "Sea"])
+            ArticleFactory(
+                headline="Harbour news", tags=["Harbour", "Sea"], lead_figure=small_figure()
+            )
         with django_assert_max_num_queries(4) as queries:
             client.get("/search/", {"q": "harbour"})
         counts.append(len(queries))

@@ -12,7 +12,13 @@ from django.views.defaults import server_error
 
 from articles.metadata import article_metadata
 from articles.models import Article
-from tests.factories import ArticleFactory, FigureFactory, ImageCreditFactory, seed_article
+from tests.factories import (
+    ArticleFactory,
+    FigureFactory,
+    ImageCreditFactory,
+    seed_article,
+    small_figure,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -260,7 +266,7 @@ def test_listing_queries_do_not_grow_with_the_page(client, django_assert_max_num
     def add(count):
         for _ in range(count):
             ArticleFactory(
-                lead_figure=FigureFactory(image=None, original_url="https://old.example/a.jpg"),
+                lead_figure=small_figure(),  # with renditions, as the cards show them
                 tags=["Budget", "City"],
                 title="Budget news",
                 published_at=timezone.make_aware(timezone.datetime(2024, 5, 3, 12)),
