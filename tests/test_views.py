@@ -289,6 +289,22 @@ def test_listing_queries_do_not_grow_with_the_page(client, django_assert_max_num
     assert counts[0] == counts[1], counts
 
 
+def test_listing_loads_its_first_picture_eagerly_and_the_rest_lazily(client):
+    # The first thumbnail is in the first screen; an eager image without a picture (the
+    # newest article here has none) would leave it lazy, which delays the page's largest paint.
+    now = timezone.now()
+    ArticleFactory(published_at=now, lead_figure=None)
+    for hours in range(1, 14):
+        ArticleFactory(published_at=now - timedelta(hours=hours), lead_figure=small_figure())
+
+    def loading(url):
+        images = soup(client.get(url)).select(".card img")
+        return [(img["loading"], img.get("fetchpriority")) for img in images]
+
+    assert loading("/") == [("eager", "high")] + [("lazy", None)] * 10
+    assert loading("/?page=2") == [("eager", "high"), ("lazy", None)]
+
+
 # --- hostile text ----------------------------------------------------------------------
 
 SCRIPT = "</script><script>alert(1)</script>"

@@ -45,6 +45,13 @@ def search_snippet(snippet):
     return mark_safe(nh3.clean(snippet or "", tags={"mark"}, attributes={}))  # noqa: S308
 
 
+@register.filter
+def first_with_picture(articles):
+    """The article whose thumbnail is the first image of a listing page. It is in the first
+    screen (often the largest thing there), so it loads eagerly; the rest load lazily."""
+    return next((a for a in articles if a.lead_figure_id and a.lead_figure.has_file), None)
+
+
 @register.simple_tag(takes_context=True)
 def page_url(context, number):
     """The current URL's query string with another page number (keeps ?q= on search)."""
