@@ -96,13 +96,14 @@ def test_reader_sees_the_article_figure_and_its_credit(page):
     )
 
 
+@pytest.mark.parametrize("width", [320, 375])
 @pytest.mark.parametrize("path", ["article", "/", "/search/?q=Kursk"])
-def test_no_horizontal_scroll_on_a_phone(page, path):
+def test_no_horizontal_scroll_on_a_phone(page, path, width):
     article = seed_article(
         headline="Supercalifragilisticexpialidocious-long-headline-without-any-spaces-at-all",
         body="A [long link](https://example.com/" + "x" * 200 + ") in the body.",
     )
-    page.set_viewport_size({"width": 375, "height": 800})
+    page.set_viewport_size({"width": width, "height": 800})
     page.goto(article.get_absolute_url() if path == "article" else path)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -127,3 +128,47 @@ def test_dark_mode_follows_the_system_setting(page):
     page.emulate_media(color_scheme="dark")
     dark = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert light == "rgb(255, 255, 255)" and dark != light
+
+
+def test_keyboard_focus_is_always_visible(page):
+    # Every element the Tab key reaches (skip link, logo, search, cards, footer) shows an
+    # outline; a focus indicator lost to a reset or a matching colour fails here.
+    seed_article()
+    page.goto("/")
+    reached = []
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => {
+                const el = document.activeElement;
+                if (el === document.body || el.dataset.reached) return null;
+                el.dataset.reached = "yes";
+                const style = getComputedStyle(el);
+                return {name: el.tagName + " " + (el.textContent || el.name).trim().slice(0, 20),
+                        outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+            }"""
+        )
+        if focused is None:  # back to the start
+            break
+        reached.append(focused)
+    assert [r["name"] for r in reached][:2] == ["A Skip to content", "A Newsroom"]
+    assert [r["name"] for r in reached][-3:] == ["A Newsroom", "A RSS", "A Atom"]  # footer
+    for focused in reached:
+        assert focused["outline"] != "none" and focused["width"] >= 2, focused
+
+
+def test_printed_article_keeps_the_story_and_its_credits(page):
+    article = seed_article()
+    page.goto(article.get_absolute_url())
+    page.emulate_media(media="print")
+
+    def display(selector):
+        return page.eval_on_selector(selector, "el => getComputedStyle(el).display")
+
+    for furniture in (".site-header", ".site-footer", ".tag-list"):
+        assert display(furniture) == "none", furniture
+    assert display("h1") != "none" and display("figure.article__figure") != "none"
+    licence_address = page.eval_on_selector(
+        "a[rel=license]", "a => getComputedStyle(a, '::after').content"
+    )
+    assert "https://creativecommons.org/licenses/by/1.0/" in licence_address
