@@ -93,8 +93,9 @@ def generate(directory: Path, count: int):
         (sub / f"{n:06d}.txt").write_text(text, encoding="utf-8")
 
 
-def use_throwaway_database(workdir: Path) -> str | None:
-    """Point DATABASE_URL at a database nobody cares about; returns the PG admin URL."""
+def use_throwaway_database(workdir: Path, name: str = BENCH_DATABASE) -> str | None:
+    """Point DATABASE_URL at a database nobody cares about (a SQLite file in `workdir`, or
+    the PostgreSQL database `name`, made afresh); returns the PG admin URL."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -104,19 +105,19 @@ def use_throwaway_database(workdir: Path) -> str | None:
     parts = urlsplit(url)
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
-        connection.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
     return admin_url
 
 
-def drop_database(admin_url: str):
+def drop_database(admin_url: str, name: str = BENCH_DATABASE):
     import psycopg
     from django.db import connections
 
     connections.close_all()
     with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}"')
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def main():
