@@ -1,0 +1,72 @@
+"""Settings read from the environment: production refuses to start on development defaults,
+with a message rather than a traceback, and passes Django's deployment checks."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "0",
+    "SITE_URL": "https://news.example",
+    "ALLOWED_HOSTS": "news.example",
+}
+
+
+def manage(*args, **environment):
+    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG"}}
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    [
+        None,
+        "too-short",
+        "a" * 60,  # long, but five different characters at least are needed
+        "django-insecure-" + secrets.token_urlsafe(50),  # Django's own development keys
+    ],
+    ids=["missing", "short", "repetitive", "django-insecure"],
+)
+def test_production_refuses_to_start_without_a_real_secret_key(secret_key):
+    environment = dict(PRODUCTION)
+    if secret_key is not None:
+        environment["SECRET_KEY"] = secret_key
+    result = manage("check", **environment)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Configuration error: SECRET_KEY must be set")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_site_url_is_named_without_a_traceback():
+    result = manage("check", SITE_URL="news.example")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Configuration error: SITE_URL must be an absolute http(s) URL, got 'news.example'."
+    )
+
+
+def test_development_defaults_start_without_a_secret_key():
+    result = manage("check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_settings_pass_the_deployment_checks():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(50), **PRODUCTION,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
