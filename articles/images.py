@@ -6,6 +6,7 @@ make them.
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -13,6 +14,9 @@ from PIL import Image, ImageCms, ImageOps, IptcImagePlugin, UnidentifiedImageErr
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# Pillow names JPEGs that carry several pictures (phones' depth maps, stereo cameras) MPO;
+# they are JPEG files, stored as their first picture.
+SAME_FORMAT = {"MPO": "JPEG"}
 
 EXIF_ARTIST = 0x013B
 EXIF_COPYRIGHT = 0x8298
@@ -23,6 +27,14 @@ IPTC_COPYRIGHT = (2, 116)
 
 class InvalidImage(ValueError):
     """A file that is not an image we accept; the message is written for an editor."""
+
+
+# "© 2024 ", "Copyright (c) 2019-2024 ", "(c) by " before a name; "All rights reserved" after.
+_COPYRIGHT_PREFIX = re.compile(
+    r"^(?:(?:©|\(c\)|copyright)[\s.:]*)*(?:\d{4}(?:\s*[-–]\s*\d{4})?[\s,.:]*)?(?:by\s+)?",
+    re.IGNORECASE,
+)
+_COPYRIGHT_SUFFIX = re.compile(r"[\s,.;]*all rights reserved\.?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -37,15 +49,31 @@ class ImageInfo:
     def extension(self):
         return EXTENSIONS[self.format]
 
+    @property
+    def credit_name(self) -> str:
+        """Whom to credit: the creator, else the copyright holder ("© 2024 Reuters" gives
+        "Reuters"); empty when the file names neither."""
+        if self.creator:
+            return self.creator
+        holder = _COPYRIGHT_SUFFIX.sub("", _COPYRIGHT_PREFIX.sub("", self.copyright))
+        return holder.strip()
 
-def _read_bytes(source) -> bytes:
+
+def _read_bytes(source, max_bytes: int | None = None) -> bytes:
+    """The bytes of `source` (bytes or a file). With `max_bytes`, a larger file is refused
+    after reading one byte past the limit: an upload is never held in memory whole just
+    to find out it is too big."""
     if isinstance(source, bytes):
-        return source
-    if hasattr(source, "seek"):
-        source.seek(0)
-    data = source.read()
-    if hasattr(source, "seek"):
-        source.seek(0)
+        data = source
+    else:
+        if hasattr(source, "seek"):
+            source.seek(0)
+        data = source.read() if max_bytes is None else source.read(max_bytes + 1)
+        if hasattr(source, "seek"):
+            source.seek(0)
+    if max_bytes is not None and len(data) > max_bytes:
+        size = getattr(source, "size", None) or len(data)
+        raise InvalidImage(f"the file is {size:,} bytes; the limit is {max_bytes:,}.")
     return data
 
 
@@ -63,21 +91,22 @@ def _exif_text(value) -> str:
     return str(value or "").strip().strip("\x00").strip()
 
 
+def read_image_file(source) -> bytes:
+    """The bytes of an image file (or bytes), refused unread past IMAGE_MAX_BYTES."""
+    return _read_bytes(source, settings.IMAGE_MAX_BYTES)
+
+
 def inspect_image(source, *, max_pixels: int | None = None) -> ImageInfo:
     """Check that `source` (bytes or a file) is a real raster image within the pixel cap.
 
     Returns its format, size and any creator or copyright it carries (EXIF or IPTC),
     which editors are offered as the figure's credit. Raises InvalidImage otherwise.
     """
-    data = _read_bytes(source)
+    data = read_image_file(source)
     max_pixels = max_pixels or settings.IMAGE_MAX_PIXELS
-    if len(data) > settings.IMAGE_MAX_BYTES:
-        raise InvalidImage(
-            f"the file is {len(data):,} bytes; the limit is {settings.IMAGE_MAX_BYTES:,}."
-        )
     try:
         with Image.open(io.BytesIO(data)) as image:
-            image_format = image.format
+            image_format = SAME_FORMAT.get(image.format, image.format)
             width, height = image.size
             if image_format not in ALLOWED_FORMATS:
                 raise InvalidImage(
@@ -97,7 +126,10 @@ def inspect_image(source, *, max_pixels: int | None = None) -> ImageInfo:
             image.load()  # decodes every pixel: truncated or corrupt files fail here
     except InvalidImage:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        # Pillow refuses to open it at all: far beyond any cap we would set.
+        raise InvalidImage(f"the image has far more than {max_pixels:,} pixels.") from None
+    except UnidentifiedImageError:
         raise InvalidImage(
             "the file is not an image Pillow can read (SVG and other vector files are refused)."
         ) from None
@@ -107,14 +139,17 @@ def inspect_image(source, *, max_pixels: int | None = None) -> ImageInfo:
 
 
 def strip_private_metadata(data: bytes) -> bytes:
-    """Re-encode an image without EXIF (GPS, camera serials, …), orientation applied.
+    """Re-encode an image without EXIF (GPS, camera serials, …), XMP, IPTC or comments,
+    orientation applied; anything appended after the image is dropped too.
 
     The colour profile is kept: it is not private and dropping it shifts colours.
     """
     with Image.open(io.BytesIO(data)) as image:
-        image_format = image.format
+        image_format = SAME_FORMAT.get(image.format, image.format)
         if image_format == "GIF":
-            return data  # GIF carries no EXIF, and re-encoding would drop animation
+            # Re-encoding every frame of an animation is slow and changes its palettes;
+            # GIF's metadata lives in blocks that can simply be left out.
+            return strip_gif_metadata(data)
         icc_profile = image.info.get("icc_profile")
         upright = ImageOps.exif_transpose(image)
         out = io.BytesIO()
@@ -122,11 +157,62 @@ def strip_private_metadata(data: bytes) -> bytes:
         if image_format == "JPEG":
             if upright.mode not in ("RGB", "L", "CMYK"):
                 upright = upright.convert("RGB")
-            options.update(quality=92, optimize=True)
+            options.update(quality=92, optimize=True, comment=b"")
         elif image_format == "WEBP":
             options.update(quality=90)
         upright.save(out, format=image_format, **options)
         return out.getvalue()
+
+
+_GIF_TRAILER = 0x3B
+_GIF_IMAGE = 0x2C
+_GIF_EXTENSION = 0x21
+_GIF_GRAPHIC_CONTROL = 0xF9  # frame delay, disposal and transparency: part of the picture
+_GIF_APPLICATION = 0xFF
+_GIF_LOOPING = {b"NETSCAPE2.0", b"ANIMEXTS1.0"}  # the only application block animation needs
+
+
+def strip_gif_metadata(data: bytes) -> bytes:
+    """A GIF with only what draws it: its frames, their timing and the loop count. Comment,
+    XMP and other application or plain-text blocks, and any bytes after the trailer, go.
+
+    Raises InvalidImage when the block structure is broken.
+    """
+
+    def end_of_sub_blocks(position):
+        while (size := data[position]) != 0:
+            position += 1 + size
+        return position + 1
+
+    def colour_table_size(flags):
+        return 3 << ((flags & 0x07) + 1) if flags & 0x80 else 0
+
+    try:
+        if data[:6] not in (b"GIF87a", b"GIF89a"):
+            raise InvalidImage("the file is not a GIF image.")
+        position = 13 + colour_table_size(data[10])  # header, screen descriptor, palette
+        kept = [data[:position]]
+        while position < len(data) and data[position] != _GIF_TRAILER:
+            block = data[position]
+            if block == _GIF_IMAGE:
+                # Descriptor, local palette, LZW code size, then the pixels' sub-blocks.
+                start = position + 10 + colour_table_size(data[position + 9])
+                end = end_of_sub_blocks(start + 1)
+                kept.append(data[position:end])
+            elif block == _GIF_EXTENSION:
+                label = data[position + 1]
+                end = end_of_sub_blocks(position + 2)
+                identifier = data[position + 3 : position + 14]
+                if label == _GIF_GRAPHIC_CONTROL or (
+                    label == _GIF_APPLICATION and identifier in _GIF_LOOPING
+                ):
+                    kept.append(data[position:end])
+            else:
+                raise InvalidImage(f"the GIF file is damaged (unknown block {block:#04x}).")
+            position = end
+    except IndexError:
+        raise InvalidImage("the GIF file is damaged or truncated.") from None
+    return b"".join(kept) + bytes([_GIF_TRAILER])
 
 
 # Renditions -------------------------------------------------------------------------------

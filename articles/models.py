@@ -197,11 +197,11 @@ class Figure(models.Model):
 
     def prepare_uploaded_image(self):
         """Validate a new file, offer its embedded credit and strip private metadata."""
-        data = self.image.file.read()
+        data = images.read_image_file(self.image.file)
         info = images.inspect_image(data)
-        if self.credit_id is None and info.creator:
+        if self.credit_id is None and info.credit_name:
             self.credit = ImageCredit.objects.get_or_create(
-                author=info.creator, author_url="", license=None
+                author=info.credit_name, author_url="", license=None
             )[0]
         name = os.path.splitext(os.path.basename(self.image.name))[0] or "image"
         self.image = ContentFile(

@@ -169,6 +169,123 @@ def test_a_damaged_file_is_an_invalid_image_not_a_traceback():
         images.make_rendition(b"<svg xmlns='http://www.w3.org/2000/svg'/>", 480, "webp")
 
 
+# Uploads: checking a file and stripping what must not be published ----------------------
+
+
+def animated_gif(comment=b"SECRET comment") -> bytes:
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+    frames = [Image.new("RGB", (40, 30), colour).convert("P") for colour in colours]
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=[100, 200, 300],
+        loop=0,
+        comment=comment,
+    )
+    return buffer.getvalue()
+
+
+def with_gif_xmp(gif: bytes, xmp: bytes) -> bytes:
+    """Insert an XMP application block after the palette, as Photoshop and exiftool do."""
+    palette = 3 << ((gif[10] & 0x07) + 1) if gif[10] & 0x80 else 0
+    parts = [xmp[i : i + 255] for i in range(0, len(xmp), 255)]
+    chunks = b"".join(bytes([len(part)]) + part for part in parts)
+    block = b"\x21\xff\x0bXMP DataXMP" + chunks + b"\x00"
+    return gif[: 13 + palette] + block + gif[13 + palette :]
+
+
+def gif_frames(data: bytes):
+    with Image.open(io.BytesIO(data)) as image:
+        frames = []
+        for index in range(image.n_frames):
+            image.seek(index)
+            frames.append((image.convert("RGB").getpixel((5, 5)), image.info.get("duration")))
+        return frames, image.info.get("loop")
+
+
+def test_a_gif_keeps_its_animation_and_loses_comments_xmp_and_appended_bytes():
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><exif:GPSLatitude>51,30N</exif:GPSLatitude>'
+    source = with_gif_xmp(animated_gif(), xmp) + b"<html><script>alert(1)</script></html>"
+    assert images.inspect_image(source).format == "GIF"  # Pillow reads the whole thing
+
+    stripped = images.strip_private_metadata(source)
+
+    assert b"SECRET" not in stripped and b"GPSLatitude" not in stripped
+    assert b"<script>" not in stripped and stripped.endswith(b"\x3b")
+    assert gif_frames(stripped) == gif_frames(animated_gif(comment=b"")) == (
+        [((255, 0, 0), 100), ((0, 255, 0), 200), ((0, 0, 255), 300)],
+        0,
+    )
+
+
+def test_a_gif_with_broken_blocks_is_an_invalid_image():
+    with pytest.raises(images.InvalidImage, match="GIF file is damaged"):
+        images.strip_gif_metadata(animated_gif()[:-40])
+
+
+def test_a_jpeg_loses_its_comment():
+    stripped = images.strip_private_metadata(photo_bytes(64, 48, comment=b"SECRET serial 1234"))
+    assert b"SECRET" not in stripped
+    assert "comment" not in decode(stripped).info
+
+
+def test_a_multi_picture_jpeg_is_accepted_and_stored_as_its_first_picture():
+    buffer = io.BytesIO()
+    first, depth_map = Image.new("RGB", (64, 48), RED), Image.new("RGB", (64, 48), "blue")
+    first.save(buffer, format="MPO", save_all=True, append_images=[depth_map])
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+
+    info = images.inspect_image(buffer.getvalue())
+    stored = decode(images.strip_private_metadata(buffer.getvalue()))
+
+    assert (info.format, info.extension) == ("JPEG", "jpg")
+    assert stored.format == "JPEG" and is_red(stored.getpixel((5, 5)))
+    assert not getattr(stored, "is_animated", False)
+
+
+def test_an_oversized_upload_is_refused_without_being_read_whole(settings):
+    settings.IMAGE_MAX_BYTES = 1000
+
+    class Upload(io.BytesIO):
+        size = 5_000_000
+        largest_read = 0
+
+        def read(self, size=-1):
+            Upload.largest_read = size if size is None or size < 0 else max(size, self.largest_read)
+            return super().read(size)
+
+    upload = Upload(photo_bytes(800, 600))
+    with pytest.raises(images.InvalidImage, match="is 5,000,000 bytes; the limit is 1,000"):
+        images.inspect_image(upload)
+    assert 0 < Upload.largest_read <= 1001
+
+
+def test_a_decompression_bomb_is_refused_for_its_pixels():
+    buffer = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(buffer, format="PNG")  # 400 megapixels in 50 kB
+    with pytest.raises(images.InvalidImage, match="far more than 40,000,000 pixels"):
+        images.inspect_image(buffer.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("creator", "rights", "credit"),
+    [
+        ("Jane Photographer", "© 2024 Reuters", "Jane Photographer"),
+        ("", "© 2024 Reuters", "Reuters"),
+        ("", "Copyright (c) 2019-2024 Ann Lens. All rights reserved.", "Ann Lens"),
+        ("", "(c) by AP Photo", "AP Photo"),
+        ("", "All rights reserved", ""),
+        ("", "", ""),
+    ],
+)
+def test_credit_name_is_the_creator_else_the_copyright_holder(creator, rights, credit):
+    info = images.ImageInfo("JPEG", 10, 10, creator=creator, copyright=rights)
+    assert info.credit_name == credit
+
+
 # The model: Figure and Rendition -----------------------------------------------------------
 
 

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image
@@ -138,6 +139,22 @@ def test_figure_offers_embedded_creator_as_credit():
     # The same creator again reuses the row.
     again = FigureFactory(image=image_file(exif=exif), credit=None)
     assert again.credit_id == figure.credit_id
+
+
+@pytest.mark.parametrize("embedded", ["iptc_byline", "exif_copyright"])
+def test_figure_offers_iptc_byline_or_exif_copyright_as_credit(embedded):
+    from tests.test_images import photo_bytes, with_iptc_byline
+
+    if embedded == "iptc_byline":
+        data, expected = with_iptc_byline(photo_bytes(64, 48), "Agency Photographer"), (
+            "Agency Photographer"
+        )
+    else:
+        exif = Image.Exif()
+        exif[0x8298] = "Copyright 2024 Wire Agency"
+        data, expected = photo_bytes(64, 48, exif=exif), "Wire Agency"
+    figure = FigureFactory(image=ContentFile(data, name="wire.jpg"), credit=None)
+    assert figure.credit.author == expected and figure.credit.license is None
 
 
 def test_figure_rejects_non_images_and_svg():
