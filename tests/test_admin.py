@@ -602,6 +602,48 @@ def test_figure_change_form_queries_do_not_grow_with_its_articles(
     assert response.content.decode().count("/admin/articles/article/") >= rows
 
 
+# Change and add forms of every model, as the rows they could list grow.
+FORM_MAX_QUERIES = {"article": 10, "figure": FIGURE_CHANGE_MAX, "imagecredit": 8, "license": 6}
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+@pytest.mark.parametrize("page", ["change", "add"])
+@pytest.mark.parametrize("model", ["article", "figure", "imagecredit", "license"])
+def test_forms_queries_do_not_grow_with_rows(
+    client, editor, django_assert_max_num_queries, model, page, rows
+):
+    make_rows("article", rows)
+    instance = {
+        "article": Article.objects.first,
+        "figure": Figure.objects.first,
+        "imagecredit": ImageCredit.objects.first,
+        "license": License.objects.first,
+    }[model]()
+    args = [instance.pk] if page == "change" else []
+    client.force_login(editor)
+    with django_assert_max_num_queries(FORM_MAX_QUERIES[model]):
+        response = client.get(reverse(f"admin:articles_{model}_{page}", args=args))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+@pytest.mark.parametrize(
+    "source, field",
+    [("article", "lead_figure"), ("figure", "credit"), ("imagecredit", "license")],
+)
+def test_autocomplete_queries_do_not_grow_with_results(
+    client, editor, django_assert_max_num_queries, source, field, rows
+):
+    make_rows("figure", rows)
+    client.force_login(editor)
+    with django_assert_max_num_queries(7):
+        response = client.get(
+            reverse("admin:autocomplete"),
+            {"term": "", "app_label": "articles", "model_name": source, "field_name": field},
+        )
+    assert len(response.json()["results"]) == min(rows, 20)  # the admin's page size
+
+
 @pytest.mark.parametrize("stored_status", [None, "published", "withdrawn"])
 def test_save_model_refuses_a_writer_whatever_the_form_let_through(rf, writer, stored_status):
     """The last line of defence, should a form ever let a non-draft status through."""

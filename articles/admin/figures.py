@@ -143,14 +143,20 @@ class FigureAdmin(admin.ModelAdmin):
 @admin.register(ImageCredit)
 class ImageCreditAdmin(admin.ModelAdmin):
     list_display = ("author", "author_url", "license", "figure_count")
-    list_select_related = ("license",)
     list_filter = ("license",)
     search_fields = ("author", "author_url", "license__name")
     ordering = ("author", "pk")
     autocomplete_fields = ("license",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(figure_count=Count("figures"))
+        # The licence is part of a credit's name (autocomplete, figure lists), and the
+        # autocomplete view does not use list_select_related.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("license")
+            .annotate(figure_count=Count("figures"))
+        )
 
     @admin.display(description="Figures", ordering="figure_count")
     def figure_count(self, obj):
