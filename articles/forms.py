@@ -71,7 +71,9 @@ class FigureAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Imports may leave it blank; an editor adding or changing a figure may not.
-        self.fields["alt_text"].required = True
+        # (A read-only page's form has no fields.)
+        if "alt_text" in self.fields:
+            self.fields["alt_text"].required = True
 
     def clean_alt_text(self):
         alt_text = self.cleaned_data["alt_text"].strip()

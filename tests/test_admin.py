@@ -82,6 +82,20 @@ def test_every_admin_page_renders_for_an_editor(client, editor, one_of_each, mod
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("model", ["article", "figure", "imagecredit", "license"])
+@pytest.mark.parametrize("page", ["changelist", "change"])
+def test_every_admin_page_renders_read_only_for_a_viewer(
+    client, django_user_model, one_of_each, model, page
+):
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
+    client.force_login(viewer)
+    args = [one_of_each[model].pk] if page == "change" else []
+    response = client.get(reverse(f"admin:articles_{model}_{page}", args=args))
+    assert response.status_code == 200
+    assert 'name="_save"' not in response.content.decode()
+
+
 def test_article_list_shows_columns_and_scheduled_status(client, editor):
     ArticleFactory(headline="Tomorrow's news", published_at=timezone.now() + timedelta(days=1))
     ArticleFactory(headline="Today's news", lead_figure=small_figure(), tags=["weather"])
