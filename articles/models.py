@@ -92,6 +92,11 @@ class ImageCredit(models.Model):
     def __str__(self):
         return f"{self.author} ({self.license})" if self.license_id else self.author
 
+    def is_past_draft(self):
+        """Whether a figure of an article past draft carries this credit."""
+        past_draft = Article.objects.exclude(status=Article.Status.DRAFT)
+        return past_draft.filter(lead_figure__credit=self).exists()
+
 
 def figure_upload_to(figure, filename):
     return f"figures/{timezone.now():%Y/%m}/{os.path.basename(filename)}"
@@ -211,6 +216,10 @@ class Figure(models.Model):
     @property
     def has_file(self):
         return bool(self.image)
+
+    def is_past_draft(self):
+        """Whether an article past draft (public, scheduled or withdrawn) shows it."""
+        return self.articles.exclude(status=Article.Status.DRAFT).exists()
 
     def make_renditions(self):
         """Replace this figure's renditions (rows and files) with a set made from its file.
@@ -552,6 +561,10 @@ class Article(models.Model):
     @property
     def status_label(self):
         return "Scheduled" if self.is_scheduled else self.get_status_display()
+
+    def is_past_draft(self):
+        """Published, scheduled or withdrawn: only editors may change it now."""
+        return self.status != self.Status.DRAFT
 
     def clean(self):
         if self.status == self.Status.PUBLISHED:

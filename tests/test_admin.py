@@ -215,6 +215,64 @@ def test_writer_with_delete_permission_may_delete_drafts_only(client, writer):
     assert list(Article.objects.all()) == [public]
 
 
+@pytest.mark.parametrize(
+    "status, when",
+    [("published", -1), ("published", +1), ("withdrawn", -1)],
+    ids=["public", "scheduled", "withdrawn"],
+)
+def test_writer_cannot_change_the_figure_or_credit_of_an_article_past_draft(
+    client, writer, editor, status, when
+):
+    figure = small_figure(alt_text="The real picture")
+    ArticleFactory(
+        lead_figure=figure, status=status, published_at=timezone.now() + timedelta(days=when)
+    )
+    credit = figure.credit
+    figure_url = reverse("admin:articles_figure_change", args=[figure.pk])
+    credit_url = reverse("admin:articles_imagecredit_change", args=[credit.pk])
+    figure_edit = figure_form_data(alt_text="Replaced by a writer", credit=credit.pk)
+    credit_edit = {"author": "Replaced by a writer", "author_url": "", "license": ""}
+    client.force_login(writer)
+    assert client.post(figure_url, figure_edit).status_code == 403
+    assert client.post(credit_url, credit_edit).status_code == 403
+    figure.refresh_from_db()
+    credit.refresh_from_db()
+    assert figure.alt_text == "The real picture" and credit.author != "Replaced by a writer"
+    # Readable, without a save button.
+    for url in (figure_url, credit_url):
+        response = client.get(url)
+        assert response.status_code == 200 and 'name="_save"' not in response.content.decode()
+    # A writer with delete permission still cannot take the figure off the page.
+    writer.user_permissions.add(Permission.objects.get(codename="delete_figure"))
+    delete_url = reverse("admin:articles_figure_delete", args=[figure.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert Figure.objects.filter(pk=figure.pk).exists()
+
+    client.force_login(editor)
+    assert client.post(figure_url, figure_edit).status_code == 302
+    assert client.post(credit_url, credit_edit).status_code == 302
+
+
+def test_writer_may_change_figures_and_credits_only_drafts_use(client, writer):
+    figure = small_figure(alt_text="Draft picture")
+    ArticleFactory(lead_figure=figure, status=Article.Status.DRAFT)
+    unused = small_figure(alt_text="Unused picture")
+    client.force_login(writer)
+    for item in (figure, unused):
+        response = client.post(
+            reverse("admin:articles_figure_change", args=[item.pk]),
+            figure_form_data(alt_text="Better alt text", credit=item.credit_id),
+        )
+        assert response.status_code == 302
+        item.refresh_from_db()
+        assert item.alt_text == "Better alt text"
+    response = client.post(
+        reverse("admin:articles_imagecredit_change", args=[figure.credit_id]),
+        {"author": "Corrected Name", "author_url": "", "license": ""},
+    )
+    assert response.status_code == 302
+
+
 def test_editor_can_publish_and_sees_warnings(client, editor):
     client.force_login(editor)
     response = client.post(

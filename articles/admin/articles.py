@@ -2,8 +2,8 @@
 
 Writers create and edit drafts; only users with `articles.publish_article` (Editors)
 publish, unpublish, or touch an article once it has left the draft state. The rule is
-checked on the server (permissions per object, the form and save_model), not only by
-hiding controls.
+checked on the server (permissions per object, see permissions.py, the form and
+save_model), not only by hiding controls.
 """
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from ..forms import ArticleAdminForm
 from ..models import Article
 from .figures import thumbnail
+from .permissions import DraftsOnlyForWritersMixin
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -48,7 +49,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "lead_thumbnail",
@@ -117,23 +118,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).for_listing()
 
-    # Permissions ---------------------------------------------------------------------
-
-    def has_publish_permission(self, request):
-        return request.user.has_perm("articles.publish_article")
-
-    def _may_touch(self, request, obj):
-        return (
-            obj is None
-            or obj.status == Article.Status.DRAFT
-            or self.has_publish_permission(request)
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_touch(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_touch(request, obj)
+    # Permissions (and DraftsOnlyForWritersMixin) ---------------------------------------
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 
 from ..forms import FigureAdminForm
 from ..models import Figure, ImageCredit, License
+from .permissions import DraftsOnlyForWritersMixin
 
 THUMBNAIL_WIDTH = 120
 
@@ -45,7 +46,7 @@ def thumbnail(figure, width=THUMBNAIL_WIDTH):
 
 
 @admin.register(Figure)
-class FigureAdmin(admin.ModelAdmin):
+class FigureAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     form = FigureAdminForm
     list_display = ("thumbnail_column", "alt_text_column", "credit", "license_column", "size")
     list_display_links = ("thumbnail_column", "alt_text_column")
@@ -141,7 +142,7 @@ class FigureAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImageCredit)
-class ImageCreditAdmin(admin.ModelAdmin):
+class ImageCreditAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     list_display = ("author", "author_url", "license", "figure_count")
     list_filter = ("license",)
     search_fields = ("author", "author_url", "license__name")
