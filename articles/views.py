@@ -1,5 +1,5 @@
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.generic import (
     DetailView,
@@ -103,9 +103,11 @@ class ArticleSearchView(PublicArticleMixin, ListView):
 
 
 class SignedPreviewView(DetailView):
-    """A draft or scheduled article shown to whoever holds a valid signed link."""
+    """A draft or scheduled article shown to whoever holds a valid signed link. Once the
+    article is public the link leads to its page; once it is withdrawn the link is dead,
+    like the page."""
 
-    queryset = Article.objects.for_detail()
+    queryset = Article.objects.exclude(status=Article.Status.WITHDRAWN).for_detail()
     extra_context = {"is_preview": True}
 
     def get_object(self, queryset=None):
@@ -115,7 +117,10 @@ class SignedPreviewView(DetailView):
         return get_object_or_404(self.get_queryset(), pk=pk)
 
     def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
+        self.object = self.get_object()
+        if self.object.is_public:
+            return redirect(self.object)
+        response = self.render_to_response(self.get_context_data(object=self.object))
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response

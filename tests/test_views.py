@@ -166,6 +166,21 @@ def test_tampered_or_expired_preview_token_is_404(client, settings):
     assert client.get(reverse("articles:preview", args=[token])).status_code == 404
 
 
+def test_preview_link_of_a_withdrawn_article_is_dead_and_of_a_public_one_leads_to_it(client):
+    article = ArticleFactory(status=Article.Status.DRAFT)
+    link = article.get_preview_url()
+    assert client.get(link).status_code == 200
+
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED)
+    response = client.get(link)
+    assert response.status_code == 302 and response["Location"] == article.get_absolute_url()
+
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.WITHDRAWN)
+    response = client.get(link)
+    assert response.status_code == 404
+    assert article.headline not in response.content.decode()
+
+
 def test_article_page_makes_at_most_four_queries_whatever_its_tags(
     client, django_assert_max_num_queries
 ):
