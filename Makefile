@@ -11,7 +11,7 @@ run: setup sample-content
 	@echo
 	@echo "Newsroom is running at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Stop it with Ctrl-C."
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 setup: $(VENV)/.installed
 

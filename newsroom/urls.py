@@ -9,7 +9,7 @@ from articles.views import RobotsView
 
 admin.site.site_header = f"{settings.SITE_NAME} desk"
 admin.site.site_title = settings.SITE_NAME
-admin.site.index_title = "Newsroom"
+admin.site.index_title = "Editor’s desk"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

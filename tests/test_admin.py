@@ -73,6 +73,13 @@ def one_of_each():
     }
 
 
+def test_admin_home_is_the_publications_desk(client, editor, settings):
+    client.force_login(editor)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert f"<title>Editor’s desk | {settings.SITE_NAME}</title>" in html
+    assert f"{settings.SITE_NAME} desk" in html
+
+
 @pytest.mark.parametrize("model", ["article", "figure", "imagecredit", "license"])
 @pytest.mark.parametrize("page", ["changelist", "add", "change"])
 def test_every_admin_page_renders_for_an_editor(client, editor, one_of_each, model, page):

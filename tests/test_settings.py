@@ -70,3 +70,19 @@ def test_production_settings_pass_the_deployment_checks():
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+
+def test_make_run_on_another_port_makes_links_to_that_port():
+    """Reviewer links and canonical URLs come from SITE_URL; `make run PORT=…` sets it
+    unless it is set already."""
+    result = subprocess.run(
+        ["make", "--dry-run", "run", "PORT=8001"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    (runserver,) = [line for line in result.stdout.splitlines() if "runserver" in line]
+    assert runserver.startswith('SITE_URL="${SITE_URL:-http://127.0.0.1:8001}" ')
+    assert runserver.endswith("manage.py runserver 127.0.0.1:8001")
