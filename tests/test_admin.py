@@ -280,6 +280,23 @@ def test_writer_may_change_figures_and_credits_only_drafts_use(client, writer):
     assert response.status_code == 302
 
 
+def test_writer_tags_drafts_but_cannot_rename_a_tag(client, writer, editor):
+    public = ArticleFactory(tags=["Ukraine"])
+    tag = public.tags.get()
+    client.force_login(writer)
+    response = client.post(
+        reverse("admin:articles_article_add"), article_form_data(tags="Ukraine, bridges")
+    )
+    assert response.status_code == 302
+    assert sorted(Article.objects.get(slug="bridge-reopens").tags.names()) == ["Ukraine", "bridges"]
+    url = reverse("admin:taggit_tag_change", args=[tag.pk])
+    response = client.post(url, {"name": "Renamed", "slug": "renamed"})
+    assert response.status_code == 403
+    assert list(public.tags.names()) == ["Ukraine"]
+    client.force_login(editor)
+    assert client.post(url, {"name": "Ukraine war", "slug": "ukraine"}).status_code == 302
+
+
 def test_editor_can_publish_and_sees_warnings(client, editor):
     client.force_login(editor)
     response = client.post(
