@@ -2,7 +2,9 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 
+from . import images
 from .models import (
     DESCRIPTION_MAX,
     HEADLINE_MAX,
@@ -70,10 +72,19 @@ class FigureAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Imports may leave it blank; an editor adding or changing a figure may not.
-        # (A read-only page's form has no fields.)
+        # A read-only page's form has no fields.
         if "alt_text" in self.fields:
+            # Imports may leave it blank; an editor adding or changing a figure may not.
             self.fields["alt_text"].required = True
+        if "image" in self.fields:
+            # Django's own check lists every extension Pillow knows (PDF, PSD, TIFF…),
+            # most of which are refused anyway.
+            self.fields["image"].validators = [
+                FileExtensionValidator(
+                    images.FILE_EXTENSIONS,
+                    message="Upload a JPEG, PNG, WebP or GIF file; “%(value)s” is not one.",
+                )
+            ]
 
     def clean_alt_text(self):
         alt_text = self.cleaned_data["alt_text"].strip()

@@ -14,6 +14,12 @@ from PIL import Image, ImageCms, ImageOps, IptcImagePlugin, UnidentifiedImageErr
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# File name extensions of those formats, for the upload form (".jpg", ".jpeg", ".png", …).
+FILE_EXTENSIONS = sorted(
+    extension.lstrip(".")
+    for extension, image_format in Image.registered_extensions().items()
+    if image_format in ALLOWED_FORMATS
+)
 # Pillow names JPEGs that carry several pictures (phones' depth maps, stereo cameras) MPO;
 # they are JPEG files, stored as their first picture.
 SAME_FORMAT = {"MPO": "JPEG"}

@@ -208,7 +208,10 @@ class Figure(models.Model):
             self.credit = ImageCredit.objects.get_or_create(
                 author=info.credit_name, author_url="", license=None
             )[0]
-        name = os.path.splitext(os.path.basename(self.image.name))[0] or "image"
+        # Plain ASCII, never empty and never a dot file ("😀.jpg" would become ".jpg",
+        # which web servers refuse to serve), whatever the uploader's file was called.
+        stem = os.path.splitext(os.path.basename(self.image.name))[0]
+        name = slugify(stem)[:100] or "image"
         self.image = ContentFile(
             images.strip_private_metadata(data), name=f"{name}.{info.extension}"
         )

@@ -538,6 +538,32 @@ def test_figure_upload_rejects_a_file_that_is_not_an_image(client, editor):
     assert "image" in response.context["adminform"].form.errors
 
 
+@pytest.mark.parametrize(
+    "uploaded, stored",
+    [("😀.jpg", "image.jpg"), ("..jpg", "jpg.jpg"), ("Bridge at Dawn!.JPEG", "bridge-at-dawn.jpg")],
+)
+def test_uploaded_file_names_are_plain_and_never_hidden(client, editor, uploaded, stored):
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:articles_figure_add"), figure_form_data(image=upload(name=uploaded))
+    )
+    assert response.status_code == 302
+    assert Figure.objects.get().image.name.rsplit("/", 1)[-1] == stored
+
+
+@pytest.mark.parametrize("name", ["photo.html", "scan.tif", "document.pdf"])
+def test_figure_upload_names_the_formats_it_accepts(client, editor, name):
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:articles_figure_add"), figure_form_data(image=upload(name=name))
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["image"] == [
+        f"Upload a JPEG, PNG, WebP or GIF file; “{name}” is not one."
+    ]
+    assert not Figure.objects.exists()
+
+
 def test_figure_upload_tells_the_editor_about_an_embedded_credit(client, editor):
     exif = Image.Exif()
     exif[0x013B] = "Jane Photographer"
