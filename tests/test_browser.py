@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, Figure
-from tests.factories import ArticleFactory, image_bytes, seed_article
+from tests.factories import ArticleFactory, FigureFactory, image_bytes, seed_article
 
 # serialized_rollback: the flush after each transactional test would otherwise delete
 # the Editors and Writers groups that migration 0002 created.
@@ -76,6 +76,44 @@ def test_editor_uploads_a_figure_writes_and_publishes_an_article(page, editor, t
     page.wait_for_url(f"**{article.get_absolute_url()}")
     assert page.text_content("h1").strip() == "Stone bridge reopens to traffic"
     assert page.locator("img[alt='The old stone bridge under a grey sky']").count() >= 1
+
+
+HOSTILE = '<img src=x onerror="window.pwned=1"></textarea><script>window.pwned=2</script>'
+
+
+def test_hostile_text_stays_text_in_the_desk_and_its_previews(page, writer):
+    """Markup typed into any field is shown as typed, never run: on the server-rendered
+    pages, in the live previews and in the lead figure's autocomplete."""
+    Figure.objects.create(alt_text="Figure without a file " + HOSTILE, caption=HOSTILE)
+    figure = FigureFactory(alt_text=HOSTILE, caption=HOSTILE)
+    draft = ArticleFactory(
+        status=Article.Status.DRAFT,
+        **{f: HOSTILE for f in ("title", "headline", "description", "lede", "body", "byline")},
+        lead_figure=figure,
+        tags=[HOSTILE[:90]],
+    )
+    admin_login(page, "writer", "pw-writer")
+    for url in (
+        f"/admin/articles/article/{draft.pk}/change/",
+        "/admin/articles/article/",
+        f"/admin/articles/figure/{figure.pk}/change/",
+        f"/admin/articles/article/{draft.pk}/preview/",
+        draft.get_preview_url(),
+    ):
+        page.goto(url)
+        assert page.evaluate("window.pwned") is None, url
+
+    page.goto(f"/admin/articles/article/{draft.pk}/change/")
+    assert page.eval_on_selector_all("#id_status option", "options => options.length") == 1
+    page.fill("#id_title", "Typed " + HOSTILE)
+    assert page.text_content(".search-preview__title") == ("Typed " + HOSTILE)[:59] + "…"
+    assert page.text_content("#id_title-count") == f"{len('Typed ' + HOSTILE)} / 60 characters"
+    page.click(".field-lead_figure .select2-selection")
+    page.fill(".select2-search__field", "without a file")
+    page.click(".select2-results__option:has-text('Figure without a file')")
+    page.wait_for_selector(".lead-figure-preview:has-text('no image file yet')")
+    assert page.locator(".desk-previews img, .lead-figure-preview img").count() == 0
+    assert page.evaluate("window.pwned") is None
 
 
 # --- the public site -------------------------------------------------------------------

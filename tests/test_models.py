@@ -81,6 +81,12 @@ def test_license_and_credit_rows_are_unique_even_without_a_license():
     ImageCredit.objects.create(author="Raw Pixel", author_url="https://rawpixel.com")
     with pytest.raises(IntegrityError), transaction.atomic():
         ImageCredit.objects.create(author="Raw Pixel", author_url="https://rawpixel.com")
+    licensed = {"author": "Raw Pixel", "author_url": "https://rawpixel.com"}
+    licensed["license"] = License.objects.get()
+    ImageCredit.objects.create(**licensed)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ImageCredit.objects.create(**licensed)
+    assert ImageCredit.objects.count() == 2  # one without a licence, one with
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://example.com/x", "data:text/html,x"])
