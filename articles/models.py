@@ -360,8 +360,22 @@ def _social_rendition(jpegs):
     return (exact or jpegs or [None])[-1]
 
 
+class TaggingManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().select_related("tag")
+
+
 class TaggedArticle(TaggedItemBase):
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
+
+    objects = models.Manager()
+    # Deletion (and the admin's "are you sure?" page, which prints every tagging as
+    # "<article> tagged with <tag>") reads rows through the base manager: with their
+    # tags joined, that is one query however many tags the articles carry.
+    with_tags = TaggingManager()
+
+    class Meta:
+        base_manager_name = "with_tags"
 
 
 class ArticleQuerySet(models.QuerySet):

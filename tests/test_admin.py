@@ -749,6 +749,29 @@ def test_forms_queries_do_not_grow_with_rows(
 
 
 @pytest.mark.parametrize("rows", [3, 30])
+@pytest.mark.parametrize("model", ["article", "figure", "imagecredit", "license"])
+def test_delete_confirmation_queries_do_not_grow_with_rows(
+    client, editor, django_assert_max_num_queries, model, rows
+):
+    make_rows("article", rows)
+    selected = {
+        "article": Article.objects.all(),
+        "figure": Figure.objects.all(),
+        "imagecredit": ImageCredit.objects.all(),
+        "license": License.objects.all(),
+    }[model]
+    client.force_login(editor)
+    with django_assert_max_num_queries(16):
+        response = client.post(
+            reverse(f"admin:articles_{model}_changelist"),
+            {"action": "delete_selected", "_selected_action": [obj.pk for obj in selected]},
+        )
+    # "Are you sure?", or the list of what protects credits and licences from deletion.
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/delete_selected_confirmation.html"
+
+
+@pytest.mark.parametrize("rows", [3, 30])
 @pytest.mark.parametrize(
     "source, field",
     [("article", "lead_figure"), ("figure", "credit"), ("imagecredit", "license")],
