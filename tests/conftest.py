@@ -55,9 +55,20 @@ def chromium():
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
     # make between page actions are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # With that loop running, Django hands this thread new connection objects. When the
+    # test database was made before (by earlier tests), they lack its serialized
+    # contents, and serialized_rollback would stop restoring the groups migrations made.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )

@@ -17,8 +17,13 @@ PRODUCTION = {
 }
 
 
+# Not inherited: the first two are what the tests vary, and the browser fixture sets the
+# third for this process (check --deploy rightly refuses it).
+NOT_INHERITED = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def manage(*args, **environment):
-    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG"}}
+    env = {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
     env.update(environment)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
