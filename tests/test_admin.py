@@ -228,7 +228,7 @@ def test_writer_with_delete_permission_may_delete_drafts_only(client, writer):
     ids=["public", "scheduled", "withdrawn"],
 )
 def test_writer_cannot_change_the_figure_or_credit_of_an_article_past_draft(
-    client, writer, editor, status, when
+    client, writer, editor, django_assert_max_num_queries, status, when
 ):
     figure = small_figure(alt_text="The real picture")
     ArticleFactory(
@@ -245,9 +245,10 @@ def test_writer_cannot_change_the_figure_or_credit_of_an_article_past_draft(
     figure.refresh_from_db()
     credit.refresh_from_db()
     assert figure.alt_text == "The real picture" and credit.author != "Replaced by a writer"
-    # Readable, without a save button.
-    for url in (figure_url, credit_url):
-        response = client.get(url)
+    # Readable, without a save button; whether it is locked is asked of the database once.
+    for url, locked_query_count in ((figure_url, 12), (credit_url, 8)):
+        with django_assert_max_num_queries(locked_query_count):
+            response = client.get(url)
         assert response.status_code == 200 and 'name="_save"' not in response.content.decode()
     # A writer with delete permission still cannot take the figure off the page.
     writer.user_permissions.add(Permission.objects.get(codename="delete_figure"))

@@ -12,7 +12,12 @@ class DraftsOnlyForWritersMixin:
         return request.user.has_perm("articles.publish_article")
 
     def _may_touch(self, request, obj):
-        return obj is None or self.has_publish_permission(request) or not obj.is_past_draft()
+        if obj is None or self.has_publish_permission(request):
+            return True
+        # A page asks several times about the object it shows: one query is enough.
+        if not hasattr(obj, "_past_draft"):
+            obj._past_draft = obj.is_past_draft()
+        return not obj._past_draft
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._may_touch(request, obj)
