@@ -83,16 +83,62 @@ def test_deeply_nested_yaml_is_refused(tmp_path):
         ('---\ntitle: "nul \\0 inside"\n---\nBody\n', "title: contains a NUL character"),
         ('---\ntitle: "\\ud800"\n---\nBody\n', "front matter: not valid YAML"),
         ("---\ntitle: T\nscore: .nan\n---\nBody\n", "score: infinite and not-a-number"),
-        ("---\ntitle: T\nblob: !!binary aGVsbG8=\n---\nBody\n", "blob: a bytes cannot be kept"),
+        ("---\ntitle: T\nblob: !!binary aGVsbG8=\n---\nBody\n", "blob: binary data cannot be kept"),
         ("---\n---\n", "title: the file has no title, headline or text"),
         ("date 2025-01-01 only furniture\n", "body: the file has no article text"),
         ("date 2025-02-30\n\nText.\n", "date: '2025-02-30' is not a valid date"),
+        # YAML reads these, but Python cannot hold them: they once ended the whole run.
+        (
+            "---\ntitle: T\npage_date: 2025-02-31\n---\nBody\n",
+            "page_date: '2025-02-31' is not a real date (day is out of range for month) (line 3)",
+        ),
+        (
+            "---\ntitle: T\nviews: " + "9" * 5000 + "\n---\nBody\n",
+            "views: a number of 5,000 digits is too long to keep (line 3)",
+        ),
+        (
+            "---\ntitle: T\nrelated: {when: [2025-13-01]}\n---\nBody\n",
+            "front matter: '2025-13-01' is not a real date (month must be in 1..12) (line 3)",
+        ),
+        (
+            "---\ntitle: T\npage_date: 0001-01-01T00:00:00+05:00\n---\nBody\n",
+            "page_date: '0001-01-01 00:00:00+05:00' is out of the range of dates",
+        ),
+        (
+            '---\ntitle: T\npage_date: "9999-12-31T23:59:59-05:00"\n---\nBody\n',
+            "page_date: '9999-12-31T23:59:59-05:00' is out of the range of dates",
+        ),
+        # A key given twice: YAML would silently keep the last value.
+        (
+            "---\ntitle: First\ndes: D\ntitle: Second\n---\nBody\n",
+            "title: given twice with different values (lines 2 and 4); keep the one that is right",
+        ),
+        (
+            "---\ntitle: T\nsocial: {site: a, site: b}\n---\nBody\n",
+            "front matter: 'site' is given twice with different values (lines 3 and 3)",
+        ),
+        ("---\n~: nothing\ntitle: T\n---\nBody\n", "front matter: keys must be text, got null"),
     ],
 )
 def test_broken_files_fail_with_a_line_naming_file_and_field(tmp_path, text, message):
     path = write_bytes(tmp_path, "a.md", text.encode())
     [line] = failure(path)
     assert line.startswith(f"{path}: {message}")
+
+
+def test_a_file_yaml_reads_but_python_cannot_hold_fails_alone(tmp_path):
+    bad = write_bytes(tmp_path, "a.md", b"---\ntitle: Bad\npage_date: 2025-02-31\n---\nBody\n")
+    article_file(tmp_path, "b.md", {"title": "Good", "page_date": "2025-02-28"})
+    report = run(tmp_path)
+    assert [outcome.result for outcome in report.outcomes] == [Result.FAILED, Result.CREATED]
+    assert report.outcomes[0].error_lines()[0].startswith(f"{bad}: page_date: ")
+    assert Article.objects.get().title == "Good"
+
+
+def test_the_same_key_given_twice_with_the_same_value_loses_nothing(tmp_path):
+    path = write_bytes(tmp_path, "a.md", b"---\ntitle: T\ntitle: T\ndes: D\n---\nBody\n")
+    only(run(path), Result.CREATED)
+    assert Article.objects.get().title == "T"
 
 
 def test_a_yaml_error_gives_the_line_in_the_file(tmp_path):

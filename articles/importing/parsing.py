@@ -5,21 +5,19 @@ fits its column, or raises InvalidArticle naming each field that does not.
 """
 
 import re
-import textwrap
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-import yaml
 from django.core.exceptions import ValidationError
 
 from ..models import HEADLINE_MAX, Article, Figure, ImageCredit, License, validate_web_url
+from .front_matter import load_front_matter, split_front_matter
 from .problems import InvalidArticle, Problem, refuse
 from .values import (
     derived_slug,
     given_slug,
     json_value,
-    kind,
     parse_date,
     parse_status,
     parse_tags,
@@ -57,7 +55,6 @@ KNOWN_KEYS = set(ARTICLE_KEYS) | set(FIGURE_KEYS) | OTHER_KEYS
 DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{1,2}-\d{1,2})\b[ \t]*(.*)$", re.IGNORECASE)
 # A sentence ends at . ! or ? followed by a capital: "Feb. 15" does not end one.
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z])")
-YAML_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 
 @dataclass
@@ -111,54 +108,6 @@ def parse_article(text: str, *, tz: ZoneInfo) -> ArticleData:
     if not data.slug:
         data.slug = slug_from_url(data.source_url) or derived_slug(data.headline or data.title)
     return data
-
-
-def split_front_matter(text: str) -> tuple[str | None, str, int]:
-    """(YAML source, body, line number of the YAML's first line), or (None, text, 0)."""
-    lines = text.split("\n")
-    start = 0
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    if start == len(lines) or lines[start].strip() != "---":
-        return None, text, 0
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    for end in range(start + 1, len(lines)):
-        line = lines[end]
-        # A "---" indented deeper than the opening one belongs to a value, not the fence.
-        if line.strip() == "---" and len(line) - len(line.lstrip()) <= indent:
-            yaml_source = textwrap.dedent("\n".join(lines[start + 1 : end]))
-            return yaml_source, "\n".join(lines[end + 1 :]), start + 2
-    raise refuse("front matter", "no closing '---' line")
-
-
-def load_front_matter(source: str, first_line: int = 1) -> dict:
-    """Safe YAML with aliases refused: `*alias` expansion is how a few lines eat all memory."""
-    try:
-        for event in yaml.parse(source, Loader=YAML_LOADER):
-            if isinstance(event, yaml.AliasEvent):
-                line = event.start_mark.line + first_line if event.start_mark else "?"
-                raise refuse(
-                    "front matter",
-                    f"YAML aliases (*{event.anchor}) are not accepted (line {line})",
-                )
-        meta = yaml.load(source, Loader=YAML_LOADER)  # noqa: S506 - a SafeLoader
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f" (line {mark.line + first_line}, column {mark.column + 1})" if mark else ""
-        problem = error.problem or error.context or "unreadable"
-        raise refuse("front matter", f"not valid YAML: {problem}{where}") from None
-    except yaml.YAMLError as error:
-        raise refuse("front matter", f"not valid YAML: {error}") from None
-    except RecursionError:
-        raise refuse("front matter", "the YAML is nested too deeply") from None
-    if meta is None:
-        return {}
-    if not isinstance(meta, dict):
-        raise refuse("front matter", f"expected 'key: value' lines, got {kind(meta)}")
-    bad_keys = [key for key in meta if not isinstance(key, str)]
-    if bad_keys:
-        raise refuse("front matter", f"keys must be text, got {kind(bad_keys[0])}")
-    return meta
 
 
 def parse_front_matter_article(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:

@@ -4,7 +4,7 @@ Each raises ValueError with a message written for the person fixing the file.
 """
 
 import math
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -46,9 +46,12 @@ def parse_date(value, tz: ZoneInfo) -> datetime | None:
     else:
         raise ValueError(f"expected a date, got {kind(value)}")
     try:
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+        # The database stores UTC: a time that has none (0001-01-01 east of Greenwich) fails.
+        parsed.astimezone(UTC)
     except OverflowError:
-        raise ValueError("the date is out of range") from None
+        raise ValueError(f"{str(value)[:40]!r} is out of the range of dates") from None
+    return parsed
 
 
 def _parse_date_text(value: str) -> datetime:
@@ -201,4 +204,8 @@ def kind(value) -> str:
         return "a mapping"
     if isinstance(value, str):
         return "text"
+    if value is None:
+        return "null"
+    if isinstance(value, bytes):
+        return "binary data"
     return f"a {type(value).__name__}"
