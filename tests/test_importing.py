@@ -515,6 +515,30 @@ def test_an_error_mid_article_leaves_nothing_of_it_behind(tmp_path, monkeypatch)
     only(run(path, images_root=images), Result.CREATED)
 
 
+def test_an_unexpected_error_while_reading_fails_that_file_and_the_run_goes_on(
+    tmp_path, monkeypatch
+):
+    broken = article_file(tmp_path, "a.md", {"title": "Trips a bug"})
+    article_file(tmp_path, "b.md", {"title": "Fine"})
+    parse = writing.parse_article
+
+    def parse_or_explode(text, **kwargs):
+        if "Trips a bug" in text:
+            raise RuntimeError("disk on fire")
+        return parse(text, **kwargs)
+
+    monkeypatch.setattr(writing, "parse_article", parse_or_explode)
+    monkeypatch.setattr(writing.logger, "exception", lambda *args: None)
+    report = run(tmp_path)
+
+    assert [o.result for o in report.outcomes] == [Result.FAILED, Result.CREATED]
+    assert report.outcomes[0].error_lines() == [
+        f"{broken}: unexpected error (RuntimeError: disk on fire); "
+        "nothing was written for this file"
+    ]
+    assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]
+
+
 def test_an_interrupted_run_leaves_whole_articles_and_a_rerun_completes(tmp_path, monkeypatch):
     paths = [article_file(tmp_path, f"{n}.md", {"title": f"T{n}", "tags": ["t"]}) for n in (1, 2)]
     original = writing._save_redirects

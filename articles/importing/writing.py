@@ -111,6 +111,9 @@ def import_article_file(
     except InvalidArticle as error:
         outcome.errors = error.problems
         return outcome
+    except Exception as error:  # a bug the file brought out: this file fails, the run goes on
+        outcome.errors = [_unexpected_error(path, error)]
+        return outcome
     outcome.warnings.extend(data.warnings)
     identity = data.source_url or f"slug:{data.slug}"
     if seen is not None:
@@ -151,18 +154,19 @@ def import_article_file(
             )
             outcome.errors = [Problem("database", f"{reason}; nothing was written for this file")]
         elif isinstance(error, Exception):
-            logger.exception("Unexpected error importing %s", path)
-            outcome.errors = [
-                Problem(
-                    "",
-                    f"unexpected error ({type(error).__name__}: {error}); "
-                    "nothing was written for this file",
-                )
-            ]
+            outcome.errors = [_unexpected_error(path, error)]
         else:
             raise  # KeyboardInterrupt and friends: the transaction has rolled back
         outcome.result = Result.FAILED
     return outcome
+
+
+def _unexpected_error(path, error: Exception) -> Problem:
+    logger.exception("Unexpected error importing %s", path)
+    return Problem(
+        "",
+        f"unexpected error ({type(error).__name__}: {error}); nothing was written for this file",
+    )
 
 
 def _edited_since_import(article: Article) -> bool:
