@@ -118,6 +118,19 @@ def test_deeply_nested_yaml_is_refused(tmp_path):
             "front matter: 'site' is given twice with different values (lines 3 and 3)",
         ),
         ("---\n~: nothing\ntitle: T\n---\nBody\n", "front matter: keys must be text, got null"),
+        # XML 1.0 cannot carry control characters: one in a headline took the feeds down.
+        (
+            '---\ntitle: T\nheader_title: "Bell \\a"\n---\nBody\n',
+            "header_title: contains a control character (U+0007) that web pages and feeds "
+            "cannot carry",
+        ),
+        ('---\ntitle: T\ntags: ["a\\eb"]\n---\nBody\n', "tags: contains a control character"),
+        (
+            "---\ntitle: T\n---\nOne\n\nTwo\x0cthree\n",
+            "body: contains a control character (U+000C) that web pages and feeds cannot carry "
+            "(line 6)",
+        ),
+        ("date 2025-01-01\n\nPlain \x1b text.\n", "body: contains a control character (U+001B)"),
     ],
 )
 def test_broken_files_fail_with_a_line_naming_file_and_field(tmp_path, text, message):

@@ -15,6 +15,8 @@ from ..models import HEADLINE_MAX, Article, Figure, ImageCredit, License, valida
 from .front_matter import load_front_matter, split_front_matter
 from .problems import InvalidArticle, Problem, refuse
 from .values import (
+    CONTROL_CHARACTER,
+    check_text,
     derived_slug,
     given_slug,
     json_value,
@@ -105,6 +107,7 @@ def parse_article(text: str, *, tz: ZoneInfo) -> ArticleData:
         data = parse_plain_text(text, tz=tz)
     else:
         data = parse_front_matter_article(load_front_matter(front_matter, first_line), body, tz=tz)
+    _check_body(text, data.body)
     if not data.slug:
         data.slug = slug_from_url(data.source_url) or derived_slug(data.headline or data.title)
     return data
@@ -194,8 +197,6 @@ def parse_plain_text(text: str, *, tz: ZoneInfo) -> ArticleData:
     data.body = _strip_body("\n".join(lines))
     if not data.body:
         raise refuse("body", "the file has no article text")
-    if "\x00" in data.body:
-        raise refuse("body", "contains a NUL character")
     data.headline = data.title = derive_headline(data.body)
     data.warnings.append(
         Problem(
@@ -224,6 +225,16 @@ def _guard(problems, key, function, *args):
     except ValueError as error:
         problems.append(Problem(key, str(error)))
         return None
+
+
+def _check_body(text: str, body: str):
+    try:
+        check_text(body)
+    except ValueError as error:
+        # YAML refuses raw control characters, so the file's first one is the body's.
+        found = CONTROL_CHARACTER.search(text)
+        where = f" (line {text.count(chr(10), 0, found.start()) + 1})" if found else ""
+        raise refuse("body", f"{error}{where}") from None
 
 
 def _strip_body(body: str) -> str:

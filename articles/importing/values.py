@@ -4,6 +4,7 @@ Each raises ValueError with a message written for the person fixing the file.
 """
 
 import math
+import re
 from datetime import UTC, date, datetime, time
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -31,6 +32,7 @@ WEB_PAGE_SUFFIXES = (".html", ".htm", ".php", ".asp", ".aspx", ".shtml")
 SLUG_MAX = Article._meta.get_field("slug").max_length
 DERIVED_SLUG_MAX = 200
 MAX_NESTING = 20
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # as Django's XML writer refuses
 
 
 def parse_date(value, tz: ZoneInfo) -> datetime | None:
@@ -87,7 +89,7 @@ def parse_tags(value) -> list[str]:
     names, seen = [], set()
     for item in items:
         name = " ".join(item.split())
-        check_string(name)
+        check_text(name)
         if len(name) > limit:
             raise ValueError(
                 f"the tag {name[:40]!r}… is {len(name)} characters; the limit is {limit}"
@@ -174,11 +176,23 @@ def text_value(value, key, problems) -> str:
         problems.append(Problem(key, f"expected text, got {kind(value)}{hint}"))
         return ""
     try:
-        check_string(value)
+        check_text(value)
     except ValueError as error:
         problems.append(Problem(key, str(error)))
         return ""
     return value.strip()
+
+
+def check_text(value: str):
+    """check_string, and no control characters: XML 1.0 cannot carry them, so one in a
+    headline would take the site's feeds down. Tabs and line breaks are fine."""
+    check_string(value)
+    found = CONTROL_CHARACTER.search(value)
+    if found:
+        raise ValueError(
+            f"contains a control character (U+{ord(found.group()):04X}) that web pages and "
+            "feeds cannot carry"
+        )
 
 
 def check_string(value: str):
