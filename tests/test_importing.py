@@ -358,6 +358,35 @@ def test_an_explicit_slug_wins_and_is_normalised_with_a_warning(tmp_path):
     assert any("normalised to 'my-story'" in line for line in outcome.warning_lines())
 
 
+def test_headlines_and_urls_in_other_scripts_make_distinct_latin_slugs(tmp_path):
+    article_file(tmp_path, "a.md", {"title": "Україна перемагає", "page_date": "2025-04-26"})
+    article_file(tmp_path, "b.md", {"title": "Київ сьогодні", "page_date": "2025-04-26"})
+    (tmp_path / "c.txt").write_text("date 2025-03-01 Слухати\n\nНовини з Харкова. Далі.\n")
+    url = "https://old.example/статті/новина-дня"
+    article_file(tmp_path, "d.md", {"title": "Новина", "blog_url": url})
+    report = run(tmp_path)
+    assert [o.result for o in report.outcomes] == [Result.CREATED] * 4, [
+        o.error_lines() for o in report.outcomes
+    ]
+    assert sorted(Article.objects.values_list("slug", flat=True)) == [
+        "kiiv-sogodni",
+        "novina-dnya",
+        "novini-z-kharkova",
+        "ukraina-peremagaie",
+    ]
+    assert {o.result for o in run(tmp_path).outcomes} == {Result.UNCHANGED}
+
+
+def test_a_headline_with_nothing_to_spell_a_slug_gets_a_stable_one_and_a_warning(tmp_path):
+    article_file(tmp_path, "a.md", {"title": "!!!", "page_date": "2025-04-26"})
+    article_file(tmp_path, "b.md", {"title": "???", "page_date": "2025-04-26"})
+    report = run(tmp_path)
+    slugs = sorted(Article.objects.values_list("slug", flat=True))
+    assert len(slugs) == 2 and all(slug.startswith("article-") for slug in slugs)
+    assert "slug: nothing in the headline spells a slug" in report.outcomes[0].warning_lines()[0]
+    assert {o.result for o in run(tmp_path).outcomes} == {Result.UNCHANGED}
+
+
 def test_the_old_path_answers_with_a_301_to_the_new_one(client):
     run(SEED_FRONT_MATTER)
     article = Article.objects.get()

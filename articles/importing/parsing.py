@@ -18,6 +18,7 @@ from .values import (
     CONTROL_CHARACTER,
     check_text,
     derived_slug,
+    fallback_slug,
     given_slug,
     json_value,
     parse_date,
@@ -55,8 +56,9 @@ OTHER_KEYS = {"page_date", "tags", "draft", "status", "slug"}
 KNOWN_KEYS = set(ARTICLE_KEYS) | set(FIGURE_KEYS) | OTHER_KEYS
 
 DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{1,2}-\d{1,2})\b[ \t]*(.*)$", re.IGNORECASE)
-# A sentence ends at . ! or ? followed by a capital: "Feb. 15" does not end one.
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z])")
+# A sentence ends at . ! or ? followed by a capital in any script: "Feb. 15" does not end
+# one. (Python's re has no \p{Lu}, so the capital is checked by first_sentence().)
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)»]?\s+[\"“‘(«]?(.)")
 
 
 @dataclass
@@ -109,7 +111,13 @@ def parse_article(text: str, *, tz: ZoneInfo) -> ArticleData:
         data = parse_front_matter_article(load_front_matter(front_matter, first_line), body, tz=tz)
     _check_body(text, data.body)
     if not data.slug:
-        data.slug = slug_from_url(data.source_url) or derived_slug(data.headline or data.title)
+        headline = data.headline or data.title
+        data.slug = slug_from_url(data.source_url) or derived_slug(headline)
+        if not data.slug:
+            data.slug = fallback_slug(headline)
+            data.warnings.append(
+                Problem("slug", f"nothing in the headline spells a slug; {data.slug!r} was used")
+            )
     return data
 
 
@@ -211,12 +219,19 @@ def parse_plain_text(text: str, *, tz: ZoneInfo) -> ArticleData:
 def derive_headline(body: str) -> str:
     """The first sentence, at most HEADLINE_MAX characters, cut at a word."""
     paragraph = " ".join(body.strip().split("\n\n", 1)[0].split())
-    sentence = SENTENCE_END.split(paragraph, maxsplit=1)[0].strip()
+    sentence = first_sentence(paragraph)
     if len(sentence) > HEADLINE_MAX:
         cut = sentence[: HEADLINE_MAX + 1].rsplit(" ", 1)[0]
         sentence = cut if 0 < len(cut) <= HEADLINE_MAX else sentence[:HEADLINE_MAX]
         sentence = sentence.rstrip(" ,;:–—-")
     return sentence.rstrip(".").strip() or sentence[:HEADLINE_MAX]
+
+
+def first_sentence(paragraph: str) -> str:
+    for end in SENTENCE_END.finditer(paragraph):
+        if end.group(1).isupper():
+            return paragraph[: end.start()].strip()
+    return paragraph.strip()
 
 
 def _guard(problems, key, function, *args):

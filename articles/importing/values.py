@@ -3,12 +3,14 @@
 Each raises ValueError with a message written for the person fixing the file.
 """
 
+import hashlib
 import math
 import re
 from datetime import UTC, date, datetime, time
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+from anyascii import anyascii
 from django.utils.text import slugify
 from taggit.models import Tag
 
@@ -110,17 +112,28 @@ def slug_from_url(url: str) -> str:
     return derived_slug(segment)
 
 
+def ascii_slug(text: str) -> str:
+    """A slug in Latin letters. Other scripts are transliterated (Україна → ukraina), not
+    dropped: dropped, every headline in Cyrillic made the same empty slug."""
+    return slugify(anyascii(text))
+
+
 def derived_slug(text: str) -> str:
-    slug = slugify(text)
+    slug = ascii_slug(text)
     if len(slug) > DERIVED_SLUG_MAX:
         slug = slug[: DERIVED_SLUG_MAX + 1].rsplit("-", 1)[0] or slug[:DERIVED_SLUG_MAX]
     return slug.strip("-")
 
 
+def fallback_slug(text: str) -> str:
+    """For a headline with nothing to spell a slug with: stable, and distinct per headline."""
+    return "article-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
 def given_slug(value, warnings) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected text, got {kind(value)}")
-    slug = slugify(value)
+    slug = ascii_slug(value)
     if not slug:
         raise ValueError(f"{value[:60]!r} has no letters or digits to make a slug")
     if len(slug) > SLUG_MAX:
