@@ -467,6 +467,51 @@ def test_an_article_edited_in_the_admin_is_a_conflict_unless_overwrite(tmp_path)
     only(run(path), Result.UNCHANGED)
 
 
+def test_an_edited_article_whose_file_has_not_changed_is_unchanged_not_a_conflict(tmp_path):
+    path = article_file(tmp_path, "a.md", {"title": "T", "blog_url": "https://old.example/a"})
+    run(path)
+    article = Article.objects.get()
+    article.headline = "An editor's better headline"
+    article.save()
+
+    only(run(path), Result.UNCHANGED)  # nothing in the file would overwrite the edit
+    assert Article.objects.get().headline == "An editor's better headline"
+    only(run(path, overwrite=True), Result.UPDATED)  # back to the file, when asked
+    assert Article.objects.get().headline == ""
+
+
+def test_a_lead_figure_edited_in_the_admin_makes_its_article_a_conflict(tmp_path):
+    meta = {"title": "T", "blog_url": "https://old.example/a", **FIGURE}
+    path = article_file(tmp_path, "a.md", meta)
+    run(path)
+    figure = Article.objects.get().lead_figure
+    figure.alt_text = "Soldiers in a trench at dawn"  # the desk's better description
+    figure.save()
+
+    article_file(tmp_path, "a.md", meta, body="A corrected body.")
+    outcome = only(run(path), Result.CONFLICT)
+    assert "edited in the admin" in outcome.note
+    assert Article.objects.get().lead_figure.alt_text == "Soldiers in a trench at dawn"
+    only(run(path, overwrite=True), Result.UPDATED)
+    assert Article.objects.get().lead_figure.alt_text == FIGURE["img_alt"]
+
+
+def test_a_file_brought_in_later_is_the_importers_write_not_an_editors(tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "a.jpg").write_bytes(image_bytes(320, 200))
+    meta = {"title": "T", "blog_url": "https://old.example/a", **FIGURE}
+    meta["page_image_src_rel"] = "a.jpg"
+    path = article_file(tmp_path, "a.md", meta)
+    run(path)
+    only(run(path, images_root=images), Result.UPDATED)
+    assert Article.objects.get().lead_figure.image
+
+    article_file(tmp_path, "a.md", meta, body="A corrected body.")
+    only(run(path, images_root=images), Result.UPDATED)
+    assert Article.objects.get().body == "A corrected body."
+
+
 def test_an_article_made_in_the_admin_with_the_same_slug_is_not_taken_over(tmp_path):
     ArticleFactory(slug="hello", title="Written here")
     outcome = only(run(article_file(tmp_path, "a.md", {"title": "Hello"})), Result.CONFLICT)

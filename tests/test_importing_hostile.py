@@ -362,6 +362,7 @@ def test_command_lists_conflicts(tmp_path):
     path = article_file(tmp_path, "a.md", {"title": "T"})
     call(path)
     Article.objects.get().save()
+    article_file(tmp_path, "a.md", {"title": "T"}, body="A corrected body.")
     code, out, _ = call(path)
     assert code == 0 and "conflicts 1" in out
     assert f"  {path}: article 't' edited in the admin since its last import" in out

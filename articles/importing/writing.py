@@ -170,8 +170,14 @@ def _unexpected_error(path, error: Exception) -> Problem:
 
 
 def _edited_since_import(article: Article) -> bool:
-    # The importer's own writes leave updated_at == imported_at; anything later is an editor.
-    return article.imported_at is None or article.updated_at > article.imported_at
+    # The importer's own writes leave updated_at == imported_at, its figure saved before
+    # that; anything later, to the article or to its lead figure, is an editor's.
+    if article.imported_at is None:
+        return True
+    figure_updated_at = getattr(article, "figure_updated_at", None)
+    return article.updated_at > article.imported_at or bool(
+        figure_updated_at and figure_updated_at > article.imported_at
+    )
 
 
 def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -> bool:
@@ -180,15 +186,22 @@ def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -
         return False
     outcome.slug = existing.slug
     edited = _edited_since_import(existing)
+    file_changed = existing.import_checksum != checksum
     if edited and not options.overwrite:
-        outcome.result = Result.CONFLICT
-        outcome.note = (
-            "never imported: it was created in the admin"
-            if existing.imported_at is None
-            else "edited in the admin since its last import"
-        )
+        if file_changed:
+            outcome.result = Result.CONFLICT
+            outcome.note = (
+                "never imported: it was created in the admin"
+                if existing.imported_at is None
+                else "edited in the admin since its last import"
+            )
+        else:
+            # Nothing in the file is new, so nothing would be overwritten: the editor's
+            # version simply stands.
+            outcome.result = Result.UNCHANGED
+            outcome.warnings = []
         return True
-    if edited or existing.import_checksum != checksum:
+    if edited or file_changed:
         return False
     if (
         existing.lead_figure_id
@@ -207,7 +220,10 @@ def _write_article(
     if existing and not _edited_since_import(existing) and existing.import_checksum == checksum:
         image = get_image(data.figure, options, outcome)
         if image and not options.dry_run:
-            store_image(existing.lead_figure, image, data.figure, stored_files)
+            figure = existing.lead_figure
+            store_image(figure, image, data.figure, stored_files)
+            # The importer's own write to the figure: not an editor's.
+            Article.objects.filter(pk=existing.pk).update(imported_at=figure.updated_at)
         outcome.result = Result.UPDATED if image else Result.UNCHANGED
         return
 
@@ -256,7 +272,11 @@ def _find_existing(data: ArticleData) -> tuple[Article | None, set[str]]:
     One indexed query in the usual case, which matters at ten thousand files; only the
     columns that decide what to do are read.
     """
-    articles = Article.objects.only(*IDENTITY_FIELDS).order_by("pk")
+    articles = (
+        Article.objects.only(*IDENTITY_FIELDS)
+        .annotate(figure_updated_at=F("lead_figure__updated_at"))
+        .order_by("pk")
+    )
     lookup = Q(slug=data.slug)
     if data.source_url:
         # The `<> ''` lets both databases use the partial unique index on source_url.
