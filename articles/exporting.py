@@ -36,8 +36,14 @@ def _represent_text(dumper, value):
 _Dumper.add_representer(str, _represent_text)
 
 
-def article_front_matter(article: Article) -> tuple[dict, list[str]]:
-    """The article's fields under the importer's keys, and the extra keys that could not go."""
+IMAGES_FOLDER = "images"  # beside the exported files; import with --images-root DIR
+
+
+def article_front_matter(article: Article, image_file: str = "") -> tuple[dict, list[str]]:
+    """The article's fields under the importer's keys, and the extra keys that could not go.
+
+    `image_file` is where the export put a copy of the lead figure's file, relative to the
+    export folder."""
     meta = {"title": article.title}
     figure = article.lead_figure
     credit = figure.credit if figure else None
@@ -59,6 +65,7 @@ def article_front_matter(article: Article) -> tuple[dict, list[str]]:
         "figure_license_url": license.url if license else "",
         "page_image_src_rel": figure.original_path if figure else "",
         "img_url_full": figure.original_url if figure else "",
+        "image_file": image_file,
         "figure_p": figure.caption if figure else "",
         "byline": article.byline,
     }
@@ -77,8 +84,8 @@ def article_front_matter(article: Article) -> tuple[dict, list[str]]:
     return meta, skipped
 
 
-def article_to_text(article: Article) -> tuple[str, list[str]]:
-    meta, skipped = article_front_matter(article)
+def article_to_text(article: Article, image_file: str = "") -> tuple[str, list[str]]:
+    meta, skipped = article_front_matter(article, image_file)
     front_matter = yaml.dump(
         meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000
     )
@@ -93,8 +100,17 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
     articles = queryset if queryset is not None else Article.objects.all()
     articles = articles.select_related("lead_figure__credit__license").prefetch_related("tags")
     for article in articles.order_by("pk"):
-        text, skipped = article_to_text(article)
         path = directory / f"{article.slug}.md"
+        image_file = ""
+        if article.lead_figure and article.lead_figure.image:
+            try:
+                image_file = _copy_image(article.lead_figure.image, directory)
+            except OSError as error:
+                report.warnings.append(
+                    f"{path}: image_file: {article.lead_figure.image.name} could not be "
+                    f"copied ({error.strerror or error}); the file is written without it"
+                )
+        text, skipped = article_to_text(article, image_file)
         _write_atomically(path, text)
         report.written.append(path)
         if skipped:
@@ -105,13 +121,23 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
     return report
 
 
-def _write_atomically(path: Path, text: str):
+def _copy_image(image, directory: Path) -> str:
+    """Copy a stored image under the export's images folder; its path relative to the export."""
+    relative = Path(IMAGES_FOLDER, image.name)
+    target = directory / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with image.storage.open(image.name, "rb") as source:
+        _write_atomically(target, source.read())
+    return relative.as_posix()
+
+
+def _write_atomically(path: Path, content: str | bytes):
     # Written beside the target then renamed: a crash never leaves half a file, and a
     # symbolic link at the target is replaced rather than followed.
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
+        with os.fdopen(fd, "wb") as file:
+            file.write(content.encode() if isinstance(content, str) else content)
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:

@@ -13,7 +13,7 @@ from taggit.models import Tag
 from articles.exporting import article_to_text, export_articles
 from articles.importing import Result, import_articles
 from articles.models import Article, Figure, ImageCredit, License
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, image_file
 from tests.test_importing import SEED_FRONT_MATTER, SEEDS, seed_meta
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,9 @@ def snapshot():
             figure.caption,
             figure.original_url,
             figure.original_path,
+            bool(figure.image),
+            (figure.width, figure.height),
+            figure.renditions.count(),
         )
         values["credit"] = credit and (credit.author, credit.author_url)
         values["license"] = license and (license.name, license.url)
@@ -97,20 +100,31 @@ def awkward_articles():
         slug="credit-only",
         lead_figure=Figure.objects.create(alt_text="Alt", credit=credit_only),
     )
+    # Uploaded in the admin: no old path or URL, only the stored file.
+    ArticleFactory(
+        title="Uploaded picture",
+        slug="uploaded",
+        lead_figure=Figure.objects.create(
+            alt_text="A field", image=image_file("field.jpg", width=900, height=600)
+        ),
+    )
 
 
-def test_an_export_imported_into_an_empty_database_reproduces_every_field(tmp_path):
+def test_an_export_imported_into_an_empty_database_reproduces_every_field(
+    tmp_path, settings
+):
     assert import_articles([SEEDS], time_zone="Europe/Kyiv").count(Result.CREATED) == 2
     awkward_articles()
     before = snapshot()
-    assert len(before) == 5
+    assert len(before) == 6
 
     report = export_articles(tmp_path / "out")
-    assert len(report.written) == 5 and report.warnings == []
+    assert len(report.written) == 6 and report.warnings == []
     empty_database()
-    result = import_articles([tmp_path / "out"], time_zone="UTC")
+    settings.MEDIA_ROOT = tmp_path / "new-media"  # the image comes from the export alone
+    result = import_articles([tmp_path / "out"], time_zone="UTC", images_root=tmp_path / "out")
 
-    assert result.count(Result.CREATED) == 5, [o.error_lines() for o in result.outcomes]
+    assert result.count(Result.CREATED) == 6, [o.error_lines() for o in result.outcomes]
     after = snapshot()
     assert after.keys() == before.keys()
     for slug, values in before.items():
@@ -133,6 +147,28 @@ def test_an_export_of_an_imported_seed_uses_the_seed_keys_and_values(settings):
         "russia-lost-over-62400-soldiers-in-kursk-operation-ukraine-says",
         "published",
     )
+
+
+def test_an_exported_image_file_is_copied_beside_the_articles(tmp_path):
+    figure = Figure.objects.create(alt_text="A field", image=image_file("field.jpg"))
+    ArticleFactory(slug="pictured", lead_figure=figure)
+    export_articles(tmp_path)
+    meta = yaml.safe_load((tmp_path / "pictured.md").read_text().split("---\n")[1])
+    copy = tmp_path / meta["image_file"]
+    assert meta["image_file"] == f"images/{figure.image.name}"
+    assert copy.read_bytes() == figure.image.read()
+
+
+def test_an_image_missing_from_storage_is_left_out_with_a_warning(tmp_path):
+    figure = Figure.objects.create(alt_text="A field", image=image_file("field.jpg"))
+    ArticleFactory(slug="pictured", lead_figure=figure)
+    figure.image.storage.delete(figure.image.name)
+    report = export_articles(tmp_path)
+    assert report.warnings == [
+        f"{tmp_path / 'pictured.md'}: image_file: {figure.image.name} could not be copied "
+        "(No such file or directory); the file is written without it"
+    ]
+    assert "image_file" not in (tmp_path / "pictured.md").read_text()
 
 
 def test_extra_keys_that_clash_with_the_format_are_left_out_with_a_warning(tmp_path):

@@ -40,7 +40,8 @@ def save_figure(figure, data: FigureData, options, cache, outcome, stored_files)
 
 
 def store_image(figure, image: bytes, data: FigureData, stored_files):
-    source_name = os.path.basename(urlsplit(data.original_path or data.original_url).path)
+    source = data.original_path or data.original_url or data.image_file
+    source_name = os.path.basename(urlsplit(source).path)
     name = get_valid_filename(os.path.splitext(source_name)[0])[:80] or "image"
     # Figure.save() re-checks the file, strips its EXIF and gives it the right extension.
     figure.image = ContentFile(image, name=name)
@@ -51,26 +52,30 @@ def store_image(figure, image: bytes, data: FigureData, stored_files):
 
 
 def can_get_image(data: FigureData, options) -> bool:
-    return bool(
-        (data.original_path and options.images_root) or (data.original_url and options.fetch_images)
-    )
+    local = data.image_file or data.original_path
+    return bool((local and options.images_root) or (data.original_url and options.fetch_images))
 
 
 def get_image(data: FigureData, options, outcome) -> bytes | None:
-    """The figure's file, or None with a warning saying why it is missing."""
+    """The figure's file, or None with a warning saying why it is missing.
+
+    Tried in turn: an exported copy (image_file) and the old site's file
+    (page_image_src_rel) under --images-root, then a download of img_url_full.
+    """
     reasons = []
-    if data.original_path and options.images_root:
-        try:
-            return checked_image(read_local_image(options.images_root, data.original_path))
-        except ImageUnavailable as error:
-            reasons.append(str(error))
+    for relative_path in (data.image_file, data.original_path):
+        if relative_path and options.images_root:
+            try:
+                return checked_image(read_local_image(options.images_root, relative_path))
+            except ImageUnavailable as error:
+                reasons.append(str(error))
     if data.original_url and options.fetch_images:
         try:
             return checked_image(fetch_image(data.original_url))
         except ImageUnavailable as error:
             reasons.append(f"{data.original_url[:80]}: {error}")
     if not reasons:
-        if data.original_path or data.original_url:
+        if data.image_file or data.original_path or data.original_url:
             reasons.append("give --images-root or --fetch-images to bring it over")
         else:
             reasons.append("neither page_image_src_rel nor img_url_full is given")

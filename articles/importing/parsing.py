@@ -50,6 +50,8 @@ FIGURE_KEYS = {
     "figure_license_url": ("license_url", License, "url"),
     "page_image_src_rel": ("original_path", Figure, "original_path"),
     "img_url_full": ("original_url", Figure, "original_url"),
+    # Not the old site's: export_articles writes it, the image file it copied.
+    "image_file": ("image_file", Figure, "original_path"),
 }
 URL_KEYS = {"blog_url", "figure_author_url", "figure_license_url", "img_url_full"}
 OTHER_KEYS = {"page_date", "tags", "draft", "status", "slug"}
@@ -71,6 +73,7 @@ class FigureData:
     license_url: str = ""
     original_path: str = ""
     original_url: str = ""
+    image_file: str = ""  # under --images-root, like original_path
 
     def __bool__(self):
         return any(vars(self).values())

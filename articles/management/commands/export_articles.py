@@ -7,8 +7,9 @@ from articles.exporting import export_articles
 
 class Command(BaseCommand):
     help = (
-        "Write every article as a front matter + Markdown file that import_articles reads "
-        "back losslessly. Image files themselves are not copied; their paths and URLs are."
+        "Write every article as a front matter + Markdown file, and each lead figure's "
+        "image file to DIR/images/, so that `import_articles DIR --images-root DIR` reads "
+        "everything back."
     )
 
     def add_arguments(self, parser):
