@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bs4 import BeautifulSoup
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from articles.importing import Result
+from articles.importing import Result, parsing
 from articles.management.commands.import_articles import ProgressBar
 from articles.models import Article, Figure
 from tests.factories import image_bytes
@@ -152,6 +153,19 @@ def test_the_same_key_given_twice_with_the_same_value_loses_nothing(tmp_path):
     path = write_bytes(tmp_path, "a.md", b"---\ntitle: T\ntitle: T\ndes: D\n---\nBody\n")
     only(run(path), Result.CREATED)
     assert Article.objects.get().title == "T"
+
+
+def test_a_body_that_takes_too_long_to_render_is_refused_in_time(tmp_path, monkeypatch):
+    # Python-Markdown takes seconds on 4,000 unclosed brackets and hours on 50,000.
+    monkeypatch.setattr(parsing, "RENDER_SECONDS", 0.5)
+    path = article_file(tmp_path, "a.md", {"title": "T"}, body="[" * 4000)
+    started = time.monotonic()
+    assert failure(path) == [
+        f"{path}: body: the Markdown takes over 0.5 seconds to render (long runs of unclosed "
+        "brackets do that); simplify it"
+    ]
+    assert time.monotonic() - started < 3
+    only(run(article_file(tmp_path, "b.md", {"title": "T"}, body="[x] " * 100)), Result.CREATED)
 
 
 def test_a_yaml_error_gives_the_line_in_the_file(tmp_path):
