@@ -422,6 +422,36 @@ def test_progress_bar_draws_on_a_terminal_stream():
     assert stream.getvalue().endswith("\r\033[K")
 
 
+def test_a_download_that_trickles_in_is_abandoned_at_the_deadline(image_server):
+    from articles.importing.image_files import ImageUnavailable, fetch_image
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def trickle():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)
+            connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            try:
+                for _ in range(1000):  # a byte every 50 ms: no single read ever times out
+                    connection.sendall(b"x")
+                    time.sleep(0.05)
+            except OSError:
+                pass  # the importer hung up
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ImageUnavailable, match=r"the download took over 0.5 s; abandoned"):
+            fetch_image(f"http://127.0.0.1:{listener.getsockname()[1]}/a.jpg", deadline=0.5)
+    finally:
+        listener.close()
+    assert time.monotonic() - started < 3
+
+
 def test_a_download_that_never_answers_times_out(image_server):
     from articles.importing.image_files import ImageUnavailable, fetch_image
 

@@ -2,6 +2,7 @@
 
 import os
 import stat
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path, PurePosixPath
@@ -12,6 +13,7 @@ from django.conf import settings
 from .. import images
 
 FETCH_TIMEOUT = 15  # seconds, for connecting and for each read
+FETCH_DEADLINE = 60  # seconds for a whole download: a trickle never times out a read
 
 
 class ImageUnavailable(Exception):
@@ -53,8 +55,11 @@ class _WebOnlyRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def fetch_image(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
-    """Download `url` (http or https only), refusing anything over IMAGE_MAX_BYTES."""
+def fetch_image(
+    url: str, *, timeout: float = FETCH_TIMEOUT, deadline: float = FETCH_DEADLINE
+) -> bytes:
+    """Download `url` (http or https only), refusing anything over IMAGE_MAX_BYTES or
+    slower than `deadline` seconds in all."""
     if urlsplit(url).scheme not in {"http", "https"}:
         raise ImageUnavailable(f"{url[:80]!r} is not an http or https URL")
     limit = settings.IMAGE_MAX_BYTES
@@ -67,7 +72,9 @@ def fetch_image(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
                 raise ImageUnavailable(
                     f"the download is {int(length):,} bytes; the limit is {limit:,}"
                 )
-            data = response.read(limit + 1)
+            data = _read_before(response, time.monotonic() + deadline, limit + 1)
+            if data is None:
+                raise ImageUnavailable(f"the download took over {deadline:g} s; abandoned")
     except urllib.error.HTTPError as error:
         raise ImageUnavailable(f"download failed: HTTP {error.code} {error.reason}") from None
     except urllib.error.URLError as error:
@@ -77,6 +84,19 @@ def fetch_image(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
     if len(data) > limit:
         raise ImageUnavailable(f"the download is over the limit of {limit:,} bytes")
     return data
+
+
+def _read_before(response, finish: float, most: int) -> bytes | None:
+    """Up to `most` bytes of the response, or None when `finish` (monotonic) passes first."""
+    data = bytearray()
+    while len(data) < most:
+        chunk = response.read1(min(64 * 1024, most - len(data)))
+        if not chunk:
+            break
+        data += chunk
+        if time.monotonic() > finish:
+            return None
+    return bytes(data)
 
 
 def checked_image(data: bytes) -> bytes:
