@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from articles.importing import Result, parsing
+from articles.importing import Result, writing
 from articles.management.commands.import_articles import ProgressBar
 from articles.models import Article, Figure
 from tests.factories import image_bytes
@@ -157,7 +157,7 @@ def test_the_same_key_given_twice_with_the_same_value_loses_nothing(tmp_path):
 
 def test_a_body_that_takes_too_long_to_render_is_refused_in_time(tmp_path, monkeypatch):
     # Python-Markdown takes seconds on 4,000 unclosed brackets and hours on 50,000.
-    monkeypatch.setattr(parsing, "RENDER_SECONDS", 0.5)
+    monkeypatch.setattr(writing, "RENDER_SECONDS", 0.5)
     path = article_file(tmp_path, "a.md", {"title": "T"}, body="[" * 4000)
     started = time.monotonic()
     assert failure(path) == [

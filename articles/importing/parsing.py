@@ -12,10 +12,8 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 
 from ..models import HEADLINE_MAX, Article, Figure, ImageCredit, License, validate_web_url
-from ..rendering import render_markdown
 from .front_matter import load_front_matter, split_front_matter
 from .problems import InvalidArticle, Problem, refuse
-from .time_limit import TimeLimitExceeded, time_limit
 from .values import (
     CONTROL_CHARACTER,
     check_text,
@@ -59,7 +57,6 @@ URL_KEYS = {"blog_url", "figure_author_url", "figure_license_url", "img_url_full
 OTHER_KEYS = {"page_date", "tags", "draft", "status", "slug"}
 KNOWN_KEYS = set(ARTICLE_KEYS) | set(FIGURE_KEYS) | OTHER_KEYS
 
-RENDER_SECONDS = 60
 DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{1,2}-\d{1,2})\b[ \t]*(.*)$", re.IGNORECASE)
 # A sentence ends at . ! or ? followed by a capital in any script: "Feb. 15" does not end
 # one. (Python's re has no \p{Lu}, so the capital is checked by first_sentence().)
@@ -256,17 +253,6 @@ def _check_body(text: str, body: str):
         found = CONTROL_CHARACTER.search(text)
         where = f" (line {text.count(chr(10), 0, found.start()) + 1})" if found else ""
         raise refuse("body", f"{error}{where}") from None
-    try:
-        # Python-Markdown is quadratic on some input (50 KB of "[" takes hours), and
-        # Article.save() renders every body: rendered here first, within a limit.
-        with time_limit(RENDER_SECONDS):
-            render_markdown(body)
-    except TimeLimitExceeded:
-        raise refuse(
-            "body",
-            f"the Markdown takes over {RENDER_SECONDS} seconds to render (long runs of "
-            "unclosed brackets do that); simplify it",
-        ) from None
 
 
 def _strip_body(body: str) -> str:
