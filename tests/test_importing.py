@@ -12,7 +12,14 @@ from django.conf import settings
 from django.contrib.redirects.models import Redirect
 from taggit.models import Tag
 
-from articles.importing import Result, import_articles, writing
+from articles.importing import (
+    ImportOptions,
+    Result,
+    import_article_file,
+    import_articles,
+    writing,
+)
+from articles.importing.identity import ArticleIndex
 from articles.models import Article, Figure, ImageCredit, License, TaggedArticle
 from tests.factories import ArticleFactory, image_bytes
 
@@ -133,10 +140,31 @@ def test_importing_the_seeds_twice_changes_nothing_the_second_time():
     assert License.objects.count() == 1 and Redirect.objects.count() == 1
 
 
-def test_an_unchanged_file_costs_one_query(django_assert_max_num_queries):
-    run(SEED_FRONT_MATTER)
+def test_a_rerun_of_unchanged_files_reads_the_table_once_in_all(
+    tmp_path, django_assert_max_num_queries
+):
+    for n in range(5):
+        article_file(tmp_path, f"{n}.md", {"title": f"T{n}", "blog_url": f"https://o.example/{n}"})
+    run(tmp_path, SEED_FRONT_MATTER, SEED_PLAIN_TEXT)
     with django_assert_max_num_queries(1):
-        only(run(SEED_FRONT_MATTER), Result.UNCHANGED)
+        report = run(tmp_path, SEED_FRONT_MATTER, SEED_PLAIN_TEXT)
+    assert {outcome.result for outcome in report.outcomes} == {Result.UNCHANGED}
+
+
+def test_an_edit_made_while_the_run_is_under_way_is_still_a_conflict(tmp_path):
+    url = "https://old.example/a"
+    path = article_file(tmp_path, "a.md", {"title": "T", "blog_url": url})
+    run(path)
+    index = ArticleIndex.load()  # as a run reads it when it begins
+    article = Article.objects.get()
+    article.headline = "An editor's better headline"
+    article.save()  # after the run began
+
+    article_file(tmp_path, "a.md", {"title": "T2", "blog_url": url})
+    options = ImportOptions(time_zone=KYIV)
+    outcome = import_article_file(path, options=options, index=index)
+    assert outcome.result == Result.CONFLICT
+    assert Article.objects.get().headline == "An editor's better headline"
 
 
 def test_a_new_article_takes_a_bounded_number_of_queries(tmp_path, django_assert_max_num_queries):

@@ -15,13 +15,14 @@ from django.conf import settings
 from django.contrib.redirects.models import Redirect
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.encoding import escape_uri_path
 from taggit.models import Tag
 
 from ..models import Article, ImageCredit, License, TaggedArticle
 from ..rendering import render_markdown
 from .figures import can_get_image, get_image, save_figure, store_image
+from .identity import ArticleIndex, edited_since_import, locked_article
 from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time_zone
 from .parsing import ArticleData, parse_article
 from .problems import InvalidArticle, Problem, refuse
@@ -32,11 +33,7 @@ logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
 PARSER_VERSION = "1"
-SLUG_VARIANTS = 50
 RENDER_SECONDS = 60
-IDENTITY_FIELDS = (
-    "slug", "source_url", "imported_at", "updated_at", "import_checksum", "lead_figure",
-)  # fmt: skip
 REDIRECT_PATH_MAX = Redirect._meta.get_field("old_path").max_length
 
 
@@ -85,6 +82,7 @@ def import_articles(
     files, skipped = find_article_files([paths] if isinstance(paths, str | Path) else paths)
     report = ImportReport(dry_run=dry_run)
     cache = _RunCache()
+    index = ArticleIndex.load()
     seen: dict[str, Path] = {}
     total = len(skipped) + len(files)
     for path, problem in skipped:
@@ -92,7 +90,8 @@ def import_articles(
         if on_file:
             on_file(report.outcomes[-1], len(report.outcomes), total)
     for path in files:
-        report.outcomes.append(import_article_file(path, options=options, cache=cache, seen=seen))
+        outcome = import_article_file(path, options=options, cache=cache, seen=seen, index=index)
+        report.outcomes.append(outcome)
         if on_file:
             on_file(report.outcomes[-1], len(report.outcomes), total)
     return report
@@ -104,9 +103,14 @@ def import_article_file(
     options: ImportOptions,
     cache: _RunCache | None = None,
     seen: dict[str, Path] | None = None,
+    index: ArticleIndex | None = None,
 ) -> FileOutcome:
-    """Read, check and write one file in its own transaction. Never raises for bad input."""
+    """Read, check and write one file in its own transaction. Never raises for bad input.
+
+    `cache`, `seen` and `index` carry what a run has learnt from one file to the next.
+    """
     cache = cache or _RunCache()
+    index = index or ArticleIndex.load()
     outcome = FileOutcome(Path(path))
     try:
         text = read_article_text(path, max_bytes=options.max_bytes)
@@ -134,18 +138,25 @@ def import_article_file(
         "\0".join([PARSER_VERSION, options.time_zone.key, options.status, text]).encode()
     ).hexdigest()
     stored_files: list[str] = []
+    # Decided from the run's index, without a query: most files of a re-run stop here.
+    known = index.find(data)
+    if known and _nothing_to_write(known, data, checksum, options, outcome):
+        return outcome
     try:
-        # Looked up before any transaction: most files of a re-run stop here, for one query.
-        existing, taken_slugs = _find_existing(data)
-        if _nothing_to_write(existing, data, checksum, options, outcome):
-            return outcome
         with transaction.atomic():
-            _write_article(
-                data, existing, taken_slugs, checksum, options, cache, outcome, stored_files
+            # Read again under a lock: an editor may have saved it since the run began.
+            existing = locked_article(known.pk) if known else None
+            if existing and _nothing_to_write(existing, data, checksum, options, outcome):
+                return outcome
+            old_slug = existing.slug if existing else None
+            article = _write_article(
+                data, existing, index, checksum, options, cache, outcome, stored_files
             )
             if options.dry_run:
                 transaction.set_rollback(True)
                 cache.clear()
+        if not options.dry_run:
+            index.remember(article, old_slug=old_slug)
     except BaseException as error:
         cache.clear()
         _delete_files(stored_files)
@@ -172,23 +183,13 @@ def _unexpected_error(path, error: Exception) -> Problem:
     )
 
 
-def _edited_since_import(article: Article) -> bool:
-    # The importer's own writes leave updated_at == imported_at, its figure saved before
-    # that; anything later, to the article or to its lead figure, is an editor's.
-    if article.imported_at is None:
-        return True
-    figure_updated_at = getattr(article, "figure_updated_at", None)
-    return article.updated_at > article.imported_at or bool(
-        figure_updated_at and figure_updated_at > article.imported_at
-    )
-
-
 def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -> bool:
-    """True, with the outcome set, for a conflict or an unchanged article."""
-    if existing is None:
-        return False
+    """True, with the outcome set, for a conflict or an unchanged article.
+
+    `existing` is a KnownArticle from the run's index, or the locked Article itself.
+    """
     outcome.slug = existing.slug
-    edited = _edited_since_import(existing)
+    edited = edited_since_import(existing)
     file_changed = existing.import_checksum != checksum
     if edited and not options.overwrite:
         if file_changed:
@@ -206,11 +207,8 @@ def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -
         return True
     if edited or file_changed:
         return False
-    if (
-        existing.lead_figure_id
-        and can_get_image(data.figure, options)
-        and not existing.lead_figure.image
-    ):
+    missing_image = existing.lead_figure_id and not existing.figure_image
+    if missing_image and can_get_image(data.figure, options):
         return False  # unchanged, but this run may bring the missing image file
     outcome.result = Result.UNCHANGED
     outcome.warnings = []  # said when it was imported; nothing is imported now
@@ -233,17 +231,19 @@ def render_body_in_time(body: str):
 
 
 def _write_article(
-    data: ArticleData, existing, taken_slugs, checksum, options, cache, outcome, stored_files
-):
-    if existing and not _edited_since_import(existing) and existing.import_checksum == checksum:
+    data: ArticleData, existing, index, checksum, options, cache, outcome, stored_files
+) -> Article:
+    """Write the file's article (new when `existing` is None); returns it as written."""
+    if existing and not edited_since_import(existing) and existing.import_checksum == checksum:
         image = get_image(data.figure, options, outcome)
         if image and not options.dry_run:
             figure = existing.lead_figure
             store_image(figure, image, data.figure, stored_files)
             # The importer's own write to the figure: not an editor's.
-            Article.objects.filter(pk=existing.pk).update(imported_at=figure.updated_at)
+            existing.imported_at = figure.updated_at
+            Article.objects.filter(pk=existing.pk).update(imported_at=existing.imported_at)
         outcome.result = Result.UPDATED if image else Result.UNCHANGED
-        return
+        return existing
 
     render_body_in_time(data.body)
     article = existing or Article()
@@ -261,7 +261,7 @@ def _write_article(
         outcome,
         stored_files,
     )
-    article.slug = _unique_slug(data.slug, taken=taken_slugs, exclude_pk=article.pk)
+    article.slug = index.unique_slug(data.slug, own_pk=article.pk)
     article.status = data.status or options.status
     if article.status == Article.Status.PUBLISHED:
         errors = article.publishing_errors()
@@ -273,62 +273,12 @@ def _write_article(
     article.save()
     # Our own write must not look like an editor's: imported_at == updated_at exactly.
     Article.objects.filter(pk=article.pk).update(imported_at=F("updated_at"))
+    article.imported_at = article.updated_at
     _set_tags(article, data.tags, cache, created=existing is None)
     _save_redirects(article, data.source_url, old_url, outcome)
     outcome.slug = article.slug
     outcome.result = Result.UPDATED if existing else Result.CREATED
-
-
-def _slug_variants(base: str) -> list[str]:
-    """`base`, `base-2` … `base-50`: the slugs a clash may have given an article."""
-    limit = Article._meta.get_field("slug").max_length
-    return [base] + [f"{base[: limit - len(str(n)) - 1]}-{n}" for n in range(2, SLUG_VARIANTS + 1)]
-
-
-def _find_existing(data: ArticleData) -> tuple[Article | None, set[str]]:
-    """The article this file is (or None), and the slugs of its variants other articles hold.
-
-    One indexed query in the usual case, which matters at ten thousand files; only the
-    columns that decide what to do are read.
-    """
-    articles = (
-        Article.objects.only(*IDENTITY_FIELDS)
-        .annotate(figure_updated_at=F("lead_figure__updated_at"))
-        .order_by("pk")
-    )
-    lookup = Q(slug=data.slug)
-    if data.source_url:
-        # The `<> ''` lets both databases use the partial unique index on source_url.
-        lookup |= Q(source_url=data.source_url) & ~Q(source_url="")
-    candidates = list(articles.filter(lookup))
-    if any(a.slug == data.slug and a.source_url != data.source_url for a in candidates):
-        # The slug is another article's: the suffixed ones tell which are free, and without
-        # a source URL one of them may be this file's own article from an earlier run.
-        variants = Q(slug__in=_slug_variants(data.slug)[1:])
-        candidates += articles.filter(variants)
-    if data.source_url:
-        matches = [a for a in candidates if a.source_url == data.source_url]
-    else:
-        matches = [a for a in candidates if a.source_url == ""]
-        matches.sort(key=lambda a: (a.slug != data.slug, a.imported_at is None))
-    existing = matches[0] if matches else None
-    taken = {a.slug for a in candidates if a != existing}
-    return existing, taken
-
-
-def _unique_slug(base: str, *, taken: set[str], exclude_pk) -> str:
-    """`base`, or `base-2`, `base-3`…: a clash never overwrites another article."""
-    for candidate in _slug_variants(base):
-        if candidate not in taken:
-            return candidate
-    others = Article.objects.exclude(pk=exclude_pk) if exclude_pk else Article.objects
-    number = SLUG_VARIANTS
-    while True:
-        number += 1
-        suffix = f"-{number}"
-        candidate = base[: Article._meta.get_field("slug").max_length - len(suffix)] + suffix
-        if not others.filter(slug=candidate).exists():
-            return candidate
+    return article
 
 
 def _set_tags(article: Article, names: list[str], cache: _RunCache, *, created: bool):
