@@ -38,7 +38,8 @@ class ProgressBar:
 class Command(BaseCommand):
     help = (
         "Import article files (front matter + Markdown, or plain text) from files or "
-        "directories. Exit status: 0 all imported or unchanged, 1 some failed, 2 usage error."
+        "directories. Exit status: 0 none failed (conflicts are listed, not failures), "
+        "1 some failed, 2 usage error."
     )
 
     def add_arguments(self, parser):
