@@ -76,11 +76,14 @@ class ArticleIndex:
         """The article this file is, if it has been imported (or written) before."""
         if data.source_url:
             return self.by_source_url.get(data.source_url)
-        # No source URL: the article with the file's slug, or, when another article had
-        # that slug first, the suffixed one an earlier run gave this file.
-        candidates = [self.by_slug.get(slug) for slug in slug_variants(data.slug)]
+        # No source URL: the article with the file's slug, or, when an article with a
+        # source URL holds that slug, the suffixed one an earlier run gave this file.
+        exact = self.by_slug.get(data.slug)
+        if exact is None or exact.source_url == "":
+            return exact
+        candidates = [self.by_slug.get(slug) for slug in slug_variants(data.slug)[1:]]
         matches = [a for a in candidates if a is not None and a.source_url == ""]
-        matches.sort(key=lambda a: (a.slug != data.slug, a.imported_at is None))
+        matches.sort(key=lambda a: a.imported_at is None)
         return matches[0] if matches else None
 
     def unique_slug(self, base: str, *, own_pk: int | None) -> str:

@@ -215,7 +215,7 @@ def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -
     return True
 
 
-def render_body_in_time(body: str):
+def _render_body_in_time(body: str):
     """Render the body within RENDER_SECONDS, before Article.save() renders it again (from
     render_markdown's cache): Python-Markdown is quadratic on some input, and 50 KB of
     "[" would hold the import for hours."""
@@ -245,7 +245,7 @@ def _write_article(
         outcome.result = Result.UPDATED if image else Result.UNCHANGED
         return existing
 
-    render_body_in_time(data.body)
+    _render_body_in_time(data.body)
     article = existing or Article()
     old_url = existing.get_absolute_url() if existing else None
     for name in ArticleData.TEXT_FIELDS:
