@@ -10,6 +10,7 @@ from django.views.generic import (
 )
 from taggit.models import Tag
 
+from .metadata import article_metadata
 from .models import Article
 
 PAGE_SIZE = 12
@@ -33,11 +34,19 @@ class PublicArticleMixin:
         return articles.for_listing()
 
 
+class ArticlePageMixin:
+    """The article page's context: what machines read about the article is built once,
+    for both the head and the visible dates."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(meta=article_metadata(self.object), **kwargs)
+
+
 class ArticleListView(PublicArticleMixin, ListView):
     pass
 
 
-class ArticleDetailView(PublicArticleMixin, DetailView):
+class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
     def shape(self, articles):
         return articles.for_detail()
 
@@ -102,7 +111,7 @@ class ArticleSearchView(PublicArticleMixin, ListView):
         return super().get_context_data(query=self.query, **kwargs)
 
 
-class SignedPreviewView(DetailView):
+class SignedPreviewView(ArticlePageMixin, DetailView):
     """A draft or scheduled article shown to whoever holds a valid signed link. Once the
     article is public the link leads to its page; once it is withdrawn the link is dead,
     like the page."""

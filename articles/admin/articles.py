@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from ..forms import ArticleAdminForm
+from ..metadata import article_metadata
 from ..models import Article
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
@@ -210,7 +211,12 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
         response = TemplateResponse(
             request,
             "articles/article_detail.html",
-            {"article": article, "object": article, "is_preview": True},
+            {
+                "article": article,
+                "object": article,
+                "meta": article_metadata(article),
+                "is_preview": True,
+            },
         )
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"

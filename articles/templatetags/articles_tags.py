@@ -15,11 +15,6 @@ _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u
 
 
 @register.simple_tag
-def article_metadata(article):
-    return metadata.article_metadata(article)
-
-
-@register.simple_tag
 def json_ld(data):
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return mark_safe(  # noqa: S308 - every character that could close the element is escaped
