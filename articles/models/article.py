@@ -1,0 +1,319 @@
+from django.conf import settings
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+from django.db.models import Case, F, Q, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from ..rendering import render_markdown
+from .fields import WebURLField
+from .figure import Figure
+
+TITLE_MAX = 60
+DESCRIPTION_MIN, DESCRIPTION_MAX = 120, 160
+SOCIAL_TITLE_MAX = 70
+HEADLINE_MAX = 110
+LEAD_IMAGE_MIN_WIDTH = 1200
+SEARCH_CONFIG = "english"
+
+
+class TaggingManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().select_related("tag")
+
+
+class TaggedArticle(TaggedItemBase):
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
+
+    objects = models.Manager()
+    # Deletion (and the admin's "are you sure?" page, which prints every tagging as
+    # "<article> tagged with <tag>") reads rows through the base manager: with their
+    # tags joined, that is one query however many tags the articles carry.
+    with_tags = TaggingManager()
+
+    class Meta:
+        base_manager_name = "with_tags"
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What a reader may see: the only definition of "public" on the site."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def scheduled(self):
+        """Published articles whose time has not come yet."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def for_listing(self):
+        return self.select_related("lead_figure__credit__license").prefetch_related(
+            "tags", "lead_figure__renditions"
+        )
+
+    def for_detail(self):
+        return self.for_listing()
+
+    def search(self, terms):
+        """Articles matching a reader's words, best first.
+
+        On PostgreSQL each result carries `rank` and `snippet` (body text around the
+        matches, wrapped in <mark>; sanitise before display). The filter goes through the
+        trigger-maintained `search_vector` so the GIN index answers it.
+        """
+        terms = " ".join(terms.split())
+        if not terms:
+            return self.none()
+        if connections[self.db].vendor == "postgresql":
+            query = SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
+            return (
+                self.filter(search_vector=query)
+                .annotate(
+                    rank=SearchRank(F("search_vector"), query),
+                    snippet=SearchHeadline(
+                        "body_html",
+                        query,
+                        config=SEARCH_CONFIG,
+                        start_sel="<mark>",
+                        stop_sel="</mark>",
+                        max_words=35,
+                        min_words=15,
+                    ),
+                )
+                .order_by("-rank", "-published_at", "-pk")
+            )
+        # SQLite has no full-text index: every word must appear somewhere, and a match in
+        # the headline or title ranks above one in the summary, above one in the body.
+        matches = Q()
+        for word in terms.split()[:10]:
+            matches &= (
+                Q(headline__icontains=word)
+                | Q(title__icontains=word)
+                | Q(description__icontains=word)
+                | Q(lede__icontains=word)
+                | Q(body__icontains=word)
+            )
+        return (
+            self.filter(matches)
+            .annotate(
+                rank=Case(
+                    When(Q(headline__icontains=terms) | Q(title__icontains=terms), then=3),
+                    When(Q(description__icontains=terms) | Q(lede__icontains=terms), then=2),
+                    default=1,
+                )
+            )
+            .order_by("-rank", "-published_at", "-pk")
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    title = models.CharField(
+        max_length=300,
+        help_text=f"Shown in search results and browser tabs. Aim for {TITLE_MAX} characters.",
+    )
+    headline = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=f"The headline on the page; the title when empty. At most {HEADLINE_MAX} "
+        "characters for Google.",
+    )
+    slug = models.SlugField(max_length=255, unique=True, allow_unicode=False)
+    byline = models.CharField(max_length=200, blank=True, help_text="The author, if credited.")
+    description = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text=f"The meta description for search engines: {DESCRIPTION_MIN}–"
+        f"{DESCRIPTION_MAX} characters.",
+    )
+    lede = models.TextField(blank=True, help_text="The standfirst shown under the headline.")
+    social_title = models.CharField(
+        max_length=300, blank=True, help_text="Open Graph and X title; the title when empty."
+    )
+    social_description = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Open Graph and X description; the description when empty.",
+    )
+    body = models.TextField(blank=True, help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    published_at = models.DateTimeField(
+        "publication time",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="A future time schedules the article.",
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    lead_figure = models.ForeignKey(
+        Figure, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
+    )
+    tags = TaggableManager(through=TaggedArticle, blank=True)
+    source_url = WebURLField(
+        "source URL",
+        max_length=2000,
+        blank=True,
+        help_text="The article's address on the site it was imported from.",
+    )
+    extra_metadata = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Imported fields this site has no column for, kept as they were.",
+    )
+    import_checksum = models.CharField(max_length=64, blank=True, editable=False)
+    imported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Filled by a PostgreSQL trigger (migration 0003) with SEARCH_CONFIG; unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        get_latest_by = "published_at"
+        permissions = [("publish_article", "Can publish, unpublish and edit published articles")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_url"],
+                condition=~Q(source_url=""),
+                name="unique_article_source_url",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "published_at"], name="article_public_idx")]
+
+    def __str__(self):
+        return self.display_headline
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.display_headline)[:255] or "article"
+        self.body_html = render_markdown(self.body)
+        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def display_headline(self):
+        return self.headline or self.title
+
+    @property
+    def display_social_title(self):
+        return self.social_title or self.title or self.headline
+
+    @property
+    def display_description(self):
+        return self.description or self.lede
+
+    @property
+    def display_social_description(self):
+        return self.social_description or self.display_description
+
+    @property
+    def is_public(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def status_label(self):
+        return "Scheduled" if self.is_scheduled else self.get_status_display()
+
+    def is_past_draft(self):
+        """Published, scheduled or withdrawn: only editors may change it now."""
+        return self.status != self.Status.DRAFT
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED:
+            errors = self.publishing_errors()
+            if errors:
+                raise ValidationError(errors)
+
+    def publishing_errors(self):
+        """What must be fixed before the article can go public, by field."""
+        errors = {}
+        if not (self.headline or self.title):
+            errors["headline"] = "A published article needs a headline or a title."
+        if not self.body.strip():
+            errors["body"] = "A published article needs a body."
+        if self.published_at is None:
+            errors["published_at"] = "A published article needs a publication time."
+        if self.lead_figure_id and not self.lead_figure.alt_text.strip():
+            errors["lead_figure"] = "The lead figure needs alt text before publishing."
+        return errors
+
+    def publishing_warnings(self):
+        """Softer problems an editor should see before publishing."""
+        warnings = []
+        if len(self.title) > TITLE_MAX:
+            warnings.append(
+                f"The title is {len(self.title)} characters; search engines cut it after "
+                f"about {TITLE_MAX}."
+            )
+        if not DESCRIPTION_MIN <= len(self.description) <= DESCRIPTION_MAX:
+            warnings.append(
+                f"The description is {len(self.description)} characters; "
+                f"{DESCRIPTION_MIN}–{DESCRIPTION_MAX} works best in search results."
+            )
+        if len(self.social_title) > SOCIAL_TITLE_MAX:
+            warnings.append(
+                f"The social title is {len(self.social_title)} characters; networks cut it "
+                f"after about {SOCIAL_TITLE_MAX}."
+            )
+        figure = self.lead_figure if self.lead_figure_id else None
+        if figure and figure.width and figure.width < LEAD_IMAGE_MIN_WIDTH:
+            warnings.append(
+                f"The lead image is {figure.width} pixels wide; large previews need at least "
+                f"{LEAD_IMAGE_MIN_WIDTH}."
+            )
+        if figure and figure.alt_text.strip() and figure.alt_text.strip() == figure.caption.strip():
+            warnings.append(
+                "The lead figure's alt text repeats its caption; describe the image instead."
+            )
+        return warnings
+
+    # Signed preview links let a reviewer without an account read a draft.
+    PREVIEW_SALT = "articles.preview"
+
+    def make_preview_token(self):
+        return signing.TimestampSigner(salt=self.PREVIEW_SALT).sign(str(self.pk))
+
+    @classmethod
+    def pk_from_preview_token(cls, token, max_age=None):
+        """The article id a preview token was made for, or None if tampered or expired."""
+        max_age = settings.PREVIEW_LINK_MAX_AGE if max_age is None else max_age
+        try:
+            value = signing.TimestampSigner(salt=cls.PREVIEW_SALT).unsign(token, max_age=max_age)
+        except signing.BadSignature:
+            return None
+        return int(value) if value.isdigit() else None
+
+    def get_preview_url(self):
+        return reverse("articles:preview", kwargs={"token": self.make_preview_token()})

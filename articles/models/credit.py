@@ -1,0 +1,55 @@
+from django.db import models
+from django.db.models import Q
+
+from .fields import WebURLField
+
+
+class License(models.Model):
+    name = models.CharField(max_length=200, help_text='For example "CC BY 4.0".')
+    url = WebURLField("URL", max_length=500, blank=True, help_text="The licence's deed.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name", "url"], name="unique_license")]
+
+    def __str__(self):
+        return self.name
+
+
+class ImageCredit(models.Model):
+    author = models.CharField(max_length=200)
+    author_url = WebURLField("author URL", max_length=500, blank=True)
+    license = models.ForeignKey(
+        License,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credits",
+        help_text="Leave empty when the licence is unknown or all rights are reserved.",
+    )
+
+    class Meta:
+        ordering = ["author"]
+        constraints = [
+            # Two constraints because NULLs never collide in a plain unique constraint.
+            models.UniqueConstraint(
+                fields=["author", "author_url", "license"],
+                condition=Q(license__isnull=False),
+                name="unique_credit_with_license",
+            ),
+            models.UniqueConstraint(
+                fields=["author", "author_url"],
+                condition=Q(license__isnull=True),
+                name="unique_credit_without_license",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.author} ({self.license})" if self.license_id else self.author
+
+    def is_past_draft(self):
+        """Whether a figure of an article past draft carries this credit."""
+        from .article import Article  # articles refer to figures, which refer to credits
+
+        past_draft = Article.objects.exclude(status=Article.Status.DRAFT)
+        return past_draft.filter(lead_figure__credit=self).exists()

@@ -1,0 +1,277 @@
+import os
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .. import images
+from .credit import ImageCredit
+from .fields import WebURLField
+
+
+def figure_upload_to(figure, filename):
+    return f"figures/{timezone.now():%Y/%m}/{os.path.basename(filename)}"
+
+
+@dataclass
+class RenditionReport:
+    """What regenerating renditions did; failures are (figure id, reason) pairs."""
+
+    figures: int = 0
+    renditions: int = 0
+    skipped_without_file: int = 0
+    failures: list[tuple[int, str]] = field(default_factory=list)
+
+
+class FigureQuerySet(models.QuerySet):
+    def regenerate_renditions(
+        self, *, figure_ids: list[int] | None = None, missing_only: bool = False
+    ) -> RenditionReport:
+        """Remake the renditions of these figures (only `figure_ids`, when given; only
+        those that have none, with `missing_only`). A missing or unreadable file is
+        reported in the outcome, never raised, and leaves that figure's renditions as
+        they were."""
+        figures = self if figure_ids is None else self.filter(pk__in=figure_ids)
+        report = RenditionReport()
+        if figure_ids is not None:
+            known = set(figures.values_list("pk", flat=True))
+            report.failures += [(pk, "no such figure") for pk in set(figure_ids) - known]
+        if missing_only:
+            figures = figures.filter(renditions__isnull=True)
+        # Ids first: the loop writes renditions, which a cursor still reading would see.
+        files = dict(figures.order_by("pk").values_list("pk", "image"))
+        pks = [pk for pk, name in files.items() if name]
+        report.skipped_without_file = len(files) - len(pks)
+        for start in range(0, len(pks), 200):
+            for figure in self.model.objects.filter(pk__in=pks[start : start + 200]):
+                try:
+                    report.renditions += len(figure.make_renditions())
+                except FileNotFoundError:
+                    reason = f"its file {figure.image.name} is missing from storage"
+                    report.failures.append((figure.pk, reason))
+                except (images.InvalidImage, OSError) as error:
+                    reason = f"its file {figure.image.name} cannot be used: {error}"
+                    report.failures.append((figure.pk, reason))
+                else:
+                    report.figures += 1
+        report.failures.sort()
+        return report
+
+
+class Figure(models.Model):
+    image = models.ImageField(
+        upload_to=figure_upload_to,
+        width_field="width",
+        height_field="height",
+        blank=True,
+        max_length=300,
+        help_text="JPEG, PNG, WebP or GIF. Location and camera data are removed on upload.",
+    )
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    alt_text = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Describes the image for readers who cannot see it. Not the caption.",
+    )
+    caption = models.TextField(blank=True)
+    credit = models.ForeignKey(
+        ImageCredit, on_delete=models.PROTECT, null=True, blank=True, related_name="figures"
+    )
+    original_url = WebURLField(
+        "original URL", max_length=2000, blank=True, help_text="Where the image came from."
+    )
+    original_path = models.CharField(
+        max_length=500, blank=True, help_text="Its path on the old site, when imported."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FigureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.alt_text or self.caption[:80] or os.path.basename(self.image.name) or "Figure"
+
+    def save(self, *args, **kwargs):
+        new_file = bool(self.image) and not self.image._committed
+        adding = self._state.adding
+        if new_file:
+            self.prepare_uploaded_image()
+        super().save(*args, **kwargs)
+        if new_file or (not self.image and not adding):
+            self.make_renditions()
+
+    def clean(self):
+        if self.image and not self.image._committed:
+            try:
+                images.inspect_image(self.image.file)
+            except images.InvalidImage as error:
+                raise ValidationError({"image": str(error)}) from None
+
+    def prepare_uploaded_image(self):
+        """Validate a new file, offer its embedded credit and strip private metadata."""
+        data = images.read_image_file(self.image.file)
+        info = images.inspect_image(data)
+        if self.credit_id is None and info.credit_name:
+            self.credit = ImageCredit.objects.get_or_create(
+                author=info.credit_name, author_url="", license=None
+            )[0]
+        # Plain ASCII, never empty and never a dot file ("😀.jpg" would become ".jpg",
+        # which web servers refuse to serve), whatever the uploader's file was called.
+        stem = os.path.splitext(os.path.basename(self.image.name))[0]
+        name = slugify(stem)[:100] or "image"
+        self.image = ContentFile(
+            images.strip_private_metadata(data), name=f"{name}.{info.extension}"
+        )
+
+    @property
+    def has_file(self):
+        return bool(self.image)
+
+    def is_past_draft(self):
+        """Whether an article past draft (public, scheduled or withdrawn) shows it."""
+        draft = self.articles.model.Status.DRAFT
+        return self.articles.exclude(status=draft).exists()
+
+    def make_renditions(self):
+        """Replace this figure's renditions (rows and files) with a set made from its file.
+
+        Raises images.InvalidImage, or OSError for a missing file, before the old set is
+        touched. A figure without a file ends up with no renditions.
+        """
+        made = []
+        if self.image:
+            with self.image.storage.open(self.image.name, "rb") as file:
+                made = images.make_renditions(file.read())
+        stem = slugify(os.path.splitext(os.path.basename(self.image.name or ""))[0])[:60]
+        renditions = []
+        # No savepoint (two queries fewer per save): the image is decoded already, so only
+        # database or storage errors can happen here, and they should fail a caller's
+        # transaction too.
+        with transaction.atomic(savepoint=False):
+            self.renditions.all().delete()
+            for made_image in made:
+                rendition = Rendition(
+                    figure=self,
+                    format=made_image.format,
+                    width=made_image.width,
+                    height=made_image.height,
+                )
+                # The content's hash in the name: a remade rendition gets a new URL, so no
+                # cache keeps serving the old one.
+                name = (
+                    f"{self.pk}-{stem or 'image'}-{made_image.width}w-{made_image.checksum}"
+                    f".{made_image.extension}"
+                )
+                rendition.file.save(name, ContentFile(made_image.data), save=False)
+                renditions.append(rendition)
+            Rendition.objects.bulk_create(renditions)
+        getattr(self, "_prefetched_objects_cache", {}).pop("renditions", None)
+        return renditions
+
+    def renditions_by_format(self):
+        """{"webp": [...], "jpeg": [...]}, narrowest first; no query when prefetched."""
+        by_format = {choice: [] for choice in Rendition.Format.values}
+        if self.pk and self.image:
+            for rendition in sorted(self.renditions.all(), key=lambda r: r.width):
+                by_format[rendition.format].append(rendition)
+        return by_format
+
+    def srcset(self, format="webp"):
+        """The srcset ("url 480w, url 800w, …") of one rendition format, webp or jpeg."""
+        return _srcset(self.renditions_by_format()[format])
+
+    def social_image(self):
+        """(url, width, height) for Open Graph and JSON-LD: the 1200-pixel JPEG rendition
+        (or the widest there is, or the original file); (original URL, None, None) when
+        there is no file; else None. URLs are site-relative."""
+        if self.image:
+            chosen = _social_rendition(self.renditions_by_format()[Rendition.Format.JPEG])
+            if chosen:
+                return chosen.file.url, chosen.width, chosen.height
+            return self.image.url, self.width, self.height
+        if self.original_url:
+            return self.original_url, None, None
+        return None
+
+    def thumbnail(self):
+        """The smallest JPEG rendition (every client decodes JPEG), or None."""
+        jpegs = self.renditions_by_format()[Rendition.Format.JPEG]
+        return jpegs[0] if jpegs else None
+
+    def picture(self):
+        """What templates/articles/includes/picture.html shows, or None without a file.
+
+        Until renditions exist (not yet regenerated), the original file stands in.
+        """
+        if not self.image:
+            return None
+        by_format = self.renditions_by_format()
+        fallback = _social_rendition(by_format[Rendition.Format.JPEG])
+        if fallback is None:
+            return {
+                "src": self.image.url,
+                "width": self.width,
+                "height": self.height,
+                "jpeg_srcset": "",
+                "webp_srcset": "",
+            }
+        return {
+            "src": fallback.file.url,
+            "width": fallback.width,
+            "height": fallback.height,
+            "jpeg_srcset": _srcset(by_format[Rendition.Format.JPEG]),
+            "webp_srcset": _srcset(by_format[Rendition.Format.WEBP]),
+        }
+
+
+class Rendition(models.Model):
+    """A resized copy of a figure's image, made when the file is stored."""
+
+    class Format(models.TextChoices):
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+
+    figure = models.ForeignKey(Figure, on_delete=models.CASCADE, related_name="renditions")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    format = models.CharField(max_length=4, choices=Format.choices)
+    file = models.FileField(upload_to="renditions/", max_length=300)
+
+    class Meta:
+        ordering = ["figure", "format", "width"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["figure", "width", "format"], name="unique_rendition_per_size"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.figure_id} {self.width}w {self.format}"
+
+
+@receiver(post_delete, sender=Rendition)
+def delete_rendition_file(sender, instance, using, **kwargs):
+    """A rendition's file goes with its row, once the deletion is committed (a rolled-back
+    deletion keeps both)."""
+    if instance.file:
+        storage, name = instance.file.storage, instance.file.name
+        transaction.on_commit(lambda: storage.delete(name), using=using)
+
+
+def _srcset(renditions):
+    return ", ".join(f"{rendition.file.url} {rendition.width}w" for rendition in renditions)
+
+
+def _social_rendition(jpegs):
+    """The rendition social networks get: 1200 pixels wide, or the widest there is."""
+    exact = [rendition for rendition in jpegs if rendition.width == images.SOCIAL_WIDTH]
+    return (exact or jpegs or [None])[-1]
