@@ -150,3 +150,19 @@ def test_search_queries_do_not_grow_with_results(client, django_assert_max_num_q
             client.get("/search/", {"q": "harbour"})
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_postgres_searches_the_body_readers_see(client):
+    shown = ArticleFactory(headline="Budget vote", body="The **mayor** spoke.")
+    ArticleFactory(
+        headline="Market day",
+        body="Stalls open at nine. <img src=x onerror=tornado(1)>",
+    )
+    assert result_links(client, "mayor")[0] == [shown.get_absolute_url()]
+    # Markup the sanitiser removed is not text on the page, so it finds nothing.
+    assert result_links(client, "tornado")[0] == []
+    assert result_links(client, "onerror")[0] == []
+    # Nor are the tags of the rendered HTML words.
+    assert result_links(client, "strong")[0] == []

@@ -176,7 +176,7 @@ class Article(models.Model):
     )
     import_checksum = models.CharField(max_length=64, blank=True, editable=False)
     imported_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Filled by a PostgreSQL trigger (migration 0003) with SEARCH_CONFIG; unused on SQLite.
+    # Filled by a PostgreSQL trigger (migrations 0003, 0006) with SEARCH_CONFIG; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
