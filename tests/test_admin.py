@@ -337,6 +337,19 @@ def test_publishing_errors_are_form_errors(client, editor):
     assert not Article.objects.exists()
 
 
+def test_an_over_long_body_is_a_form_error(client, editor):
+    limit = Article._meta.get_field("body").max_length
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:articles_article_add"), article_form_data(body="x" * (limit + 1))
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["body"] == [
+        f"Ensure this value has at most {limit} characters (it has {limit + 1})."
+    ]
+    assert not Article.objects.exists()
+
+
 def test_change_form_lists_what_blocks_publishing(client, editor):
     draft = ArticleFactory(status=Article.Status.DRAFT, body="", description="Short.")
     client.force_login(editor)

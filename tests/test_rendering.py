@@ -6,7 +6,7 @@ from articles.rendering import render_markdown
 
 HOSTILE_BODY = (
     "</script><script>alert(1)</script>\n\n"
-    "<img src=x onerror=alert(8)> and [a js link](javascript:alert(9)) and "
+    "<img src=x onerror=alert(8)> and <a href=\"javascript:alert(9)\">a js link</a> and "
     '<a title="no address">a placeholder</a> and <iframe src="https://evil.example"></iframe>'
 )
 
@@ -41,6 +41,12 @@ def test_link_whose_address_was_removed_has_no_rel():
     for link in links:
         assert not link.has_attr("href") and not link.has_attr("rel")
     assert links[1]["title"] == "no address"
+
+
+def test_markdown_links_to_scripts_stay_text():
+    html = render_markdown("[a js link](javascript:alert(9)) [data](data:text/html;base64,x)")
+    assert elements(html, "a") == []
+    assert "[a js link](javascript:alert(9))" in BeautifulSoup(html, "html.parser").get_text()
 
 
 def test_real_links_keep_their_address_and_rel():

@@ -246,6 +246,9 @@ def _guard(problems, key, function, *args):
 
 
 def _check_body(text: str, body: str):
+    limit = Article._meta.get_field("body").max_length
+    if len(body) > limit:
+        raise refuse("body", f"{len(body):,} characters; the limit is {limit:,}")
     try:
         check_text(body)
     except ValueError as error:

@@ -20,20 +20,17 @@ from django.utils.encoding import escape_uri_path
 from taggit.models import Tag
 
 from ..models import Article, ImageCredit, License, TaggedArticle
-from ..rendering import render_markdown
 from .figures import can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, edited_since_import, locked_article
 from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time_zone
 from .parsing import ArticleData, parse_article
-from .problems import InvalidArticle, Problem, refuse
+from .problems import InvalidArticle, Problem
 from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
-from .time_limit import TimeLimitExceeded, time_limit
 
 logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
 PARSER_VERSION = "1"
-RENDER_SECONDS = 60
 REDIRECT_PATH_MAX = Redirect._meta.get_field("old_path").max_length
 
 
@@ -215,21 +212,6 @@ def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -
     return True
 
 
-def _render_body_in_time(body: str):
-    """Render the body within RENDER_SECONDS, before Article.save() renders it again (from
-    render_markdown's cache): Python-Markdown is quadratic on some input, and 50 KB of
-    "[" would hold the import for hours."""
-    try:
-        with time_limit(RENDER_SECONDS):
-            render_markdown(body)
-    except TimeLimitExceeded:
-        raise refuse(
-            "body",
-            f"the Markdown takes over {RENDER_SECONDS} seconds to render (long runs of "
-            "unclosed brackets do that); simplify it",
-        ) from None
-
-
 def _write_article(
     data: ArticleData, existing, index, checksum, options, cache, outcome, stored_files
 ) -> Article:
@@ -245,7 +227,6 @@ def _write_article(
         outcome.result = Result.UPDATED if image else Result.UNCHANGED
         return existing
 
-    _render_body_in_time(data.body)
     article = existing or Article()
     old_url = existing.get_absolute_url() if existing else None
     for name in ArticleData.TEXT_FIELDS:

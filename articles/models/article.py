@@ -24,6 +24,7 @@ DESCRIPTION_MIN, DESCRIPTION_MAX = 120, 160
 SOCIAL_TITLE_MAX = 70
 HEADLINE_MAX = 110
 LEAD_IMAGE_MIN_WIDTH = 1200
+BODY_MAX_CHARS = 300_000
 SEARCH_CONFIG = "english"
 
 
@@ -147,7 +148,12 @@ class Article(models.Model):
         blank=True,
         help_text="Open Graph and X description; the description when empty.",
     )
-    body = models.TextField(blank=True, help_text="Markdown.")
+    body = models.TextField(
+        blank=True,
+        # Longer than any long read; it bounds the time a body takes to render.
+        max_length=BODY_MAX_CHARS,
+        help_text="Markdown.",
+    )
     body_html = models.TextField(blank=True, editable=False)
     published_at = models.DateTimeField(
         "publication time",
