@@ -29,6 +29,8 @@ BODY_IMAGE_ATTRIBUTES = {"loading": "lazy", "decoding": "async"}
 # nh3 serialises every attribute as name="value" with `"` and `>` escaped, so a start tag
 # of its output is matched exactly by this pattern.
 _START_TAG = re.compile(r'<(a|img)((?: [a-z-]+="[^"]*")*)>')
+# A path on this site ("/articles/…", "#notes"), not "//other.example/…".
+_SITE_LINK = re.compile(r' href="(?:/(?!/)|#)')
 
 
 def sanitise_html(html: str) -> str:
@@ -49,11 +51,12 @@ def sanitise_html(html: str) -> str:
 def _valid_start_tag(match):
     """HTML requires alt on every <img> (pasted HTML may have none: the image is then
     treated as decorative) and allows rel only on a link with an href (nh3 removes a
-    javascript: href but still adds rel)."""
+    javascript: href but still adds rel). Links within the site are followed like any
+    other link of ours: rel is for other sites."""
     name, attributes = match.groups()
     if name == "img" and ' alt="' not in attributes:
         attributes += ' alt=""'
-    elif name == "a" and ' href="' not in attributes:
+    elif name == "a" and (' href="' not in attributes or _SITE_LINK.search(attributes)):
         attributes = attributes.replace(f' rel="{LINK_REL}"', "")
     return f"<{name}{attributes}>"
 

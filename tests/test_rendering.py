@@ -43,6 +43,15 @@ def test_link_whose_address_was_removed_has_no_rel():
     assert links[1]["title"] == "no address"
 
 
+def test_links_within_the_site_have_no_rel():
+    html = render_markdown(
+        "See [our report](/articles/budget/), [below](#notes) and [theirs](//other.example/x)."
+    )
+    ours, below, theirs = elements(html, "a")
+    assert not ours.has_attr("rel") and not below.has_attr("rel")
+    assert theirs["rel"] == ["noopener", "noreferrer", "nofollow"]
+
+
 def test_markdown_links_to_scripts_stay_text():
     html = render_markdown("[a js link](javascript:alert(9)) [data](data:text/html;base64,x)")
     assert elements(html, "a") == []
