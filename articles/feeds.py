@@ -4,17 +4,51 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Enclosure
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from taggit.models import Tag
 
 from .metadata import absolute_url, description_of, lead_image, modified_time
-from .models import Article
+from .models import Article, strip_control_characters
 
 FEED_SIZE = 30
 
 
+class XMLSafeFeedMixin:
+    """Leaves out of every text of a feed what XML 1.0 cannot carry. The fields refuse
+    it, but a row written past their validators (a data migration, a shell) would make
+    Django's XML writer raise, and the whole feed answer 500 to every reader."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feed = _xml_safe(self.feed)
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*args, **kwargs)
+        self.items[-1] = _xml_safe(self.items[-1])
+
+
+class RssFeed(XMLSafeFeedMixin, Rss201rev2Feed):
+    pass
+
+
+class AtomFeed(XMLSafeFeedMixin, Atom1Feed):
+    pass
+
+
+def _xml_safe(value):
+    if isinstance(value, str):
+        return strip_control_characters(value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_xml_safe(item) for item in value]
+    return value  # dates, numbers, enclosures (their URLs are percent-encoded)
+
+
 class LatestArticlesFeed(Feed):
     """The newest public articles as RSS 2.0; links are absolute from SITE_URL."""
+
+    feed_type = RssFeed
 
     def title(self):
         return settings.SITE_NAME
@@ -66,7 +100,7 @@ class LatestArticlesFeed(Feed):
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
     def feed_url(self):
         return absolute_url(reverse("articles:feed_atom"))
@@ -99,5 +133,5 @@ class TagArticlesFeed(LatestArticlesFeed):
 
 
 class TagArticlesAtomFeed(TagArticlesFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
     feed_url_name = "articles:tag_feed_atom"

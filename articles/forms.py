@@ -3,6 +3,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
+from taggit.forms import TagField
+from taggit.models import Tag
 
 from . import images
 from .models import (
@@ -12,6 +14,7 @@ from .models import (
     TITLE_MAX,
     Article,
     Figure,
+    control_character_problem,
 )
 
 # Recommended lengths the admin's live character counters measure against.
@@ -22,6 +25,25 @@ RECOMMENDED_LENGTHS = {
     "social_title": SOCIAL_TITLE_MAX,
     "social_description": DESCRIPTION_MAX,
 }
+
+
+class TagNamesField(TagField):
+    """taggit's comma-separated tags, each checked as the Tag model (taggit's, so without
+    our validators) cannot: a name feeds cannot carry, or one longer than its column
+    (a database error on PostgreSQL), is refused here."""
+
+    def clean(self, value):
+        names = super().clean(value)
+        limit = Tag._meta.get_field("name").max_length
+        for name in names:
+            problem = control_character_problem(name)
+            if problem:
+                raise ValidationError(f"The tag “{name}” {problem}; delete it.")
+            if len(name) > limit:
+                raise ValidationError(
+                    f"The tag “{name[:40]}…” is {len(name)} characters; the limit is {limit}."
+                )
+        return names
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -47,6 +69,7 @@ class ArticleAdminForm(forms.ModelForm):
             "source_url",
             "extra_metadata",
         )
+        field_classes = {"tags": TagNamesField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

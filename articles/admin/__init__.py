@@ -1,6 +1,14 @@
-"""The editor's desk: articles, figures, credits and licences in the Django admin."""
+"""The editor's desk: articles, figures, credits, licences and tags in the Django admin."""
 
 from .articles import ArticleAdmin, StatusFilter
 from .figures import FigureAdmin, ImageCreditAdmin, LicenseAdmin
+from .tags import TagAdmin
 
-__all__ = ["ArticleAdmin", "FigureAdmin", "ImageCreditAdmin", "LicenseAdmin", "StatusFilter"]
+__all__ = [
+    "ArticleAdmin",
+    "FigureAdmin",
+    "ImageCreditAdmin",
+    "LicenseAdmin",
+    "StatusFilter",
+    "TagAdmin",
+]

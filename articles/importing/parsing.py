@@ -11,11 +11,18 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 
-from ..models import HEADLINE_MAX, Article, Figure, ImageCredit, License, validate_web_url
+from ..models import (
+    HEADLINE_MAX,
+    XML_FORBIDDEN_CHARACTERS,
+    Article,
+    Figure,
+    ImageCredit,
+    License,
+    validate_web_url,
+)
 from .front_matter import load_front_matter, split_front_matter
 from .problems import InvalidArticle, Problem, refuse
 from .values import (
-    CONTROL_CHARACTER,
     check_text,
     derived_slug,
     fallback_slug,
@@ -253,7 +260,7 @@ def _check_body(text: str, body: str):
         check_text(body)
     except ValueError as error:
         # YAML refuses raw control characters, so the file's first one is the body's.
-        found = CONTROL_CHARACTER.search(text)
+        found = XML_FORBIDDEN_CHARACTERS.search(text)
         where = f" (line {text.count(chr(10), 0, found.start()) + 1})" if found else ""
         raise refuse("body", f"{error}{where}") from None
 

@@ -14,7 +14,14 @@ from .article import (
     TaggedArticle,
 )
 from .credit import ImageCredit, License
-from .fields import WebURLField, validate_web_url
+from .fields import (
+    XML_FORBIDDEN_CHARACTERS,
+    WebURLField,
+    control_character_problem,
+    reject_control_characters,
+    strip_control_characters,
+    validate_web_url,
+)
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
 
 __all__ = [
@@ -25,6 +32,7 @@ __all__ = [
     "SEARCH_CONFIG",
     "SOCIAL_TITLE_MAX",
     "TITLE_MAX",
+    "XML_FORBIDDEN_CHARACTERS",
     "Article",
     "ArticleQuerySet",
     "Figure",
@@ -35,6 +43,9 @@ __all__ = [
     "RenditionReport",
     "TaggedArticle",
     "WebURLField",
+    "control_character_problem",
     "figure_upload_to",
+    "reject_control_characters",
+    "strip_control_characters",
     "validate_web_url",
 ]

@@ -16,7 +16,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from ..rendering import render_markdown
-from .fields import WebURLField
+from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 
 TITLE_MAX = 60
@@ -124,35 +124,52 @@ class Article(models.Model):
     title = models.CharField(
         max_length=300,
         help_text=f"Shown in search results and browser tabs. Aim for {TITLE_MAX} characters.",
+        validators=[reject_control_characters],
     )
     headline = models.CharField(
         max_length=300,
         blank=True,
         help_text=f"The headline on the page; the title when empty. At most {HEADLINE_MAX} "
         "characters for Google.",
+        validators=[reject_control_characters],
     )
     slug = models.SlugField(max_length=255, unique=True, allow_unicode=False)
-    byline = models.CharField(max_length=200, blank=True, help_text="The author, if credited.")
+    byline = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The author, if credited.",
+        validators=[reject_control_characters],
+    )
     description = models.CharField(
         max_length=500,
         blank=True,
         help_text=f"The meta description for search engines: {DESCRIPTION_MIN}–"
         f"{DESCRIPTION_MAX} characters.",
+        validators=[reject_control_characters],
     )
-    lede = models.TextField(blank=True, help_text="The standfirst shown under the headline.")
+    lede = models.TextField(
+        blank=True,
+        help_text="The standfirst shown under the headline.",
+        validators=[reject_control_characters],
+    )
     social_title = models.CharField(
-        max_length=300, blank=True, help_text="Open Graph and X title; the title when empty."
+        max_length=300,
+        blank=True,
+        help_text="Open Graph and X title; the title when empty.",
+        validators=[reject_control_characters],
     )
     social_description = models.CharField(
         max_length=500,
         blank=True,
         help_text="Open Graph and X description; the description when empty.",
+        validators=[reject_control_characters],
     )
     body = models.TextField(
         blank=True,
         # Longer than any long read; it bounds the time a body takes to render.
         max_length=BODY_MAX_CHARS,
         help_text="Markdown.",
+        validators=[reject_control_characters],
     )
     body_html = models.TextField(blank=True, editable=False)
     published_at = models.DateTimeField(

@@ -1,11 +1,15 @@
 from django.db import models
 from django.db.models import Q
 
-from .fields import WebURLField
+from .fields import WebURLField, reject_control_characters
 
 
 class License(models.Model):
-    name = models.CharField(max_length=200, help_text='For example "CC BY 4.0".')
+    name = models.CharField(
+        max_length=200,
+        help_text='For example "CC BY 4.0".',
+        validators=[reject_control_characters],
+    )
     url = WebURLField("URL", max_length=500, blank=True, help_text="The licence's deed.")
 
     class Meta:
@@ -17,7 +21,7 @@ class License(models.Model):
 
 
 class ImageCredit(models.Model):
-    author = models.CharField(max_length=200)
+    author = models.CharField(max_length=200, validators=[reject_control_characters])
     author_url = WebURLField("author URL", max_length=500, blank=True)
     license = models.ForeignKey(
         License,

@@ -11,7 +11,7 @@ from django.utils.text import slugify
 
 from .. import images
 from .credit import ImageCredit
-from .fields import WebURLField
+from .fields import WebURLField, reject_control_characters
 
 
 def figure_upload_to(figure, filename):
@@ -78,8 +78,9 @@ class Figure(models.Model):
         max_length=500,
         blank=True,
         help_text="Describes the image for readers who cannot see it. Not the caption.",
+        validators=[reject_control_characters],
     )
-    caption = models.TextField(blank=True)
+    caption = models.TextField(blank=True, validators=[reject_control_characters])
     credit = models.ForeignKey(
         ImageCredit, on_delete=models.PROTECT, null=True, blank=True, related_name="figures"
     )

@@ -5,6 +5,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from .. import metadata
+from ..models import strip_control_characters
 
 register = template.Library()
 
@@ -26,6 +27,12 @@ def json_ld(data):
 def iso8601(value):
     """The machine-readable form of a date, identical in <time>, JSON-LD, feeds and sitemaps."""
     return metadata.iso_datetime(value) if value else ""
+
+
+@register.filter
+def xml_text(value):
+    """Text for an XML document, without what XML 1.0 cannot carry (see feeds.py)."""
+    return strip_control_characters(str(value))
 
 
 @register.filter
