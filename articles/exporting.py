@@ -44,7 +44,9 @@ def article_front_matter(article: Article, image_file: str = "") -> tuple[dict, 
 
     `image_file` is where the export put a copy of the lead figure's file, relative to the
     export folder."""
-    meta = {"title": article.title}
+    # An empty title stays empty (the headline stands in for it): written as the
+    # headline, it would stop following the headline once re-imported.
+    meta = {"title": article.title} if article.title else {}
     figure = article.lead_figure
     credit = figure.credit if figure else None
     license = credit.license if credit else None

@@ -165,7 +165,7 @@ def article_metadata(article):
     ]
 
     return ArticleMetadata(
-        title=f"{article.title or article.display_headline} – {site_name}",
+        title=f"{article.display_title} – {site_name}",
         description=description,
         canonical_url=canonical,
         published=published,

@@ -337,6 +337,38 @@ def test_publishing_errors_are_form_errors(client, editor):
     assert not Article.objects.exists()
 
 
+@pytest.mark.parametrize("given", ["headline", "title"])
+def test_a_headline_or_a_title_is_enough_for_a_draft(client, editor, given):
+    client.force_login(editor)
+    data = article_form_data(headline="", title="")
+    data[given] = "Bridge reopens"
+    response = client.post(reverse("admin:articles_article_add"), data)
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert article.display_title == article.display_headline == "Bridge reopens"
+
+
+def test_an_article_needs_a_headline_or_a_title(client, editor):
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:articles_article_add"), article_form_data(headline="", title="")
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors == {"headline": ["Write a headline or a title."]}
+    assert not Article.objects.exists()
+
+
+def test_search_preview_shows_the_headline_while_the_title_is_empty(client, editor):
+    article = ArticleFactory(title="", headline="Headline in the preview")
+    client.force_login(editor)
+    response = client.get(reverse("admin:articles_article_change", args=[article.pk]))
+    assert (
+        '<div class="search-preview__title" data-preview="title" data-limit="60">'
+        "Headline in the preview</div>"
+    ) in response.content.decode()
+
+
 def test_an_over_long_body_is_a_form_error(client, editor):
     limit = Article._meta.get_field("body").max_length
     client.force_login(editor)

@@ -45,6 +45,9 @@ def test_editor_uploads_a_figure_writes_and_publishes_an_article(page, editor, t
     page.locator("#id_headline").press_sequentially("Stone bridge reopens to traffic")
     assert page.input_value("#id_slug") == "stone-bridge-reopens-to-traffic"
     assert page.text_content("#id_headline-count") == "31 / 110 characters"
+    # Until a title is typed, the headline stands in for it, as on the page.
+    assert page.text_content(".search-preview__title") == "Stone bridge reopens to traffic"
+    assert page.text_content(".social-card__title") == "Stone bridge reopens to traffic"
     page.fill("#id_title", "Stone bridge reopens")
     page.fill("#id_description", "After six months of repairs the bridge carries cars again. " * 3)
     assert "char-count--over" in page.get_attribute("#id_description-count", "class")

@@ -182,6 +182,17 @@ def test_extra_keys_that_clash_with_the_format_are_left_out_with_a_warning(tmp_p
     assert meta["kept"] == 1 and meta["title"] != "shadow"
 
 
+def test_an_article_without_a_title_goes_out_and_back_without_one(tmp_path):
+    ArticleFactory(title="", headline="The headline stands in", slug="headline-only")
+    export_articles(tmp_path)
+    meta = yaml.safe_load((tmp_path / "headline-only.md").read_text().split("---\n")[1])
+    assert "title" not in meta and meta["header_title"] == "The headline stands in"
+    empty_database()
+    assert import_articles([tmp_path], time_zone="UTC").count(Result.CREATED) == 1
+    article = Article.objects.get()
+    assert (article.title, article.display_title) == ("", "The headline stands in")
+
+
 def test_export_replaces_a_symbolic_link_instead_of_writing_through_it(tmp_path):
     target = tmp_path / "precious.txt"
     target.write_text("keep me")

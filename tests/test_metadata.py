@@ -99,6 +99,16 @@ def test_seed_article_metadata():
     assert graph_node(meta, "WebSite")["url"] == "https://news.example/"
 
 
+def test_an_empty_title_falls_back_to_the_headline_everywhere():
+    article = ArticleFactory(title="", headline="Only a headline", social_title="")
+    meta = article_metadata(article)
+    tags = tags_of(meta)
+    assert meta.title == "Only a headline – The Daily Example"
+    assert tags[("property", "og:title")] == tags[("name", "twitter:title")] == ["Only a headline"]
+    assert graph_node(meta, "NewsArticle")["headline"] == "Only a headline"
+    assert graph_node(meta, "WebPage")["name"] == "Only a headline"
+
+
 def test_social_fields_fall_back_so_nothing_is_empty():
     article = ArticleFactory(social_title="", social_description="", description="")
     tags = tags_of(article_metadata(article))

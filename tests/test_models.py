@@ -109,7 +109,18 @@ def test_publishing_requires_headline_body_time_and_lead_alt_text():
         article.clean()
     assert set(error.value.message_dict) == {"headline", "body", "published_at", "lead_figure"}
     article.status = Article.Status.DRAFT
-    article.clean()  # drafts may be incomplete
+    with pytest.raises(ValidationError) as error:
+        article.clean()
+    assert error.value.message_dict == {"headline": ["Write a headline or a title."]}
+    article.title = "A title"
+    article.clean()  # otherwise drafts may be incomplete
+
+
+@pytest.mark.parametrize("title, headline", [("Title", ""), ("", "Headline")])
+def test_a_headline_or_a_title_is_enough_each_standing_in_for_the_other(title, headline):
+    article = ArticleFactory.build(title=title, headline=headline, status=Article.Status.DRAFT)
+    article.clean()
+    assert article.display_title == article.display_headline == (title or headline)
 
 
 def test_publishing_warnings_name_each_soft_problem():
@@ -125,6 +136,16 @@ def test_publishing_warnings_name_each_soft_problem():
     assert "repeats its caption" in warnings
     good = ArticleFactory.build(title="Fine", description="d" * 140, lead_figure=FigureFactory())
     assert good.publishing_warnings() == []
+
+
+def test_a_long_headline_standing_in_for_the_title_is_a_warning():
+    article = ArticleFactory.build(title="", headline="H" * 61, description="d" * 140)
+    assert article.publishing_warnings() == [
+        "The headline, which stands in for the empty title, is 61 characters; search "
+        "engines cut a title after about 60. Add a shorter title."
+    ]
+    article.title = "Short"
+    assert article.publishing_warnings() == []
 
 
 def test_figure_stores_dimensions_and_strips_gps_exif():

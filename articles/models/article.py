@@ -123,7 +123,9 @@ class Article(models.Model):
 
     title = models.CharField(
         max_length=300,
-        help_text=f"Shown in search results and browser tabs. Aim for {TITLE_MAX} characters.",
+        blank=True,
+        help_text=f"Shown in search results and browser tabs; the headline when empty. Aim for "
+        f"{TITLE_MAX} characters.",
         validators=[reject_control_characters],
     )
     headline = models.CharField(
@@ -238,6 +240,11 @@ class Article(models.Model):
         return self.headline or self.title
 
     @property
+    def display_title(self):
+        """The title of the page (<title>, search results): the headline when empty."""
+        return self.title or self.headline
+
+    @property
     def display_social_title(self):
         return self.social_title or self.title or self.headline
 
@@ -274,10 +281,14 @@ class Article(models.Model):
         return self.status != self.Status.DRAFT
 
     def clean(self):
+        errors = {}
+        if not (self.headline or self.title):
+            # Either will do: each falls back to the other.
+            errors["headline"] = "Write a headline or a title."
         if self.status == self.Status.PUBLISHED:
-            errors = self.publishing_errors()
-            if errors:
-                raise ValidationError(errors)
+            errors = {**self.publishing_errors(), **errors}
+        if errors:
+            raise ValidationError(errors)
 
     def publishing_errors(self):
         """What must be fixed before the article can go public, by field."""
@@ -295,10 +306,14 @@ class Article(models.Model):
     def publishing_warnings(self):
         """Softer problems an editor should see before publishing."""
         warnings = []
-        if len(self.title) > TITLE_MAX:
+        if len(self.display_title) > TITLE_MAX:
             warnings.append(
                 f"The title is {len(self.title)} characters; search engines cut it after "
                 f"about {TITLE_MAX}."
+                if self.title
+                else f"The headline, which stands in for the empty title, is "
+                f"{len(self.headline)} characters; search engines cut a title after about "
+                f"{TITLE_MAX}. Add a shorter title."
             )
         if not DESCRIPTION_MIN <= len(self.description) <= DESCRIPTION_MAX:
             warnings.append(
