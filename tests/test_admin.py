@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from articles.admin import PopularTagFilter
 from articles.models import Article, Figure, ImageCredit, License, Rendition
 from tests.factories import (
     ArticleFactory,
@@ -853,3 +854,83 @@ def test_save_model_refuses_a_writer_whatever_the_form_let_through(rf, writer, s
     with pytest.raises(PermissionDenied):
         model_admin.save_model(request, article, form, change)
     assert Article.objects.filter(status=Article.Status.DRAFT).count() == 0
+
+
+
+# The tag filter at an archive's scale -----------------------------------------------------
+
+
+def tag_filter_choices(response):
+    changelist = response.context["cl"]
+    [tag_filter] = [f for f in changelist.filter_specs if isinstance(f, PopularTagFilter)]
+    return list(tag_filter.choices(changelist))
+
+
+def test_tag_filter_offers_only_the_most_used_tags_with_their_counts(client, editor):
+    # Article n carries tags t00…tn: t00 is on all 25 articles, t24 on one.
+    for n in range(25):
+        ArticleFactory(tags=[f"t{j:02}" for j in range(n + 1)])
+    client.force_login(editor)
+    response = client.get(reverse("admin:articles_article_changelist"))
+    offered = [choice["display"] for choice in tag_filter_choices(response)]
+    assert offered == ["All"] + [f"t{j:02} ({25 - j})" for j in range(PopularTagFilter.size)]
+
+
+def test_any_tag_is_a_click_or_a_search_away(client, editor):
+    for n in range(PopularTagFilter.size):
+        ArticleFactory.create_batch(2, tags=[f"Frequent {n:02}"])
+    rare = ArticleFactory(headline="Rare", body="Nothing to find here.", tags=["Obscure corner"])
+    client.force_login(editor)
+    url = reverse("admin:articles_article_changelist")
+
+    listed = client.get(url)
+    assert 'href="?tag=obscure-corner">Obscure corner</a>' in listed.content.decode()
+    assert "Obscure corner (1)" not in [c["display"] for c in tag_filter_choices(listed)]
+
+    filtered = client.get(url, {"tag": "obscure-corner"})
+    assert list(filtered.context["cl"].result_list) == [rare]
+    selected = [c["display"] for c in tag_filter_choices(filtered) if c["selected"]]
+    assert selected == ["Obscure corner (1)"]
+
+    searched = client.get(url, {"q": "obscure"})
+    assert list(searched.context["cl"].result_list) == [rare]
+
+
+def test_search_by_tag_name_combines_with_the_filters(client, editor):
+    by_tag = ArticleFactory(body="Nothing.", tags=["Floods", "Kursk region"])
+    by_body = ArticleFactory(body="Kursk again.", tags=["Floods"])
+    ArticleFactory(body="Nothing.", tags=["Kursk region"])  # not tagged Floods
+    ArticleFactory(body="Nothing.", tags=["Floods"])  # no Kursk anywhere
+    client.force_login(editor)
+    response = client.get(
+        reverse("admin:articles_article_changelist"), {"q": "kursk", "tag": "floods"}
+    )
+    assert sorted(response.context["cl"].result_list, key=lambda a: a.pk) == [by_tag, by_body]
+    assert response.context["cl"].result_count == 2
+
+
+# Session, user, two of permissions, the tag filter, two counts, the page, its tags, the
+# date hierarchy's range and days: the same for 3 articles as for 30, however filtered.
+TAGGED_CHANGELIST_QUERIES = 11
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"tag": "shared"},
+        {"tag": "tag1"},  # not among the most used
+        {"q": "tag1"},
+        {"q": "shared", "tag": "tag2"},
+    ],
+)
+def test_changelist_queries_stay_the_same_however_many_tags(
+    client, editor, django_assert_num_queries, query
+):
+    client.force_login(editor)
+    url = reverse("admin:articles_article_changelist")
+    for rows in (3, 30):
+        for n in range(Article.objects.count(), rows):
+            ArticleFactory(tags=[f"tag{n}", f"other{n}", "shared"])
+        with django_assert_num_queries(TAGGED_CHANGELIST_QUERIES):
+            assert client.get(url, query).status_code == 200

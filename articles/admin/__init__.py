@@ -1,6 +1,6 @@
 """The editor's desk: articles, figures, credits, licences and tags in the Django admin."""
 
-from .articles import ArticleAdmin, StatusFilter
+from .articles import ArticleAdmin, PopularTagFilter, StatusFilter
 from .figures import FigureAdmin, ImageCreditAdmin, LicenseAdmin
 from .tags import TagAdmin
 
@@ -9,6 +9,7 @@ __all__ = [
     "FigureAdmin",
     "ImageCreditAdmin",
     "LicenseAdmin",
+    "PopularTagFilter",
     "StatusFilter",
     "TagAdmin",
 ]

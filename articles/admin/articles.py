@@ -9,17 +9,19 @@ save_model), not only by hiding controls.
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import Case, Count, Exists, F, OuterRef, When
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from taggit.models import Tag
 
 from ..forms import ArticleAdminForm
 from ..metadata import article_metadata
-from ..models import Article
+from ..models import Article, TaggedArticle
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
 
@@ -49,6 +51,37 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PopularTagFilter(admin.SimpleListFilter):
+    """The most used tags, with their counts: after an archive import there are thousands
+    of tags, far too many to list. Any other tag is a search for its name away, or a
+    click on it in the list's Tags column."""
+
+    title = "tag (most used)"
+    parameter_name = "tag"
+    size = 20
+
+    def lookups(self, request, model_admin):
+        selected = self.value() or ""
+        # One query whatever is selected: the selected tag first, however rarely used,
+        # then the most used.
+        rows = list(
+            Tag.objects.annotate(uses=Count("articles_taggedarticle_items"))
+            .filter(uses__gt=0)
+            .order_by(Case(When(slug=selected, then=0), default=1), "-uses", "name")
+            .values_list("slug", "name", "uses")[: self.size + 1]
+        )
+        # A stable sort: ties keep the database's order.
+        shown = sorted(rows, key=lambda row: -row[2])[: self.size]
+        if rows and rows[0][0] == selected and rows[0] not in shown:
+            shown.append(rows[0])
+        return [(slug, f"{name} ({uses})") for slug, name, uses in shown]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(tags__slug=self.value())
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     form = ArticleAdminForm
@@ -60,8 +93,8 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
         "tag_list",
     )
     list_display_links = ("lead_thumbnail", "headline_column")
-    list_filter = (StatusFilter, "published_at", "tags")
-    search_fields = ("headline", "title", "body")
+    list_filter = (StatusFilter, "published_at", PopularTagFilter)
+    search_fields = ("headline", "title", "body")  # and tag names: get_search_results
     date_hierarchy = "published_at"
     # Undated drafts are the newest work, so they come first on every database.
     ordering = (F("published_at").desc(nulls_first=True), "-pk")
@@ -119,6 +152,20 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).for_listing()
 
+    def get_search_results(self, request, queryset, search_term):
+        """What search_fields find, or articles with a tag whose name holds the words.
+        Tags go through a subquery: with `tags__name` in search_fields, the admin would
+        add DISTINCT over every column, bodies included, and sort every match instead of
+        reading the newest few."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = " ".join(search_term.split())
+        if term:
+            tagged = TaggedArticle.objects.filter(
+                content_object=OuterRef("pk"), tag__name__icontains=term
+            )
+            found |= queryset.filter(Exists(tagged))
+        return found, may_have_duplicates
+
     # Permissions (and DraftsOnlyForWritersMixin) ---------------------------------------
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -151,7 +198,13 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
 
     @admin.display(description="Tags")
     def tag_list(self, obj):
-        return ", ".join(sorted(tag.name for tag in obj.tags.all()))
+        """Each tag links to the list filtered by it (the filter names only the most used)."""
+        tags = sorted(obj.tags.all(), key=lambda tag: tag.name.casefold())
+        return format_html_join(
+            ", ",
+            '<a href="?{}">{}</a>',
+            ((urlencode({PopularTagFilter.parameter_name: tag.slug}), tag.name) for tag in tags),
+        )
 
     def view_on_site(self, obj):
         return obj.get_absolute_url() if obj.is_public else None
