@@ -128,6 +128,10 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# Served at the site's root by WhiteNoise, before any view, in development and production
+# alike: /favicon.ico, which browsers ask for when a page names no icon (the admin's).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -77,6 +77,23 @@ def test_production_settings_pass_the_deployment_checks():
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.parametrize("debug, max_age", [("0", "60"), ("1", "0")])
+def test_favicon_ico_is_served_in_production_and_in_development(debug, max_age):
+    """By WhiteNoise, from the source tree: no collectstatic needed, no view involved."""
+    request = (
+        "from django.test import Client; "
+        "r = Client().get('/favicon.ico', secure=True, headers={'host': 'news.example'}); "
+        "print(r.status_code, r['Content-Type'], r['Cache-Control'], "
+        "len(b''.join(r.streaming_content)))"
+    )
+    environment = {**PRODUCTION, "DEBUG": debug, "SECRET_KEY": secrets.token_urlsafe(50)}
+    result = manage("shell", "--no-imports", "-c", request, **environment)
+    assert result.returncode == 0, result.stderr
+    size = (PROJECT_ROOT / "static/root/favicon.ico").stat().st_size
+    assert result.stdout.split() == [
+        "200", "image/x-icon", f"max-age={max_age},", "public", str(size)
+    ]
+
 
 def test_make_run_on_another_port_makes_links_to_that_port():
     """Reviewer links and canonical URLs come from SITE_URL; `make run PORT=…` sets it

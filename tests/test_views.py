@@ -1,5 +1,6 @@
 """The public pages: what readers and crawlers get, and what they never get."""
 
+import io
 import json
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django.views.defaults import server_error
+from PIL import Image
 
 from articles.metadata import article_metadata
 from articles.models import Article
@@ -373,7 +375,7 @@ def test_hostile_search_query_is_escaped(client):
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-# --- robots.txt and error pages ----------------------------------------------------------
+# --- robots.txt, the icon and error pages -------------------------------------------------
 
 
 def test_robots_txt_names_both_sitemaps(client):
@@ -383,6 +385,29 @@ def test_robots_txt_names_both_sitemaps(client):
     assert "Sitemap: https://news.example/sitemap.xml" in lines
     assert "Sitemap: https://news.example/news-sitemap.xml" in lines
     assert "Disallow: /admin/" in lines and "Disallow: /preview/" in lines
+
+
+def test_favicon_ico_is_the_site_icon_served_before_any_view(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert "max-age" in response["Cache-Control"]
+    icon = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+    assert icon.format == "ICO"
+    assert icon.info["sizes"] == {(16, 16), (32, 32), (48, 48)}
+    response.close()
+    unchanged = client.get("/favicon.ico", headers={"If-None-Match": response["ETag"]})
+    assert unchanged.status_code == 304
+
+
+def test_admin_pages_name_the_site_icon(client, editor):
+    for user in (None, editor):  # the login page, then the desk
+        if user:
+            client.force_login(user)
+        page = soup(client.get("/admin/", follow=True))
+        (icon,) = page.find_all("link", rel="icon")
+        assert icon["href"] == "/static/images/favicon.svg"
 
 
 def test_404_page_is_in_the_site_design(client):
