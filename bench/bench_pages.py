@@ -1,0 +1,169 @@
+"""Time what readers and crawlers ask for over N published articles: milliseconds and SQL
+queries per request, as Django serves it (view, queries, template; no network).
+
+    .venv/bin/python bench/bench_pages.py                    # SQLite, 10,000 articles
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/bench_pages.py
+
+Never touches your data: on PostgreSQL it uses the server of DATABASE_URL but a database
+called `newsroom_bench_pages` (or --database), made afresh and dropped again unless
+--keep; on SQLite a temporary file, and media in a temporary folder. Articles are written
+with bulk_create, each with three of twelve tags and one of --figures lead figures whose
+files and renditions are real, so pages carry their srcset, Open Graph image and credit.
+"""
+
+import argparse
+import io
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_import import ROOT, drop_database, use_throwaway_database
+from bench_search import articles as generated_articles
+
+RUNS = 15
+TAGS = [
+    "council", "budget", "harbour", "schools", "transport", "weather", "courts", "health",
+    "culture", "sport", "business", "housing",
+]  # fmt: skip
+
+
+def make_figures(count):
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from articles.models import Figure, ImageCredit, License
+
+    licence = License.objects.create(
+        name="CC BY 4.0", url="https://creativecommons.org/licenses/by/4.0/"
+    )
+    credit = ImageCredit.objects.create(
+        author="Staff photographer", author_url="https://photos.example/", license=licence
+    )
+    figures = []
+    for n in range(count):
+        buffer = io.BytesIO()
+        Image.new("RGB", (1600, 900), (20 * n % 255, 90, 160)).save(buffer, "JPEG")
+        figures.append(
+            Figure.objects.create(
+                image=ContentFile(buffer.getvalue(), name=f"photo-{n}.jpg"),
+                alt_text=f"Photograph number {n}",
+                caption=f"Caption of photograph {n}.",
+                credit=credit,
+            )
+        )
+    return figures
+
+
+def fill(count, figure_count, rng):
+    from taggit.models import Tag
+
+    from articles.models import Article, TaggedArticle
+
+    figures = make_figures(figure_count)
+    tags = Tag.objects.bulk_create(Tag(name=name, slug=name) for name in TAGS)
+    rows = []
+    for article in generated_articles(count, rng):
+        article.lead_figure = rng.choice(figures)
+        rows.append(article)
+    articles = Article.objects.bulk_create(rows, batch_size=2000)
+    TaggedArticle.objects.bulk_create(
+        (
+            TaggedArticle(content_object=article, tag=tag)
+            for article in articles
+            for tag in rng.sample(tags, 3)
+        ),
+        batch_size=5000,
+    )
+    return articles
+
+
+def pages(articles):
+    """(label, URL) pairs: each kind of page a reader or a crawler requests."""
+    newest, middle = articles[-1], articles[len(articles) // 2]
+    day = middle.published_at
+    return [
+        ("home", "/"),
+        ("home, page 50", "/?page=50"),
+        ("article (newest)", newest.get_absolute_url()),
+        ("article (middle)", middle.get_absolute_url()),
+        ("tag", "/tags/harbour/"),
+        ("tag, page 20", "/tags/harbour/?page=20"),
+        ("year archive", f"/archive/{day.year}/"),
+        ("month archive", f"/archive/{day.year}/{day.month:02d}/"),
+        ("search", "/search/?q=harbour+bridge"),
+        ("RSS feed", "/feeds/rss/"),
+        ("Atom feed", "/feeds/atom/"),
+        ("tag feed", "/feeds/tags/harbour/rss/"),
+        ("sitemap index", "/sitemap.xml"),
+        ("sitemap: articles", "/sitemap-articles.xml"),
+        ("sitemap: tags", "/sitemap-tags.xml"),
+        ("news sitemap", "/news-sitemap.xml"),
+    ]
+
+
+def time_page(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    timings = []
+    for _ in range(RUNS):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(timings), max(timings), len(queries), len(response.content)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=10_000, help="articles to generate")
+    parser.add_argument("--figures", type=int, default=40, help="distinct lead figures")
+    parser.add_argument("--database", default="newsroom_bench_pages", help="PostgreSQL only")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as temporary:
+        admin_url = use_throwaway_database(Path(temporary), name=args.database)
+        os.environ["MEDIA_ROOT"] = str(Path(temporary) / "media")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection
+        from django.test import Client
+
+        try:
+            call_command("migrate", verbosity=0)
+            started = time.perf_counter()
+            articles = fill(args.n, args.figures, random.Random(2025))
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+            print(
+                f"wrote {args.n:,} articles, {args.figures} figures with renditions and "
+                f"{3 * args.n:,} taggings in {time.perf_counter() - started:.1f} s"
+            )
+            print(f"median and slowest of {RUNS} requests each:")
+            client = Client(HTTP_HOST="127.0.0.1")
+            for label, url in pages(articles):
+                median, slowest, queries, size = time_page(client, url)
+                print(
+                    f"  {label:<18} {median:7.1f} ms  (slowest {slowest:7.1f})  "
+                    f"{queries:2d} queries  {size / 1024:7.1f} KB  {url}"
+                )
+        finally:
+            if admin_url and not args.keep:
+                drop_database(admin_url, name=args.database)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
