@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.db.models import Case, DateTimeField, ExpressionWrapper, When
+from django.db.models.functions import Coalesce, Greatest
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -60,6 +62,18 @@ def modified_time(article):
     if article.updated_at and article.updated_at - baseline > UPDATE_GRACE:
         return article.updated_at
     return published
+
+
+def modified_time_expression():
+    """modified_time() as a database expression, for the latest change among many articles
+    (a sitemap's lastmod) without loading them."""
+    baseline = Greatest("published_at", Coalesce("imported_at", "published_at"))
+    edited_after = ExpressionWrapper(baseline + UPDATE_GRACE, output_field=DateTimeField())
+    return Case(
+        When(published_at__isnull=True, then="updated_at"),
+        When(updated_at__gt=edited_after, then="updated_at"),
+        default="published_at",
+    )
 
 
 @dataclass(frozen=True)

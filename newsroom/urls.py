@@ -3,8 +3,9 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
 
-from articles.sitemaps import SITEMAPS, NewsSitemap
+from articles.sitemaps import SITEMAP_CACHE_SECONDS, SITEMAPS, NewsSitemap
 from articles.views import RobotsView
 
 admin.site.site_header = f"{settings.SITE_NAME} desk"
@@ -15,13 +16,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        cache_page(SITEMAP_CACHE_SECONDS)(sitemap_views.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap_index",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        cache_page(SITEMAP_CACHE_SECONDS)(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),

@@ -9,6 +9,14 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached pages (the sitemaps) never carry over from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -6,10 +6,14 @@ from xml.etree import ElementTree as etree  # noqa: N813, S405 - parses our own 
 import feedparser
 import pytest
 from django.contrib.sites.models import Site
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.metadata import iso_datetime
+from articles.metadata import iso_datetime, modified_time
 from articles.models import Article
+from articles.sitemaps import ArticleSitemap
 from tests.factories import ArticleFactory, FigureFactory, seed_article, small_figure
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +130,56 @@ def test_sitemap_index_names_its_sections(client, articles):
         "https://news.example/sitemap-tags.xml",
         "https://news.example/sitemap-listings.xml",
     ]
+
+
+def test_sitemap_index_dates_each_section_by_its_latest_change(client):
+    now = timezone.now()
+
+    def article(published, updated, imported=None, **kwargs):
+        made = ArticleFactory(published_at=published, **kwargs)
+        Article.objects.filter(pk=made.pk).update(updated_at=updated, imported_at=imported)
+
+    article(now - timedelta(days=9), now - timedelta(days=9) + timedelta(minutes=1))
+    article(now - timedelta(days=3), now - timedelta(hours=1))  # edited an hour ago
+    # Imported just now: the import is not an edit, so its publication time counts.
+    article(now - timedelta(hours=2), now + timedelta(seconds=1), imported=now)
+    article(None, now + timedelta(hours=1), status=Article.Status.DRAFT)
+
+    latest = max(modified_time(a) for a in Article.objects.published())
+    assert latest == now - timedelta(hours=1)
+    assert ArticleSitemap().get_latest_lastmod() == latest
+
+    root, _children = locations(client, "/sitemap.xml")
+    (articles_entry, *_rest) = root.iterfind("sm:sitemap", SITEMAP_NS)
+    lastmod = datetime.fromisoformat(articles_entry.findtext("sm:lastmod", namespaces=SITEMAP_NS))
+    assert lastmod == latest
+
+
+def test_sitemap_index_queries_do_not_grow_with_articles(
+    client, django_assert_max_num_queries
+):
+    client.get("/sitemap.xml")  # the sites framework caches its row after the first request
+    counts = []
+    for size in (2, 20):
+        for _ in range(size):
+            ArticleFactory(tags=["War"])
+        cache.clear()
+        with django_assert_max_num_queries(6) as queries:
+            assert client.get("/sitemap.xml").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_sitemaps_are_served_from_the_cache(client, articles):
+    first = client.get("/sitemap-articles.xml")
+    assert "max-age=900" in first["Cache-Control"]
+    ArticleFactory(published_at=timezone.now() - timedelta(minutes=1))
+    # Until the cache expires crawlers get the same document, made without a query.
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/sitemap-articles.xml").content == first.content
+    assert len(queries) == 0
+    # The news sitemap is never cached: a new article is in it at once.
+    assert len(locations(client, "/news-sitemap.xml")[1]) == 2
 
 
 def test_article_sitemap_lists_exactly_the_published_articles(client, articles):
