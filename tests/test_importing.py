@@ -1,6 +1,7 @@
 """The importer: seeds field by field, formats, dates, identity, re-runs, conflicts,
 transactions and images. Hostile input and the command are in test_importing_hostile.py."""
 
+import re
 import textwrap
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +11,8 @@ import pytest
 import yaml
 from django.conf import settings
 from django.contrib.redirects.models import Redirect
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
 from articles.importing import (
@@ -29,6 +32,7 @@ SEEDS = Path(settings.BASE_DIR) / "sample_content" / "articles"
 SEED_FRONT_MATTER = SEEDS / "000_6c63ee597621543c.txt"
 SEED_PLAIN_TEXT = SEEDS / "001_d7533b830f3d3121.txt"
 KYIV = ZoneInfo("Europe/Kyiv")
+TRANSACTION_CONTROL = re.compile(r"(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|BEGIN)\b")
 
 
 def article_file(directory: Path, name: str, meta: dict | None = None, body="Body text.") -> Path:
@@ -140,15 +144,16 @@ def test_importing_the_seeds_twice_changes_nothing_the_second_time():
     assert License.objects.count() == 1 and Redirect.objects.count() == 1
 
 
-def test_a_rerun_of_unchanged_files_reads_the_table_once_in_all(
-    tmp_path, django_assert_max_num_queries
-):
+def test_a_rerun_of_unchanged_files_reads_the_table_once_in_all(tmp_path):
     for n in range(5):
         article_file(tmp_path, f"{n}.md", {"title": f"T{n}", "blog_url": f"https://o.example/{n}"})
     run(tmp_path, SEED_FRONT_MATTER, SEED_PLAIN_TEXT)
-    with django_assert_max_num_queries(1):
+    with CaptureQueriesContext(connection) as queries:
         report = run(tmp_path, SEED_FRONT_MATTER, SEED_PLAIN_TEXT)
     assert {outcome.result for outcome in report.outcomes} == {Result.UNCHANGED}
+    # Beside the batch's transaction (a savepoint in a test), one query: the index.
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len([sql for sql in statements if not TRANSACTION_CONTROL.match(sql)]) == 1
 
 
 def test_an_edit_made_while_the_run_is_under_way_is_still_a_conflict(tmp_path):
@@ -580,9 +585,17 @@ def test_dry_run_writes_nothing_and_reports_what_would_happen(tmp_path):
 # --- Transactions -------------------------------------------------------------------
 
 
-def _explode(article, *args):
-    if article.source_url:
-        raise RuntimeError("disk on fire")
+def _redirects_failing_at(old_path, error):
+    """Redirect.objects.bulk_create, the last write of an article, failing for `old_path`."""
+    bulk_create = Redirect.objects.bulk_create
+
+    def failing(redirects, **kwargs):
+        redirects = list(redirects)
+        if any(redirect.old_path == old_path for redirect in redirects):
+            raise error
+        return bulk_create(redirects, **kwargs)
+
+    return failing
 
 
 def test_an_error_mid_article_leaves_nothing_of_it_behind(tmp_path, monkeypatch):
@@ -601,7 +614,9 @@ def test_an_error_mid_article_leaves_nothing_of_it_behind(tmp_path, monkeypatch)
     path = article_file(tmp_path, "a.md", meta)
     other = article_file(tmp_path, "b.md", {"title": "Fine"})
     # Redirects are the last write: the article, figure, file, credit and tags exist by then.
-    monkeypatch.setattr(writing, "_save_redirects", _explode)
+    # In a batch, the failure comes at its end; then each file goes again alone.
+    failing = _redirects_failing_at("/x/story", RuntimeError("disk on fire"))
+    monkeypatch.setattr(Redirect.objects, "bulk_create", failing)
     monkeypatch.setattr(writing.logger, "exception", lambda *args: None)
     report = run(path, other, images_root=images)
 
@@ -641,26 +656,87 @@ def test_an_unexpected_error_while_reading_fails_that_file_and_the_run_goes_on(
     assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]
 
 
-def test_an_interrupted_run_leaves_whole_articles_and_a_rerun_completes(tmp_path, monkeypatch):
-    paths = [article_file(tmp_path, f"{n}.md", {"title": f"T{n}", "tags": ["t"]}) for n in (1, 2)]
-    original = writing._save_redirects
+def test_a_file_failing_mid_batch_fails_alone_and_the_others_are_written(tmp_path, monkeypatch):
+    paths = [
+        article_file(tmp_path, f"{n}.md", {"title": title, "tags": ["t"]})
+        for n, title in enumerate(["Before", "Trips a bug", "After"])
+    ]
 
-    def interrupt_the_second(article, *args):
-        # Ctrl-C during the second article, after its row, figure and tags are written.
-        if article.title == "T2":
-            raise KeyboardInterrupt
-        return original(article, *args)
+    def write_or_explode(to_write, *args, **kwargs):
+        if to_write.data.title == "Trips a bug":
+            raise RuntimeError("disk on fire")
+        return write_article(to_write, *args, **kwargs)
 
-    monkeypatch.setattr(writing, "_save_redirects", interrupt_the_second)
+    write_article = writing._write_article
+    monkeypatch.setattr(writing, "_write_article", write_or_explode)
+    monkeypatch.setattr(writing.logger, "exception", lambda *args: None)
+    report = run(*paths)
+
+    assert [o.result for o in report.outcomes] == [Result.CREATED, Result.FAILED, Result.CREATED]
+    assert "disk on fire" in report.outcomes[1].error_lines()[0]
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["After", "Before"]
+    assert TaggedArticle.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("batch", "left"),
+    [
+        ({}, []),  # both files in one batch: the interruption takes both back
+        ({"BATCH_FILES": 1}, ["T1"]),
+        ({"BATCH_SECONDS": 0}, ["T1"]),  # a batch ends when its time is up
+    ],
+)
+def test_an_interrupted_run_leaves_whole_articles_and_a_rerun_completes(
+    tmp_path, monkeypatch, batch, left
+):
+    paths = [
+        article_file(
+            tmp_path,
+            f"{n}.md",
+            {"title": f"T{n}", "tags": ["t"], "blog_url": f"https://old.example/{n}"},
+        )
+        for n in (1, 2)
+    ]
+    for name, value in batch.items():
+        monkeypatch.setattr(writing, name, value)
+    # Ctrl-C at the second article's last write, its row, figure and tags written.
+    interrupted = _redirects_failing_at("/2", KeyboardInterrupt())
+    monkeypatch.setattr(Redirect.objects, "bulk_create", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run(*paths)
-    assert list(Article.objects.values_list("title", flat=True)) == ["T1"]
-    assert TaggedArticle.objects.count() == 1
+    assert list(Article.objects.values_list("title", flat=True)) == left
+    assert TaggedArticle.objects.count() == Redirect.objects.count() == len(left)
 
     monkeypatch.undo()
     report = run(*paths)
-    assert [o.result for o in report.outcomes] == [Result.UNCHANGED, Result.CREATED]
+    expected = [Result.UNCHANGED if left else Result.CREATED, Result.CREATED]
+    assert [o.result for o in report.outcomes] == expected
     assert sorted(Article.objects.values_list("title", flat=True)) == ["T1", "T2"]
+
+
+def test_new_articles_of_a_batch_are_written_in_a_constant_number_of_queries(
+    tmp_path, django_assert_max_num_queries
+):
+    def import_files(directory, count):
+        for n in range(count):
+            meta = {
+                "title": f"Story {n}",
+                "blog_url": f"https://o.example/{directory.name}/{n}",
+                "tags": ["war", "europe"],
+                **{key: FIGURE[key] for key in ("img_alt", "figure_author", "figure_license")},
+            }
+            article_file(directory, f"{n}.md", meta)
+        return run(directory)
+
+    import_files(tmp_path / "warm-up", 1)  # the tags, credit and licence exist from now on
+    # The index; the batch's transaction (a savepoint in a test); a lookup of the licence,
+    # the credit and each tag, once a run; one insert each of figures, articles, taggings
+    # and redirects.
+    with django_assert_max_num_queries(11) as few:
+        assert import_files(tmp_path / "few", 3).count(Result.CREATED) == 3
+    with django_assert_max_num_queries(len(few)):
+        assert import_files(tmp_path / "many", 30).count(Result.CREATED) == 30
+    assert Article.objects.filter(lead_figure__credit__license__name="CC BY 1.0").count() == 34
 
 
 # --- Images -------------------------------------------------------------------------

@@ -3,11 +3,14 @@ command's exit statuses and output."""
 
 import http.server
 import io
+import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -465,3 +468,52 @@ def test_a_download_that_never_answers_times_out(image_server):
             fetch_image(f"http://127.0.0.1:{listener.getsockname()[1]}/a.jpg", timeout=0.5)
     finally:
         listener.close()
+
+
+def test_a_run_killed_mid_way_leaves_whole_articles_and_a_rerun_completes(tmp_path):
+    # A real process, killed with SIGKILL (no chance to clean up) once a few batches have
+    # committed, on a database file of its own.
+    database = tmp_path / "killed.sqlite3"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+
+    def manage(*args, **kwargs):
+        command = [sys.executable, "manage.py", *args]
+        return subprocess.run(command, cwd=settings.BASE_DIR, env=env, timeout=300, **kwargs)
+
+    def count(sql):
+        with closing(sqlite3.connect(database, timeout=30)) as db:
+            return db.execute(sql).fetchone()[0]
+
+    manage("migrate", "--verbosity", "0", check=True)
+    total = 4000
+    for n in range(total):
+        meta = {"title": f"Story {n}", "blog_url": f"https://old.example/{n}", "tags": ["a", "b"]}
+        article_file(tmp_path / "files", f"{n:04d}.md", meta)
+
+    command = [sys.executable, "manage.py", "import_articles", str(tmp_path / "files")]
+    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            if count("SELECT COUNT(*) FROM articles_article") >= 200:
+                break
+        except sqlite3.OperationalError:
+            pass  # the importer holds the write lock
+    process.kill()
+    process.wait(timeout=30)
+
+    written = count("SELECT COUNT(*) FROM articles_article")
+    assert 0 < written < total, "kill the run mid-way"
+    # Each article whole: both its taggings and its redirect are there.
+    assert count("SELECT COUNT(*) FROM articles_taggedarticle") == 2 * written
+    assert count("SELECT COUNT(*) FROM django_redirect") == written
+
+    again = manage("import_articles", str(tmp_path / "files"), capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert f"created {total - written}, updated 0, unchanged {written}," in again.stdout
+    assert count("SELECT COUNT(*) FROM articles_article") == total

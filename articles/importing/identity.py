@@ -66,6 +66,7 @@ class ArticleIndex:
     def __init__(self, known: list[KnownArticle]):
         self.by_slug = {article.slug: article for article in known}
         self.by_source_url = {a.source_url: a for a in known if a.source_url}
+        self.reserved: set[str] = set()  # slugs of articles written at a batch's end
 
     @classmethod
     def load(cls) -> "ArticleIndex":
@@ -98,8 +99,13 @@ class ArticleIndex:
             if self._free(candidate, own_pk):
                 return candidate
 
+    def reserve(self, slug: str):
+        """Hold a slug for an article not yet written."""
+        self.reserved.add(slug)
+
     def remember(self, article: Article, *, old_slug: str | None):
-        """Record a committed write, so later files of the run see it."""
+        """Record a write, so later files of the run see it."""
+        self.reserved.discard(article.slug)
         previous = self.by_slug.get(old_slug) if old_slug else None
         if previous is not None and previous.pk == article.pk:
             del self.by_slug[old_slug]
@@ -120,6 +126,8 @@ class ArticleIndex:
             self.by_source_url[known.source_url] = known
 
     def _free(self, slug: str, own_pk: int | None) -> bool:
+        if slug in self.reserved:
+            return False
         holder = self.by_slug.get(slug)
         return holder is None or holder.pk == own_pk
 

@@ -1,51 +1,47 @@
-"""Writing parsed article files to the database, one transaction per article.
+"""Writing parsed article files to the database.
 
 `import_articles()` is what the `import_articles` command calls; `import_article_file()`
 does one file. Both return outcomes rather than printing, so tests and other code can
 use them directly.
+
+Files are written in batches: one transaction holds up to BATCH_FILES files or
+BATCH_SECONDS of work, and the batch's new articles are inserted together at its end
+(committing once per file would spend most of an import waiting for the disk). A file
+that fails while being written rolls its batch back; the files before it are written
+again as a batch, and the failing file alone, in a transaction of its own, so that
+nothing of it remains and every other file stands. A run that is killed leaves whole
+articles only, and running it again does the rest.
 """
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from django.conf import settings
-from django.contrib.redirects.models import Redirect
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, transaction
-from django.db.models import F
-from django.utils.encoding import escape_uri_path
+from django.db import DatabaseError, connection, transaction
 from taggit.models import Tag
 
 from ..models import Article, ImageCredit, License, TaggedArticle
 from .figures import can_get_image, get_image, save_figure, store_image
-from .identity import ArticleIndex, edited_since_import, locked_article
+from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
+from .new_articles import NewArticles
 from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time_zone
 from .parsing import ArticleData, parse_article
 from .problems import InvalidArticle, Problem
+from .redirects import redirects_to, repoint_redirects, save_redirects
 from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
 
 logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
 PARSER_VERSION = "1"
-REDIRECT_PATH_MAX = Redirect._meta.get_field("old_path").max_length
-
-
-class _RunCache:
-    """Licences, credits and tags already fetched this run; emptied whenever a write rolls back."""
-
-    def __init__(self):
-        self.licenses: dict[tuple, License] = {}
-        self.credits: dict[tuple, ImageCredit] = {}
-        self.tags: dict[str, Tag] = {}
-
-    def clear(self):
-        self.licenses.clear()
-        self.credits.clear()
-        self.tags.clear()
+# Files written per transaction, and the longest a batch goes on (SQLite lets no one else
+# write meanwhile).
+BATCH_FILES = 200
+BATCH_SECONDS = 1.0
 
 
 def import_articles(
@@ -62,8 +58,8 @@ def import_articles(
 ) -> ImportReport:
     """Import every article file under `paths`; each file's fate is in the report.
 
-    `on_file(outcome, done, total)` is called after each file (the command's progress bar).
-    Raises ValueError for bad options (unknown time zone or status).
+    `on_file(outcome, done, total)` is called after each file is committed (the command's
+    progress bar). Raises ValueError for bad options (unknown time zone or status).
     """
     if status not in (Article.Status.DRAFT, Article.Status.PUBLISHED):
         raise ValueError(f"status must be draft or published, not {status!r}")
@@ -78,98 +74,213 @@ def import_articles(
     )
     files, skipped = find_article_files([paths] if isinstance(paths, str | Path) else paths)
     report = ImportReport(dry_run=dry_run)
-    cache = _RunCache()
-    index = ArticleIndex.load()
-    seen: dict[str, Path] = {}
     total = len(skipped) + len(files)
-    for path, problem in skipped:
-        report.outcomes.append(FileOutcome(path, Result.FAILED, errors=[problem]))
-        if on_file:
-            on_file(report.outcomes[-1], len(report.outcomes), total)
-    for path in files:
-        outcome = import_article_file(path, options=options, cache=cache, seen=seen, index=index)
+    skipped_outcomes = (FileOutcome(path, Result.FAILED, errors=[why]) for path, why in skipped)
+    for outcome in [*skipped_outcomes, *ImportRun(options).import_files(files)]:
         report.outcomes.append(outcome)
         if on_file:
-            on_file(report.outcomes[-1], len(report.outcomes), total)
+            on_file(outcome, len(report.outcomes), total)
     return report
 
 
 def import_article_file(
-    path: Path,
-    *,
-    options: ImportOptions,
-    cache: _RunCache | None = None,
-    seen: dict[str, Path] | None = None,
-    index: ArticleIndex | None = None,
+    path: Path, *, options: ImportOptions, index: ArticleIndex | None = None
 ) -> FileOutcome:
-    """Read, check and write one file in its own transaction. Never raises for bad input.
+    """Read, check and write one file in a transaction of its own. Never raises for bad
+    input. `index` is what the run knows of the articles already in the database."""
+    return ImportRun(options, index=index).import_file(Path(path))
 
-    `cache`, `seen` and `index` carry what a run has learnt from one file to the next.
-    """
-    cache = cache or _RunCache()
-    index = index or ArticleIndex.load()
-    outcome = FileOutcome(Path(path))
-    try:
-        text = read_article_text(path, max_bytes=options.max_bytes)
-        data = parse_article(text, tz=options.time_zone)
-    except InvalidArticle as error:
-        outcome.errors = error.problems
+
+class _RunCache:
+    """Licences, credits and tags already fetched this run; emptied whenever a write rolls back."""
+
+    def __init__(self):
+        self.licenses: dict[tuple, License] = {}
+        self.credits: dict[tuple, ImageCredit] = {}
+        self.tags: dict[str, Tag] = {}
+
+    def clear(self):
+        self.licenses.clear()
+        self.credits.clear()
+        self.tags.clear()
+
+
+@dataclass
+class _FileToWrite:
+    data: ArticleData
+    checksum: str
+    known: KnownArticle | None
+
+
+class _BatchFailed(Exception):
+    """A batch rolled back after trying `attempted` files; `at` is the one that failed, or
+    None when the batch failed at its end (writing its new articles, or committing)."""
+
+    def __init__(self, attempted: int, at: int | None):
+        super().__init__(attempted, at)
+        self.attempted = attempted
+        self.at = at
+
+
+class ImportRun:
+    """One run of the importer: what it has learnt from one file carries to the next."""
+
+    def __init__(self, options: ImportOptions, *, index: ArticleIndex | None = None):
+        self.options = options
+        self.cache = _RunCache()
+        self.index = index or ArticleIndex.load()
+        self.seen: dict[str, Path] = {}  # identity → the file that brought it this run
+
+    def import_files(self, paths: list[Path]) -> Iterator[FileOutcome]:
+        """Each file's outcome, once what it wrote is committed."""
+        # A download may take a minute, and SQLite would hold its write lock all that time;
+        # a dry run rolls each file back; bulk inserts must give back primary keys.
+        batched = not (self.options.dry_run or self.options.fetch_images) and (
+            connection.features.can_return_rows_from_bulk_insert
+        )
+        position = 0
+        while position < len(paths):
+            if batched:
+                outcomes = self._import_batch_or_less(paths[position : position + BATCH_FILES])
+            else:
+                outcomes = [self.import_file(paths[position])]
+            yield from outcomes
+            position += len(outcomes)
+
+    def import_file(self, path: Path) -> FileOutcome:
+        """One file in a transaction of its own; a failure is the outcome, not an exception."""
+        outcome = FileOutcome(path)
+        to_write = self._read(path, outcome)
+        if to_write is None:
+            return outcome
+        stored_files: list[str] = []
+        try:
+            with transaction.atomic():
+                written = self._write(to_write, outcome, stored_files)
+                if self.options.dry_run:
+                    transaction.set_rollback(True)
+                    self.cache.clear()
+            if written and not self.options.dry_run:
+                article, old_slug = written
+                self.index.remember(article, old_slug=old_slug)
+        except BaseException as error:
+            self.cache.clear()
+            _delete_files(stored_files)
+            if not isinstance(error, Exception):
+                raise  # KeyboardInterrupt and friends: the transaction has rolled back
+            outcome.errors = _write_errors(path, error)
+            outcome.result = Result.FAILED
         return outcome
-    except Exception as error:  # a bug the file brought out: this file fails, the run goes on
-        outcome.errors = [_unexpected_error(path, error)]
-        return outcome
-    outcome.warnings.extend(data.warnings)
-    identity = data.source_url or f"slug:{data.slug}"
-    if seen is not None:
-        if identity in seen:
+
+    def _import_batch_or_less(self, paths: list[Path]) -> list[FileOutcome]:
+        """Outcomes of the files from the head of `paths` that one batch took (at least one)."""
+        try:
+            return self._import_batch(paths)
+        except _BatchFailed as failure:
+            self._forget(paths[: failure.attempted])
+            if failure.at is None:  # no telling which file it was: each goes alone
+                return [self.import_file(path) for path in paths[: failure.attempted]]
+            before = self._import_batch_or_less(paths[: failure.at]) if failure.at else []
+            if len(before) < failure.at:
+                return before  # the batch ran out of time first; the run goes on from there
+            return [*before, self.import_file(paths[failure.at])]
+
+    def _import_batch(self, paths: list[Path]) -> list[FileOutcome]:
+        new_articles = NewArticles(self.index)
+        outcomes: list[FileOutcome] = []
+        stored_files: list[str] = []
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                for position, path in enumerate(paths):
+                    outcome = FileOutcome(path)
+                    try:
+                        to_write = self._read(path, outcome)
+                        if to_write is not None:
+                            written = self._write(to_write, outcome, stored_files, new_articles)
+                            if written and written[0].pk:  # not left for new_articles
+                                article, old_slug = written
+                                self.index.remember(article, old_slug=old_slug)
+                    except Exception as error:
+                        raise _BatchFailed(attempted=position + 1, at=position) from error
+                    outcomes.append(outcome)
+                    if time.monotonic() - started > BATCH_SECONDS:
+                        break
+                new_articles.write()
+        except BaseException as error:
+            self.cache.clear()
+            _delete_files(stored_files)
+            if isinstance(error, Exception) and not isinstance(error, _BatchFailed):
+                raise _BatchFailed(attempted=len(outcomes), at=None) from error
+            raise
+        return outcomes
+
+    def _forget(self, paths: list[Path]):
+        """Unlearn what a rolled-back batch taught the run."""
+        self.index = ArticleIndex.load()
+        self.seen = {key: path for key, path in self.seen.items() if path not in paths}
+
+    def _read(self, path: Path, outcome: FileOutcome) -> _FileToWrite | None:
+        """The file's article, if there is anything to write; else None, the outcome set.
+
+        Decided without a query: most files of a re-run stop here.
+        """
+        try:
+            text = read_article_text(path, max_bytes=self.options.max_bytes)
+            data = parse_article(text, tz=self.options.time_zone)
+        except InvalidArticle as error:
+            outcome.errors = error.problems
+            return None
+        except Exception as error:  # a bug the file brought out: this file fails, the run goes on
+            outcome.errors = [_unexpected_error(path, error)]
+            return None
+        outcome.warnings.extend(data.warnings)
+        identity = data.source_url or f"slug:{data.slug}"
+        if identity in self.seen:
             outcome.errors = [
                 Problem(
                     "file",
-                    f"the same article as {seen[identity]} "
+                    f"the same article as {self.seen[identity]} "
                     f"({data.source_url or 'slug ' + data.slug}); skipped",
                 )
             ]
-            return outcome
-        seen[identity] = outcome.path
-    checksum = hashlib.sha256(
-        "\0".join([PARSER_VERSION, options.time_zone.key, options.status, text]).encode()
-    ).hexdigest()
-    stored_files: list[str] = []
-    # Decided from the run's index, without a query: most files of a re-run stop here.
-    known = index.find(data)
-    if known and _nothing_to_write(known, data, checksum, options, outcome):
-        return outcome
-    try:
-        with transaction.atomic():
-            # Read again under a lock: an editor may have saved it since the run began.
-            existing = locked_article(known.pk) if known else None
-            if existing and _nothing_to_write(existing, data, checksum, options, outcome):
-                return outcome
-            old_slug = existing.slug if existing else None
-            article = _write_article(
-                data, existing, index, checksum, options, cache, outcome, stored_files
-            )
-            if options.dry_run:
-                transaction.set_rollback(True)
-                cache.clear()
-        if not options.dry_run:
-            index.remember(article, old_slug=old_slug)
-    except BaseException as error:
-        cache.clear()
-        _delete_files(stored_files)
-        if isinstance(error, InvalidArticle):
-            outcome.errors = error.problems
-        elif isinstance(error, DatabaseError):
-            reason = (
-                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            )
-            outcome.errors = [Problem("database", f"{reason}; nothing was written for this file")]
-        elif isinstance(error, Exception):
-            outcome.errors = [_unexpected_error(path, error)]
-        else:
-            raise  # KeyboardInterrupt and friends: the transaction has rolled back
-        outcome.result = Result.FAILED
-    return outcome
+            return None
+        self.seen[identity] = path
+        options = self.options
+        checksum = hashlib.sha256(
+            "\0".join([PARSER_VERSION, options.time_zone.key, options.status, text]).encode()
+        ).hexdigest()
+        known = self.index.find(data)
+        if known and _nothing_to_write(known, data, checksum, options, outcome):
+            return None
+        return _FileToWrite(data, checksum, known)
+
+    def _write(self, to_write, outcome, stored_files, new_articles=None):
+        """Write the article in the current transaction; (article, its old slug), or None
+        when there was nothing to write after all. A new article goes to `new_articles`,
+        when given, to be inserted with the others at the end of the batch."""
+        # Read again under a lock: an editor may have saved it since the run began.
+        known = to_write.known
+        existing = locked_article(known.pk) if known else None
+        if existing and _nothing_to_write(
+            existing, to_write.data, to_write.checksum, self.options, outcome
+        ):
+            return None
+        old_slug = existing.slug if existing else None
+        article = _write_article(
+            to_write, existing, self, outcome, stored_files, new_articles=new_articles
+        )
+        return article, old_slug
+
+
+def _write_errors(path, error: Exception) -> list[Problem]:
+    if isinstance(error, InvalidArticle):
+        return error.problems
+    if isinstance(error, DatabaseError):
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        why = reason or type(error).__name__
+        return [Problem("database", f"{why}; nothing was written for this file")]
+    return [_unexpected_error(path, error)]
 
 
 def _unexpected_error(path, error: Exception) -> Problem:
@@ -213,9 +324,11 @@ def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -
 
 
 def _write_article(
-    data: ArticleData, existing, index, checksum, options, cache, outcome, stored_files
+    to_write: _FileToWrite, existing, run: ImportRun, outcome, stored_files, *, new_articles
 ) -> Article:
-    """Write the file's article (new when `existing` is None); returns it as written."""
+    """Write the file's article (new when `existing` is None); returns it as written, or,
+    when `new_articles` takes a new one, as it will be written."""
+    data, checksum, options = to_write.data, to_write.checksum, run.options
     if existing and not edited_since_import(existing) and existing.import_checksum == checksum:
         image = get_image(data.figure, options, outcome)
         if image and not options.dry_run:
@@ -238,11 +351,12 @@ def _write_article(
         existing.lead_figure if existing else None,
         data.figure,
         options,
-        cache,
+        run.cache,
         outcome,
         stored_files,
+        save_new=new_articles is None,
     )
-    article.slug = index.unique_slug(data.slug, own_pk=article.pk)
+    article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
     article.status = data.status or options.status
     if article.status == Article.Status.PUBLISHED:
         errors = article.publishing_errors()
@@ -251,20 +365,23 @@ def _write_article(
             outcome.warnings.append(
                 Problem("status", "imported as a draft: " + " ".join(errors.values()))
             )
-    article.save()
-    # Our own write must not look like an editor's: imported_at == updated_at exactly.
-    Article.objects.filter(pk=article.pk).update(imported_at=F("updated_at"))
-    article.imported_at = article.updated_at
-    _set_tags(article, data.tags, cache, created=existing is None)
-    _save_redirects(article, data.source_url, old_url, outcome)
+    tags = _tags_named(data.tags, run.cache)
+    redirects = redirects_to(article, data.source_url, old_url, outcome)
     outcome.slug = article.slug
     outcome.result = Result.UPDATED if existing else Result.CREATED
+    if existing is None and new_articles is not None:
+        new_articles.add(article, tags, redirects)
+        return article
+    article.save(imported=True)  # our own write must not look like an editor's
+    _set_tags(article, tags, created=existing is None)
+    if old_url and old_url != article.get_absolute_url():
+        repoint_redirects(old_url, article.get_absolute_url())
+    save_redirects(redirects)
     return article
 
 
-def _set_tags(article: Article, names: list[str], cache: _RunCache, *, created: bool):
-    # Straight to the through model: taggit's add() costs two queries and two savepoints
-    # per tag, which is a third of an import's time.
+def _tags_named(names: list[str], cache: _RunCache) -> list[Tag]:
+    """The tags of these names (matched regardless of case), made when new."""
     tags = {}
     for name in names:
         key = name.casefold()
@@ -273,49 +390,20 @@ def _set_tags(article: Article, names: list[str], cache: _RunCache, *, created: 
                 name=name
             )
         tags[cache.tags[key].pk] = cache.tags[key]
+    return list(tags.values())
+
+
+def _set_tags(article: Article, tags: list[Tag], *, created: bool):
+    # Straight to the through model: taggit's add() costs two queries and two savepoints
+    # per tag, which is a third of an import's time.
+    wanted = {tag.pk for tag in tags}
     links = TaggedArticle.objects.filter(content_object=article)
     current = set() if created else set(links.values_list("tag_id", flat=True))
-    if current - tags.keys():
-        links.exclude(tag_id__in=tags.keys()).delete()
+    if current - wanted:
+        links.exclude(tag_id__in=wanted).delete()
     TaggedArticle.objects.bulk_create(
-        TaggedArticle(content_object=article, tag=tag)
-        for pk, tag in tags.items()
-        if pk not in current
+        TaggedArticle(content_object=article, tag=tag) for tag in tags if tag.pk not in current
     )
-
-
-def _save_redirects(article: Article, source_url: str, old_url: str | None, outcome):
-    """The old site's path and any previous slug answer with a 301 to the article."""
-    new_path = article.get_absolute_url()
-    old_paths = []
-    if source_url:
-        parts = urlsplit(source_url)
-        path = escape_uri_path(unquote(parts.path)) or "/"
-        old_paths.append(f"{path}?{parts.query}" if parts.query else path)
-    if old_url and old_url != new_path:
-        old_paths.append(old_url)
-        Redirect.objects.filter(site_id=settings.SITE_ID, new_path=old_url).update(
-            new_path=new_path
-        )
-    for old_path in old_paths:
-        if old_path in ("/", new_path):
-            continue
-        if len(old_path) > REDIRECT_PATH_MAX or len(new_path) > REDIRECT_PATH_MAX:
-            outcome.warnings.append(
-                Problem(
-                    "blog_url",
-                    f"no redirect from {old_path[:60]!r}…: paths over "
-                    f"{REDIRECT_PATH_MAX} characters do not fit",
-                )
-            )
-            continue
-        # One upsert: old paths stay unique, and a re-run points them at the current URL.
-        Redirect.objects.bulk_create(
-            [Redirect(site_id=settings.SITE_ID, old_path=old_path, new_path=new_path)],
-            update_conflicts=True,
-            unique_fields=["site", "old_path"],
-            update_fields=["new_path"],
-        )
 
 
 def _delete_files(names: list[str]):

@@ -204,7 +204,9 @@ class Article(models.Model):
     # Filled by a PostgreSQL trigger (migrations 0003, 0006) with SEARCH_CONFIG; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Stamped by save(), not auto_now, so that an import can stamp imported_at with the
+    # very same instant in the same write.
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -224,16 +226,27 @@ class Article(models.Model):
     def __str__(self):
         return self.display_headline
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = slugify(self.display_headline)[:255] or "article"
-        self.body_html = render_markdown(self.body)
+    def save(self, *args, imported=False, **kwargs):
+        """Save, rendering the body; `imported=True` marks the importer's own write."""
+        self.prepare_to_save(imported=imported)
         if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def prepare_to_save(self, *, imported=False):
+        """What save() does before writing; a caller of bulk_create() calls it itself.
+
+        An imported article keeps imported_at == updated_at until someone edits it.
+        """
+        if not self.slug:
+            self.slug = slugify(self.display_headline)[:255] or "article"
+        self.body_html = render_markdown(self.body)
+        self.updated_at = timezone.now()
+        if imported:
+            self.imported_at = self.updated_at
 
     @property
     def display_headline(self):
@@ -299,7 +312,8 @@ class Article(models.Model):
             errors["body"] = "A published article needs a body."
         if self.published_at is None:
             errors["published_at"] = "A published article needs a publication time."
-        if self.lead_figure_id and not self.lead_figure.alt_text.strip():
+        # The figure itself, not its id: the importer checks articles before saving them.
+        if self.lead_figure and not self.lead_figure.alt_text.strip():
             errors["lead_figure"] = "The lead figure needs alt text before publishing."
         return errors
 

@@ -1,0 +1,60 @@
+"""The 301 redirects that keep an imported article's old addresses working."""
+
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.redirects.models import Redirect
+from django.utils.encoding import escape_uri_path
+
+from .problems import Problem
+
+REDIRECT_PATH_MAX = Redirect._meta.get_field("old_path").max_length
+
+
+def redirects_to(article, source_url: str, old_url: str | None, outcome) -> list[Redirect]:
+    """Unsaved redirects to `article` from the old site's path and from its previous URL.
+
+    A path too long for the table is left out with a warning on `outcome`.
+    """
+    new_path = article.get_absolute_url()
+    old_paths = []
+    if source_url:
+        parts = urlsplit(source_url)
+        path = escape_uri_path(unquote(parts.path)) or "/"
+        old_paths.append(f"{path}?{parts.query}" if parts.query else path)
+    if old_url and old_url != new_path:
+        old_paths.append(old_url)
+    redirects = []
+    for old_path in old_paths:
+        if old_path in ("/", new_path):
+            continue
+        if len(old_path) > REDIRECT_PATH_MAX or len(new_path) > REDIRECT_PATH_MAX:
+            outcome.warnings.append(
+                Problem(
+                    "blog_url",
+                    f"no redirect from {old_path[:60]!r}…: paths over "
+                    f"{REDIRECT_PATH_MAX} characters do not fit",
+                )
+            )
+            continue
+        redirects.append(Redirect(site_id=settings.SITE_ID, old_path=old_path, new_path=new_path))
+    return redirects
+
+
+def save_redirects(redirects: list[Redirect]):
+    """Insert or repoint, in one statement: old paths stay unique, a re-run updates them."""
+    # The statement may not touch a row twice; of two redirects from one path, the later
+    # one stands, as it would have written one after the other.
+    latest = {redirect.old_path: redirect for redirect in redirects}
+    if latest:
+        Redirect.objects.bulk_create(
+            latest.values(),
+            update_conflicts=True,
+            unique_fields=["site", "old_path"],
+            update_fields=["new_path"],
+        )
+
+
+def repoint_redirects(old_url: str, new_url: str):
+    """Redirects that led to an article's previous URL lead to its new one: no chains."""
+    Redirect.objects.filter(site_id=settings.SITE_ID, new_path=old_url).update(new_path=new_url)
