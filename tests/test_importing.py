@@ -854,3 +854,23 @@ def test_over_long_tags_and_slugs_are_refused(tmp_path, meta, field, reason):
     outcome = only(run(article_file(tmp_path, "a.md", {"title": "T", **meta})), Result.FAILED)
     assert [p.field for p in outcome.errors] == [field]
     assert reason in outcome.errors[0].message
+
+
+def test_each_file_is_reported_once_its_batch_is_committed(tmp_path, monkeypatch):
+    # What the command's progress bar is drawn from: a long run moves it batch by batch.
+    monkeypatch.setattr(writing, "BATCH_FILES", 2)
+    for n in range(5):
+        article_file(tmp_path, f"{n}.md", {"title": f"T{n}"})
+    calls = []
+
+    def on_file(outcome, done, total):
+        calls.append((outcome.path.name, done, total, Article.objects.count()))
+
+    import_articles([tmp_path], time_zone="UTC", on_file=on_file)
+    assert calls == [
+        ("0.md", 1, 5, 2),
+        ("1.md", 2, 5, 2),
+        ("2.md", 3, 5, 4),
+        ("3.md", 4, 5, 4),
+        ("4.md", 5, 5, 5),
+    ]

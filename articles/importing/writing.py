@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from django.core.files.storage import default_storage
@@ -76,7 +77,7 @@ def import_articles(
     report = ImportReport(dry_run=dry_run)
     total = len(skipped) + len(files)
     skipped_outcomes = (FileOutcome(path, Result.FAILED, errors=[why]) for path, why in skipped)
-    for outcome in [*skipped_outcomes, *ImportRun(options).import_files(files)]:
+    for outcome in chain(skipped_outcomes, ImportRun(options).import_files(files)):
         report.outcomes.append(outcome)
         if on_file:
             on_file(outcome, len(report.outcomes), total)
