@@ -4,6 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The site's public origin, unless SITE_URL says otherwise; migrate copies its host into
+# the sites framework (the sitemap index and redirects read it), so both steps get it.
+SITE_URL_OR_LOCAL := SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"
 
 .PHONY: run setup test lint sample-content
 
@@ -11,7 +14,7 @@ run: setup sample-content
 	@echo
 	@echo "Newsroom is running at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Stop it with Ctrl-C."
-	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(SITE_URL_OR_LOCAL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 setup: $(VENV)/.installed
 
@@ -22,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 sample-content: setup
-	$(BIN)/python manage.py migrate --noinput
+	$(SITE_URL_OR_LOCAL) $(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_articles sample_content/articles
 	$(BIN)/python manage.py ensure_admin_user
 

@@ -108,3 +108,6 @@ def test_make_run_on_another_port_makes_links_to_that_port():
     (runserver,) = [line for line in result.stdout.splitlines() if "runserver" in line]
     assert runserver.startswith('SITE_URL="${SITE_URL:-http://127.0.0.1:8001}" ')
     assert runserver.endswith("manage.py runserver 127.0.0.1:8001")
+    # migrate copies the host into the sites framework, which the sitemap index reads.
+    (migrate,) = [line for line in result.stdout.splitlines() if "manage.py migrate" in line]
+    assert migrate.startswith('SITE_URL="${SITE_URL:-http://127.0.0.1:8001}" ')
