@@ -2,10 +2,11 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import Sitemap, views
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from taggit.models import Tag
 
 from .metadata import modified_time, modified_time_expression
@@ -28,6 +29,11 @@ class SiteURLSitemap(Sitemap):
 
     def get_domain(self, site=None):
         return urlsplit(settings.SITE_URL).netloc
+
+    @cached_property
+    def paginator(self):
+        # Counted once: the index asks whether a section is empty, then how many pages it has.
+        return super().paginator
 
 
 class ArticleSitemap(SiteURLSitemap):
@@ -93,3 +99,11 @@ class ListingSitemap(SiteURLSitemap):
 
 
 SITEMAPS = {"articles": ArticleSitemap, "tags": TagSitemap, "listings": ListingSitemap}
+
+
+def sitemap_index(request, sitemaps, **kwargs):
+    """Django's sitemap index without its empty sections (a site with no tags yet has no
+    tag sitemap): a <urlset> without a <url> is not a valid sitemap."""
+    sections = {name: sitemap() for name, sitemap in sitemaps.items()}
+    listed = {name: sitemap for name, sitemap in sections.items() if sitemap.paginator.count}
+    return views.index(request, listed, **kwargs)

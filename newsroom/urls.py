@@ -5,7 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.decorators.cache import cache_page
 
-from articles.sitemaps import SITEMAP_CACHE_SECONDS, SITEMAPS, NewsSitemap
+from articles.sitemaps import SITEMAP_CACHE_SECONDS, SITEMAPS, NewsSitemap, sitemap_index
 from articles.views import RobotsView
 
 admin.site.site_header = f"{settings.SITE_NAME} desk"
@@ -16,7 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",
-        cache_page(SITEMAP_CACHE_SECONDS)(sitemap_views.index),
+        cache_page(SITEMAP_CACHE_SECONDS)(sitemap_index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap_index",
     ),

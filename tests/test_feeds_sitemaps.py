@@ -132,6 +132,17 @@ def test_sitemap_index_names_its_sections(client, articles):
     ]
 
 
+def test_sitemap_index_leaves_out_empty_sections(client):
+    ArticleFactory(tags=[])  # published, and no tag anywhere
+    Site.objects.filter(pk=1).update(domain="news.example")
+    Site.objects.clear_cache()
+    _root, sections = locations(client, "/sitemap.xml")
+    assert sections == [
+        "https://news.example/sitemap-articles.xml",
+        "https://news.example/sitemap-listings.xml",
+    ]
+
+
 def test_sitemap_index_dates_each_section_by_its_latest_change(client):
     now = timezone.now()
 
