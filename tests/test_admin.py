@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -907,6 +908,46 @@ def test_search_by_tag_name_combines_with_the_filters(client, editor):
     )
     assert sorted(response.context["cl"].result_list, key=lambda a: a.pk) == [by_tag, by_body]
     assert response.context["cl"].result_count == 2
+
+
+def changelist_headlines(client, query):
+    response = client.get(reverse("admin:articles_article_changelist"), query)
+    assert response.status_code == 200
+    return [article.headline for article in response.context["cl"].result_list]
+
+
+def test_search_needs_every_word_somewhere_and_lists_newest_first(client, editor):
+    now = timezone.now()
+    ArticleFactory(headline="Old", body="Harbour works.", published_at=now - timedelta(days=9))
+    ArticleFactory(headline="Harbour news", lede="", body="The bridge is shut.")
+    ArticleFactory(headline="Summary", lede="Harbour bridge closed.", body="Read on.")
+    ArticleFactory(headline="Tagged", body="Nothing.", tags=["Harbour bridge"])
+    ArticleFactory(headline="Bridge only", body="A bridge.", published_at=now - timedelta(days=1))
+    ArticleFactory(
+        headline="Draft", body="Harbour bridge.", status=Article.Status.DRAFT, published_at=None
+    )
+    client.force_login(editor)
+    found = changelist_headlines(client, {"q": "  harbour   BRIDGE "})
+    assert found == ["Draft", "Tagged", "Summary", "Harbour news"]
+
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL full-text search (stemming, phrases): run with DATABASE_URL=postgres://...",
+)
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_postgres_search_is_stemmed_and_takes_phrases(client, editor):
+    ArticleFactory(headline="Ice", body="The glaciers retreated fast.")
+    ArticleFactory(headline="Order", body="Retreating, the glaciers left.")
+    client.force_login(editor)
+    assert sorted(changelist_headlines(client, {"q": "glacier retreat"})) == ["Ice", "Order"]
+    assert changelist_headlines(client, {"q": '"glacier retreat"'}) == ["Ice"]
+    assert changelist_headlines(client, {"q": "glacier -ice"}) == ["Order"]
+    # Punctuation that means something to to_tsquery is only punctuation here.
+    assert changelist_headlines(client, {"q": "glaciers' & !(retreat:*"}) != []
 
 
 # Session, user, two of permissions, the tag filter, two counts, the page, its tags, the
