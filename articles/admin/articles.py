@@ -96,6 +96,8 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     list_filter = (StatusFilter, "published_at", PopularTagFilter)
     # Shows the search box; get_search_results searches these, the summary and tag names.
     search_fields = ("headline", "title", "body")
+    # Not a second count of every article beside each filtered or searched list.
+    show_full_result_count = False
     date_hierarchy = "published_at"
     # Undated drafts are the newest work, so they come first on every database.
     ordering = (F("published_at").desc(nulls_first=True), "-pk")
