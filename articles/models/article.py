@@ -83,16 +83,7 @@ class ArticleQuerySet(models.QuerySet):
             return self.filter(
                 Q(search_vector=_search_query(terms)) | Q(_InArray(F("pk"), ArraySubquery(tagged)))
             )
-        words = Q()
-        for word in terms.split()[:10]:
-            words &= (
-                Q(headline__icontains=word)
-                | Q(title__icontains=word)
-                | Q(description__icontains=word)
-                | Q(lede__icontains=word)
-                | Q(body__icontains=word)
-            )
-        return self.filter(words | Q(pk__in=tagged))
+        return self.filter(_every_word_somewhere(terms) | Q(pk__in=tagged))
 
     def search(self, terms):
         """Articles matching a reader's words, best first.
@@ -124,17 +115,8 @@ class ArticleQuerySet(models.QuerySet):
             )
         # SQLite has no full-text index: every word must appear somewhere, and a match in
         # the headline or title ranks above one in the summary, above one in the body.
-        matches = Q()
-        for word in terms.split()[:10]:
-            matches &= (
-                Q(headline__icontains=word)
-                | Q(title__icontains=word)
-                | Q(description__icontains=word)
-                | Q(lede__icontains=word)
-                | Q(body__icontains=word)
-            )
         return (
-            self.filter(matches)
+            self.filter(_every_word_somewhere(terms))
             .annotate(
                 rank=Case(
                     When(Q(headline__icontains=terms) | Q(title__icontains=terms), then=3),
@@ -148,6 +130,21 @@ class ArticleQuerySet(models.QuerySet):
 
 def _search_query(terms):
     return SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
+
+
+def _every_word_somewhere(terms) -> Q:
+    """SQLite's stand-in for full text: each of the first ten words in the headline,
+    title, summary or body."""
+    matches = Q()
+    for word in terms.split()[:10]:
+        matches &= (
+            Q(headline__icontains=word)
+            | Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(lede__icontains=word)
+            | Q(body__icontains=word)
+        )
+    return matches
 
 
 class _InArray(Func):
