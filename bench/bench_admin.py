@@ -14,16 +14,13 @@ Django's cache is emptied before every request, so nothing is served from it.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-from bench_import import ROOT, drop_database, use_throwaway_database
+from bench_import import django_on_a_throwaway_database
 from bench_search import articles as generated_articles
 
 RUNS = 7
@@ -166,53 +163,41 @@ def main():
     )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as temporary:
-        admin_url = use_throwaway_database(Path(temporary), name=args.database)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
+    with django_on_a_throwaway_database(args.database, keep=args.keep):
         from django.contrib.auth import get_user_model
-        from django.core.management import call_command
         from django.db import connection
         from django.test import Client
 
         from articles.models import TaggedArticle
 
-        try:
-            call_command("migrate", verbosity=0)
-            started = time.perf_counter()
-            tags = fill(args.n, args.tags, random.Random(2025))
-            if connection.vendor == "postgresql":
-                # What autovacuum does soon after a bulk insert: statistics for the planner,
-                # and the visibility map that index-only scans need.
-                with connection.cursor() as cursor:
-                    cursor.execute("VACUUM ANALYZE")
-            print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+        started = time.perf_counter()
+        tags = fill(args.n, args.tags, random.Random(2025))
+        if connection.vendor == "postgresql":
+            # What autovacuum does soon after a bulk insert: statistics for the planner,
+            # and the visibility map that index-only scans need.
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+        print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+        print(
+            f"wrote {args.n:,} articles, {len(tags):,} tags and "
+            f"{TaggedArticle.objects.count():,} taggings in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        user = get_user_model().objects.create_superuser("bench", "bench@example.com", "pw")
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        print(f"median and slowest of {args.runs} requests each:")
+        for label, query in pages(args.n, tags, middle_year()):
+            median, slowest, queries, size = time_page(client, query, args.runs)
             print(
-                f"wrote {args.n:,} articles, {len(tags):,} tags and "
-                f"{TaggedArticle.objects.count():,} taggings in "
-                f"{time.perf_counter() - started:.1f} s"
+                f"  {label:<24} {median:7.1f} ms  (slowest {slowest:7.1f})  "
+                f"{len(queries):2d} queries  {size / 1024:6.1f} KB  "
+                f"{result_count(user, query):7,} found"
             )
-            user = get_user_model().objects.create_superuser("bench", "bench@example.com", "pw")
-            client = Client(HTTP_HOST="127.0.0.1")
-            client.force_login(user)
-            print(f"median and slowest of {args.runs} requests each:")
-            for label, query in pages(args.n, tags, middle_year()):
-                median, slowest, queries, size = time_page(client, query, args.runs)
-                print(
-                    f"  {label:<24} {median:7.1f} ms  (slowest {slowest:7.1f})  "
-                    f"{len(queries):2d} queries  {size / 1024:6.1f} KB  "
-                    f"{result_count(user, query):7,} found"
-                )
-                if args.explain:
-                    for sql, ms in queries:
-                        if ms >= SLOW_QUERY_MS:
-                            print(f"    {ms:.1f} ms: {sql}\n{explain(sql)}")
-        finally:
-            if admin_url and not args.keep:
-                drop_database(admin_url, name=args.database)
+            if args.explain:
+                for sql, ms in queries:
+                    if ms >= SLOW_QUERY_MS:
+                        print(f"    {ms:.1f} ms: {sql}\n{explain(sql)}")
     return 0
 
 

@@ -17,6 +17,7 @@ import random
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -121,6 +122,30 @@ def drop_database(admin_url: str, name: str = BENCH_DATABASE):
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
+@contextmanager
+def django_on_a_throwaway_database(name: str = BENCH_DATABASE, *, keep: bool = False):
+    """Django set up and migrated on a database nobody cares about (see
+    use_throwaway_database), media in a temporary folder; yields that folder. The
+    PostgreSQL database is dropped at the end unless `keep`."""
+    with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as temporary:
+        workdir = Path(temporary)
+        admin_url = use_throwaway_database(workdir, name)
+        os.environ["MEDIA_ROOT"] = str(workdir / "media")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        try:
+            call_command("migrate", verbosity=0)
+            yield workdir
+        finally:
+            if admin_url and not keep:
+                drop_database(admin_url, name)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="files to generate")
@@ -132,52 +157,38 @@ def main():
     )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as temporary:
-        workdir = Path(temporary)
-        admin_url = use_throwaway_database(workdir)
-        os.environ["MEDIA_ROOT"] = str(workdir / "media")
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with django_on_a_throwaway_database(keep=args.keep) as workdir:
         from django.db import connection
 
         from articles.importing import import_articles
 
-        try:
-            call_command("migrate", verbosity=0)
-            if args.sqlite_wal and connection.vendor == "sqlite":
-                with connection.cursor() as cursor:
-                    cursor.execute("PRAGMA journal_mode=WAL")
-                    cursor.execute("PRAGMA synchronous=NORMAL")
-            files = workdir / "articles"
-            files.mkdir()
-            started = time.perf_counter()
-            generate(files, args.n)
-            print(f"generated {args.n:,} files in {time.perf_counter() - started:.1f} s")
-            wal = " in WAL mode" if args.sqlite_wal and connection.vendor == "sqlite" else ""
-            print(f"database: {connection.vendor}{wal} ({connection.settings_dict['NAME']})")
+        if args.sqlite_wal and connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+        files = workdir / "articles"
+        files.mkdir()
+        started = time.perf_counter()
+        generate(files, args.n)
+        print(f"generated {args.n:,} files in {time.perf_counter() - started:.1f} s")
+        wal = " in WAL mode" if args.sqlite_wal and connection.vendor == "sqlite" else ""
+        print(f"database: {connection.vendor}{wal} ({connection.settings_dict['NAME']})")
 
-            for label in ("first import", "re-run (unchanged)", "re-run (every file changed)"):
-                if label == "re-run (every file changed)":
-                    for path in files.rglob("*.txt"):
-                        with path.open("a", encoding="utf-8") as file:
-                            file.write("\nA correction was appended to this report.\n")
-                started = time.perf_counter()
-                report = import_articles([files], time_zone="Europe/Kyiv")
-                elapsed = time.perf_counter() - started
-                print(
-                    f"{label}: {args.n:,} files in {elapsed:.1f} s = "
-                    f"{args.n / elapsed:,.0f} files/s; {report.summary()}"
-                )
-                if report.failed:
-                    print("\n".join(report.failed[0].error_lines()), file=sys.stderr)
-                    return 1
-        finally:
-            if admin_url and not args.keep:
-                drop_database(admin_url)
+        for label in ("first import", "re-run (unchanged)", "re-run (every file changed)"):
+            if label == "re-run (every file changed)":
+                for path in files.rglob("*.txt"):
+                    with path.open("a", encoding="utf-8") as file:
+                        file.write("\nA correction was appended to this report.\n")
+            started = time.perf_counter()
+            report = import_articles([files], time_zone="Europe/Kyiv")
+            elapsed = time.perf_counter() - started
+            print(
+                f"{label}: {args.n:,} files in {elapsed:.1f} s = "
+                f"{args.n / elapsed:,.0f} files/s; {report.summary()}"
+            )
+            if report.failed:
+                print("\n".join(report.failed[0].error_lines()), file=sys.stderr)
+                return 1
     return 0
 
 

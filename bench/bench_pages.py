@@ -14,15 +14,12 @@ files and renditions are real, so pages carry their srcset, Open Graph image and
 
 import argparse
 import io
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from bench_import import ROOT, drop_database, use_throwaway_database
+from bench_import import django_on_a_throwaway_database
 from bench_search import articles as generated_articles
 
 RUNS = 15
@@ -132,41 +129,28 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as temporary:
-        admin_url = use_throwaway_database(Path(temporary), name=args.database)
-        os.environ["MEDIA_ROOT"] = str(Path(temporary) / "media")
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with django_on_a_throwaway_database(args.database, keep=args.keep):
         from django.db import connection
         from django.test import Client
 
-        try:
-            call_command("migrate", verbosity=0)
-            started = time.perf_counter()
-            articles = fill(args.n, args.figures, random.Random(2025))
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE")
-            print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+        started = time.perf_counter()
+        articles = fill(args.n, args.figures, random.Random(2025))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+        print(
+            f"wrote {args.n:,} articles, {args.figures} figures with renditions and "
+            f"{3 * args.n:,} taggings in {time.perf_counter() - started:.1f} s"
+        )
+        print(f"median and slowest of {RUNS} requests each:")
+        client = Client(HTTP_HOST="127.0.0.1")
+        for label, url in pages(articles):
+            median, slowest, queries, size = time_page(client, url)
             print(
-                f"wrote {args.n:,} articles, {args.figures} figures with renditions and "
-                f"{3 * args.n:,} taggings in {time.perf_counter() - started:.1f} s"
+                f"  {label:<18} {median:7.1f} ms  (slowest {slowest:7.1f})  "
+                f"{queries:2d} queries  {size / 1024:7.1f} KB  {url}"
             )
-            print(f"median and slowest of {RUNS} requests each:")
-            client = Client(HTTP_HOST="127.0.0.1")
-            for label, url in pages(articles):
-                median, slowest, queries, size = time_page(client, url)
-                print(
-                    f"  {label:<18} {median:7.1f} ms  (slowest {slowest:7.1f})  "
-                    f"{queries:2d} queries  {size / 1024:7.1f} KB  {url}"
-                )
-        finally:
-            if admin_url and not args.keep:
-                drop_database(admin_url, name=args.database)
     return 0
 
 

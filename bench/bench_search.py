@@ -13,16 +13,13 @@ query is printed too, to show the GIN index answering it.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from bench_import import ROOT, drop_database, use_throwaway_database
+from bench_import import django_on_a_throwaway_database
 
 WORDS = [
     "council", "budget", "harbour", "bridge", "school", "election", "court", "police",
@@ -68,50 +65,38 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="newsroom-bench-") as temporary:
-        admin_url = use_throwaway_database(Path(temporary), name=args.database)
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        django.setup()
-        from django.core.management import call_command
+    with django_on_a_throwaway_database(args.database, keep=args.keep):
         from django.db import connection
         from django.test import Client
 
         from articles.models import Article
 
-        try:
-            call_command("migrate", verbosity=0)
-            started = time.perf_counter()
-            Article.objects.bulk_create(articles(args.n, random.Random(2025)), batch_size=2000)
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE articles_article")
-            elapsed = time.perf_counter() - started
-            print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
-            print(f"wrote {args.n:,} articles in {elapsed:.1f} s")
+        started = time.perf_counter()
+        Article.objects.bulk_create(articles(args.n, random.Random(2025)), batch_size=2000)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE articles_article")
+        elapsed = time.perf_counter() - started
+        print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+        print(f"wrote {args.n:,} articles in {elapsed:.1f} s")
 
-            client = Client(HTTP_HOST="127.0.0.1")
-            for query in QUERIES:
-                found = Article.objects.published().search(query).count()
-                timings = []
-                for _ in range(RUNS):
-                    started = time.perf_counter()
-                    response = client.get("/search/", {"q": query})
-                    timings.append((time.perf_counter() - started) * 1000)
-                    assert response.status_code == 200, response.status_code
-                print(
-                    f"/search/?q={query}: {found:,} found; median {statistics.median(timings):.0f}"
-                    f" ms, slowest {max(timings):.0f} ms over {RUNS} requests"
-                )
-            if connection.vendor == "postgresql":
-                plan = Article.objects.published().search(QUERIES[1])[:12].explain()
-                index_lines = [line.strip() for line in plan.splitlines() if "Index" in line]
-                print("plan of the search query:", "; ".join(index_lines) or plan)
-        finally:
-            if admin_url and not args.keep:
-                drop_database(admin_url, name=args.database)
+        client = Client(HTTP_HOST="127.0.0.1")
+        for query in QUERIES:
+            found = Article.objects.published().search(query).count()
+            timings = []
+            for _ in range(RUNS):
+                started = time.perf_counter()
+                response = client.get("/search/", {"q": query})
+                timings.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.status_code
+            print(
+                f"/search/?q={query}: {found:,} found; median {statistics.median(timings):.0f}"
+                f" ms, slowest {max(timings):.0f} ms over {RUNS} requests"
+            )
+        if connection.vendor == "postgresql":
+            plan = Article.objects.published().search(QUERIES[1])[:12].explain()
+            index_lines = [line.strip() for line in plan.splitlines() if "Index" in line]
+            print("plan of the search query:", "; ".join(index_lines) or plan)
     return 0
 
 
