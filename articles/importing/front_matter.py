@@ -5,15 +5,19 @@ lines eat all memory), and everything YAML accepts but Python cannot hold (2025-
 integer of 5,000 digits) or silently resolves (a key given twice) refused with its line.
 """
 
+import collections
+import contextlib
 import textwrap
 
 import yaml
 from yaml.constructor import ConstructorError
 
 from .problems import refuse
-from .values import kind
+from .values import MAX_NESTING, kind
 
 _SAFE_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+_OPENING = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSING = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
 class _RefusedValue(ConstructorError):
@@ -113,8 +117,20 @@ def load_front_matter(source: str, first_line: int = 1) -> dict:
     def line(mark):
         return mark.line + first_line
 
+    def refuse_deep_nesting(events):
+        depth = 0
+        for event in events:
+            depth += isinstance(event, _OPENING) - isinstance(event, _CLOSING)
+            if depth > MAX_NESTING + 1:  # the top-level mapping is not nesting
+                raise refuse(
+                    "front matter",
+                    f"nested more than {MAX_NESTING} levels deep "
+                    f"(line {line(event.start_mark)})",
+                )
+            yield event
+
     try:
-        for event in yaml.parse(source, Loader=_SAFE_LOADER):
+        for event in refuse_deep_nesting(yaml.parse(source, Loader=_SAFE_LOADER)):
             if isinstance(event, yaml.AliasEvent):
                 where = line(event.start_mark) if event.start_mark else "?"
                 raise refuse(
@@ -133,6 +149,10 @@ def load_front_matter(source: str, first_line: int = 1) -> dict:
             message = f"{error.problem} (line {where})"
         raise refuse(error.key or "front matter", message) from None
     except yaml.MarkedYAMLError as error:
+        # libyaml stops at its own depth limit before yielding the events that pass ours:
+        # the pure-Python parser, which has none, tells whether that was the reason.
+        with contextlib.suppress(yaml.YAMLError):
+            collections.deque(refuse_deep_nesting(yaml.parse(source, Loader=yaml.SafeLoader)))
         mark = error.problem_mark or error.context_mark
         where = f" (line {line(mark)}, column {mark.column + 1})" if mark else ""
         problem = error.problem or error.context or "unreadable"
