@@ -133,7 +133,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Django's file system storage, which also tells articles.media what each transaction
+    # wrote, so that a rollback deletes the files along with the rows.
+    "default": {"BACKEND": "articles.media.MediaStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

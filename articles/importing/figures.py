@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 from django.core.files.base import ContentFile
 from django.utils.text import get_valid_filename
 
-from ..models import Figure, ImageCredit, License, Rendition
+from ..models import Figure, ImageCredit, License
 from .image_files import ImageUnavailable, checked_image, fetch_image, read_local_image
 from .parsing import FigureData
 from .problems import Problem
 
 
-def save_figure(figure, data: FigureData, options, cache, outcome, stored_files, *, save_new=True):
+def save_figure(figure, data: FigureData, options, cache, outcome, *, save_new=True):
     """`figure` (or a new one) holding the file's figure data; None when the file has none.
 
     The image file is fetched only when the figure has none or its source changed. With
@@ -34,22 +34,19 @@ def save_figure(figure, data: FigureData, options, cache, outcome, stored_files,
     if new_source or not figure.image:
         image = get_image(data, options, outcome)
     if image and not options.dry_run:
-        store_image(figure, image, data, stored_files)
+        store_image(figure, image, data)
     elif save_new or figure.pk:
         figure.save()
     return figure
 
 
-def store_image(figure, image: bytes, data: FigureData, stored_files):
+def store_image(figure, image: bytes, data: FigureData):
     source = data.original_path or data.original_url or data.image_file
     source_name = os.path.basename(urlsplit(source).path)
     name = get_valid_filename(os.path.splitext(source_name)[0])[:80] or "image"
     # Figure.save() re-checks the file, strips its EXIF and gives it the right extension.
     figure.image = ContentFile(image, name=name)
     figure.save()
-    # Its renditions too: a rolled-back article must not leave files behind.
-    stored_files.append(figure.image.name)
-    stored_files.extend(Rendition.objects.filter(figure=figure).values_list("file", flat=True))
 
 
 def can_get_image(data: FigureData, options) -> bool:

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
-from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 from taggit.models import Tag
 
+from ..media import atomic_with_files
 from ..models import Article, ImageCredit, License, TaggedArticle
 from .figures import can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
@@ -154,10 +154,10 @@ class ImportRun:
         to_write = self._read(path, outcome)
         if to_write is None:
             return outcome
-        stored_files: list[str] = []
         try:
-            with transaction.atomic():
-                written = self._write(to_write, outcome, stored_files)
+            # A rolled-back file takes the image files it wrote with it.
+            with atomic_with_files():
+                written = self._write(to_write, outcome)
                 if self.options.dry_run:
                     transaction.set_rollback(True)
                     self.cache.clear()
@@ -166,7 +166,6 @@ class ImportRun:
                 self.index.remember(article, old_slug=old_slug)
         except BaseException as error:
             self.cache.clear()
-            _delete_files(stored_files)
             if not isinstance(error, Exception):
                 raise  # KeyboardInterrupt and friends: the transaction has rolled back
             outcome.errors = _write_errors(path, error)
@@ -189,16 +188,15 @@ class ImportRun:
     def _import_batch(self, paths: list[Path]) -> list[FileOutcome]:
         new_articles = NewArticles(self.index)
         outcomes: list[FileOutcome] = []
-        stored_files: list[str] = []
         started = time.monotonic()
         try:
-            with transaction.atomic():
+            with atomic_with_files():
                 for position, path in enumerate(paths):
                     outcome = FileOutcome(path)
                     try:
                         to_write = self._read(path, outcome)
                         if to_write is not None:
-                            written = self._write(to_write, outcome, stored_files, new_articles)
+                            written = self._write(to_write, outcome, new_articles)
                             if written and written[0].pk:  # not left for new_articles
                                 article, old_slug = written
                                 self.index.remember(article, old_slug=old_slug)
@@ -210,7 +208,6 @@ class ImportRun:
                 new_articles.write()
         except BaseException as error:
             self.cache.clear()
-            _delete_files(stored_files)
             if isinstance(error, Exception) and not isinstance(error, _BatchFailed):
                 raise _BatchFailed(attempted=len(outcomes), at=None) from error
             raise
@@ -256,7 +253,7 @@ class ImportRun:
             return None
         return _FileToWrite(data, checksum, known)
 
-    def _write(self, to_write, outcome, stored_files, new_articles=None):
+    def _write(self, to_write, outcome, new_articles=None):
         """Write the article in the current transaction; (article, its old slug), or None
         when there was nothing to write after all. A new article goes to `new_articles`,
         when given, to be inserted with the others at the end of the batch."""
@@ -269,7 +266,7 @@ class ImportRun:
             return None
         old_slug = existing.slug if existing else None
         article = _write_article(
-            to_write, existing, self, outcome, stored_files, new_articles=new_articles
+            to_write, existing, self, outcome, new_articles=new_articles
         )
         return article, old_slug
 
@@ -325,7 +322,7 @@ def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -
 
 
 def _write_article(
-    to_write: _FileToWrite, existing, run: ImportRun, outcome, stored_files, *, new_articles
+    to_write: _FileToWrite, existing, run: ImportRun, outcome, *, new_articles
 ) -> Article:
     """Write the file's article (new when `existing` is None); returns it as written, or,
     when `new_articles` takes a new one, as it will be written."""
@@ -334,7 +331,7 @@ def _write_article(
         image = get_image(data.figure, options, outcome)
         if image and not options.dry_run:
             figure = existing.lead_figure
-            store_image(figure, image, data.figure, stored_files)
+            store_image(figure, image, data.figure)
             # The importer's own write to the figure: not an editor's.
             existing.imported_at = figure.updated_at
             Article.objects.filter(pk=existing.pk).update(imported_at=existing.imported_at)
@@ -354,7 +351,6 @@ def _write_article(
         options,
         run.cache,
         outcome,
-        stored_files,
         save_new=new_articles is None,
     )
     article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
@@ -405,11 +401,3 @@ def _set_tags(article: Article, tags: list[Tag], *, created: bool):
     TaggedArticle.objects.bulk_create(
         TaggedArticle(content_object=article, tag=tag) for tag in tags if tag.pk not in current
     )
-
-
-def _delete_files(names: list[str]):
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.warning("Could not delete %s after a failed import", name)

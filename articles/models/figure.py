@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .. import images
+from ..media import atomic_with_files
 from .credit import ImageCredit
 from .fields import WebURLField, reject_control_characters
 
@@ -103,11 +104,17 @@ class Figure(models.Model):
 
     def save(self, *args, **kwargs):
         new_file = bool(self.image) and not self.image._committed
-        adding = self._state.adding
-        if new_file:
+        if not new_file:
+            adding = self._state.adding
+            super().save(*args, **kwargs)
+            if not self.image and not adding:
+                self.make_renditions()
+            return
+        # The file, the row and the renditions stand or fall together: a failure leaves
+        # neither a row pointing at a missing file nor a file no row names.
+        with atomic_with_files(savepoint=False):
             self.prepare_uploaded_image()
-        super().save(*args, **kwargs)
-        if new_file or (not self.image and not adding):
+            super().save(*args, **kwargs)
             self.make_renditions()
 
     def clean(self):
@@ -156,8 +163,8 @@ class Figure(models.Model):
         renditions = []
         # No savepoint (two queries fewer per save): the image is decoded already, so only
         # database or storage errors can happen here, and they should fail a caller's
-        # transaction too.
-        with transaction.atomic(savepoint=False):
+        # transaction too. The files written go if the transaction does.
+        with atomic_with_files(savepoint=False):
             self.renditions.all().delete()
             for made_image in made:
                 rendition = Rendition(
