@@ -17,7 +17,7 @@ from posixpath import join
 
 from django.apps import apps
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def remove_orphan_media(
     cutoff = timezone.now() - grace
     # Files first, rows second: a row committed in between then counts, and a file
     # written in between is young.
-    files = [(name, _modified(storage, name)) for name in _files_in(storage)]
+    files = [(name, _modified(storage, name)) for name in media_files(storage)]
     referenced = referenced_media_names()
     for name, modified in files:
         if name in referenced or modified is None:
@@ -122,14 +122,15 @@ def remove_orphan_media(
     return report
 
 
-def referenced_media_names() -> set[str]:
+def referenced_media_names(*, using: str = DEFAULT_DB_ALIAS) -> set[str]:
     """Every file name stored in a file field of any model."""
     names = set()
     for model in apps.get_models():
         for model_field in model._meta.concrete_fields:
             if isinstance(model_field, models.FileField):
                 names.update(
-                    model._base_manager.exclude(**{model_field.attname: ""})
+                    model._base_manager.using(using)
+                    .exclude(**{model_field.attname: ""})
                     .exclude(**{f"{model_field.attname}__isnull": True})
                     .values_list(model_field.attname, flat=True)
                     .iterator()
@@ -137,8 +138,8 @@ def referenced_media_names() -> set[str]:
     return names
 
 
-def _files_in(storage, directory: str = "") -> Iterator[str]:
-    """Every file under `directory`, as storage names; hidden ones and folders skipped."""
+def media_files(storage, directory: str = "") -> Iterator[str]:
+    """Every file under `directory`, as storage names; hidden files and folders left out."""
     if not storage.exists(directory):
         return  # no media folder yet
     directories, files = storage.listdir(directory)
@@ -147,7 +148,7 @@ def _files_in(storage, directory: str = "") -> Iterator[str]:
             yield join(directory, name) if directory else name
     for name in sorted(directories):
         if not name.startswith("."):
-            yield from _files_in(storage, join(directory, name) if directory else name)
+            yield from media_files(storage, join(directory, name) if directory else name)
 
 
 def _modified(storage, name) -> datetime | None:
