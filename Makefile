@@ -69,7 +69,7 @@ lock-check: setup
 
 sample-content: setup
 	$(SITE_URL_OR_LOCAL) $(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py import_articles sample_content/articles
+	$(BIN)/python manage.py import_articles sample_content/articles --images-root sample_content
 	$(BIN)/python manage.py ensure_admin_user
 
 test: setup

@@ -74,7 +74,7 @@ def small_figure(**overrides):
 
 
 def seed_article(**overrides):
-    """An article shaped like sample_content/articles/000_…: credited, licensed, tagged."""
+    """An article shaped like the seed tests/data/seeds/000_…: credited, licensed, tagged."""
     credit, _ = ImageCredit.objects.get_or_create(
         author="Raw Pixel",
         author_url="https://rawpixel.com",
