@@ -47,8 +47,9 @@ def atomic_with_files(using=None, savepoint=True):
     (an exception, or set_rollback), the files saved inside it are deleted too.
 
     Blocks nest like atomic(): a file saved in an inner block that succeeded is deleted if
-    an outer block rolls back. Only the outermost block knows the transaction's fate, so
-    wrap a whole unit of work, not a part of someone else's transaction.
+    an outer atomic_with_files() block rolls back. A plain atomic() around it knows
+    nothing of its files, so wrap the whole unit of work (what a plain transaction's
+    rollback leaves behind, clean_media removes).
     """
     written: list = []
     token = _open_blocks.set((*_open_blocks.get(), written))
