@@ -1,4 +1,5 @@
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -104,18 +105,15 @@ class Figure(models.Model):
 
     def save(self, *args, **kwargs):
         new_file = bool(self.image) and not self.image._committed
-        if not new_file:
-            adding = self._state.adding
+        adding = self._state.adding
+        # A new file, its row and its renditions stand or fall together: a failure leaves
+        # neither a row naming a missing file nor a file no row names.
+        with atomic_with_files(savepoint=False) if new_file else nullcontext():
+            if new_file:
+                self.prepare_uploaded_image()
             super().save(*args, **kwargs)
-            if not self.image and not adding:
+            if new_file or (not self.image and not adding):
                 self.make_renditions()
-            return
-        # The file, the row and the renditions stand or fall together: a failure leaves
-        # neither a row pointing at a missing file nor a file no row names.
-        with atomic_with_files(savepoint=False):
-            self.prepare_uploaded_image()
-            super().save(*args, **kwargs)
-            self.make_renditions()
 
     def clean(self):
         if self.image and not self.image._committed:
