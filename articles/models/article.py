@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from ..rendering import render_markdown
+from ..rendering import markup_shown_as_text, render_markdown
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 
@@ -26,6 +26,7 @@ SOCIAL_TITLE_MAX = 70
 HEADLINE_MAX = 110
 LEAD_IMAGE_MIN_WIDTH = 1200
 BODY_MAX_CHARS = 300_000
+SHOWN_MARKUP_LISTED = 5
 SEARCH_CONFIG = "english"
 
 
@@ -392,6 +393,16 @@ class Article(models.Model):
         if figure and figure.alt_text.strip() and figure.alt_text.strip() == figure.caption.strip():
             warnings.append(
                 "The lead figure's alt text repeats its caption; describe the image instead."
+            )
+        if shown := markup_shown_as_text(self.body):
+            listed = ", ".join(
+                f"“{markup}” (line {line})" for line, markup in shown[:SHOWN_MARKUP_LISTED]
+            )
+            if len(shown) > SHOWN_MARKUP_LISTED:
+                listed += f" and {len(shown) - SHOWN_MARKUP_LISTED} more"
+            warnings.append(
+                f"The body has HTML that readers will see as text, as written: {listed}. "
+                "Delete it, or put it in `backticks` to show code."
             )
         return warnings
 
