@@ -1,6 +1,7 @@
 """Markdown source to sanitised HTML: the only way article bodies become markup."""
 
 import re
+from html import escape, unescape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -9,7 +10,7 @@ from markdown_it.rules_block import html_block
 from mdit_py_plugins.deflist import deflist_plugin
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dl", "dt", "em",
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt", "em",
     "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
     "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table",
     "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
@@ -26,7 +27,7 @@ ALLOWED_ATTRIBUTES = {
 # Elements the sanitiser removes while keeping their content, and that the HTML parser reads
 # as ordinary elements: pasted HTML wrapped in them loses nothing.
 UNWRAPPED_TAGS = {
-    "address", "article", "aside", "bdi", "bdo", "big", "caption", "center", "col",
+    "address", "article", "aside", "bdi", "bdo", "big", "center", "col",
     "colgroup", "data", "details", "dfn", "div", "font", "footer", "h1", "header", "hgroup",
     "main", "nav", "rp", "rt", "ruby", "samp", "section", "span", "strike", "summary",
     "time", "tt", "var", "wbr",
@@ -37,6 +38,12 @@ UNWRAPPED_TAGS = {
 # <script>, <style>, <template>, comments...), so the words after them would vanish without
 # the editor being told, and a name such as <John Smith> would be dropped as a tag.
 MARKUP_TAGS = ALLOWED_TAGS | UNWRAPPED_TAGS
+# Column alignment, which markdown-it writes as a style attribute: a class instead, for the
+# sanitiser removes style (and a Content-Security-Policy would refuse it).
+CELL_ALIGNMENTS = {"left", "center", "right"}
+ALLOWED_CLASSES = {
+    cell: {f"align-{alignment}" for alignment in CELL_ALIGNMENTS} for cell in ("th", "td")
+}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer nofollow"
 # Images in a body come after the headline and the lead figure: never in the first screen.
@@ -60,8 +67,35 @@ def sanitise_html(html: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
+        allowed_classes=ALLOWED_CLASSES,
     )
-    return _START_TAG.sub(_valid_start_tag, cleaned)
+    return _in_scroll_regions(_START_TAG.sub(_valid_start_tag, cleaned))
+
+
+# nh3 writes <table> and <pre> bare (they have no allowed attribute), and a table's caption,
+# when it is the first thing in the table, right after <table>.
+_TABLE_START = re.compile(r"<table>(\s*<caption>(.*?)</caption>)?", re.DOTALL)
+_TAG_IN_CAPTION = re.compile(r"<[^>]*>")
+
+
+def _in_scroll_regions(html: str) -> str:
+    """Every table in a region of its own, which scrolls sideways when the table is wider
+    than the column (instead of the page). What scrolls must be reachable by keyboard (a
+    code block too), and a region is named: "Table 2", with its caption if it has one."""
+    numbers = iter(range(1, html.count("<table>") + 1))
+
+    def region(match):
+        label = f"Table {next(numbers)}"
+        if match[2] is not None:
+            caption = " ".join(unescape(_TAG_IN_CAPTION.sub("", match[2])).split())
+            label = f"{label}: {caption}" if caption else label
+        return (
+            f'<div class="table-scroll" role="region" tabindex="0" '
+            f'aria-label="{escape(label, quote=True)}">{match[0]}'
+        )
+
+    html = _TABLE_START.sub(region, html).replace("</table>", "</table></div>")
+    return html.replace("<pre>", '<pre tabindex="0">')
 
 
 def _valid_start_tag(match):
@@ -133,6 +167,16 @@ def _render_raw_html(self, tokens, index, options, env):
     return _keep_text(tokens[index].content)
 
 
+def _render_cell_open(self, tokens, index, options, env):
+    """A table cell's alignment as a class of ALLOWED_CLASSES, not a style."""
+    cell = tokens[index]
+    style = cell.attrs.pop("style", None)
+    alignment = str(style or "").removeprefix("text-align:")
+    if alignment in CELL_ALIGNMENTS:
+        cell.attrSet("class", f"align-{alignment}")
+    return self.renderToken(tokens, index, options, env)
+
+
 # CommonMark, as editors know it from elsewhere, with GitHub's tables and strikethrough,
 # definition lists, and typographic quotes and dashes. markdown-it-py parses in linear
 # time, so no body, however hostile, holds a request or an import for long.
@@ -146,6 +190,8 @@ _MARKDOWN.block.ruler.at(
 )
 _MARKDOWN.add_render_rule("html_block", _render_raw_html)
 _MARKDOWN.add_render_rule("html_inline", _render_raw_html)
+_MARKDOWN.add_render_rule("th_open", _render_cell_open)
+_MARKDOWN.add_render_rule("td_open", _render_cell_open)
 
 
 def render_markdown(source: str) -> str:

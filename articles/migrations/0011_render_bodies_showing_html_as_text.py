@@ -7,7 +7,8 @@ BATCH_SIZE = 500
 
 def render_bodies(apps, schema_editor):
     """Render every body again: before this, text after an unclosed <style> or <!--, and
-    the content of <script>, <style> or comments, was missing from the published page.
+    the content of <script>, <style> or comments, was missing from the published page, and
+    tables had neither their scrolling region nor their columns' alignment.
     Only body_html changes (on PostgreSQL the search trigger reindexes it); updated_at
     stays, for nobody edited the articles."""
     Article = apps.get_model("articles", "Article")
