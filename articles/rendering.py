@@ -10,8 +10,8 @@ from markdown_it.rules_block import html_block
 from mdit_py_plugins.deflist import deflist_plugin
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt", "em",
-    "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
+    "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
     "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table",
     "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
 }  # fmt: skip
@@ -27,10 +27,9 @@ ALLOWED_ATTRIBUTES = {
 # Elements the sanitiser removes while keeping their content, and that the HTML parser reads
 # as ordinary elements: pasted HTML wrapped in them loses nothing.
 UNWRAPPED_TAGS = {
-    "address", "article", "aside", "bdi", "bdo", "big", "center", "col",
-    "colgroup", "data", "details", "dfn", "div", "font", "footer", "h1", "header", "hgroup",
-    "main", "nav", "rp", "rt", "ruby", "samp", "section", "span", "strike", "summary",
-    "time", "tt", "var", "wbr",
+    "address", "article", "aside", "bdi", "bdo", "big", "center", "col", "colgroup", "data",
+    "details", "dfn", "div", "font", "footer", "h1", "header", "hgroup", "main", "nav", "rp",
+    "rt", "ruby", "samp", "section", "span", "strike", "summary", "time", "tt", "var", "wbr",
 }  # fmt: skip
 # Raw HTML in a body is markup only when it is a tag of one of these; anything else is shown
 # as written. The HTML parser swallows what follows other constructs: everything after an
