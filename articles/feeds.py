@@ -5,6 +5,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.html import escape
 from taggit.models import Tag
 
 from .metadata import absolute_url, description_of, lead_image, modified_time
@@ -27,12 +28,37 @@ class XMLSafeFeedMixin:
         self.items[-1] = _xml_safe(self.items[-1])
 
 
-class RssFeed(XMLSafeFeedMixin, Rss201rev2Feed):
-    pass
+class PlainTextFeedMixin:
+    """Our texts are plain text, but readers take some elements of a feed as HTML: RSS's
+    <description> by custom, Atom's <summary> because Django marks it type="html". Those
+    are escaped for HTML here, so that `a < b` and `AT&T` read as typed and `"><svg …>`
+    is no markup in any reader; titles, names and categories are text in both formats."""
+
+    feed_html_fields = ()
+    item_html_fields = ("description",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feed = _escaped(self.feed, self.feed_html_fields)
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*args, **kwargs)
+        self.items[-1] = _escaped(self.items[-1], self.item_html_fields)
 
 
-class AtomFeed(XMLSafeFeedMixin, Atom1Feed):
-    pass
+class RssFeed(PlainTextFeedMixin, XMLSafeFeedMixin, Rss201rev2Feed):
+    feed_html_fields = ("description",)
+
+
+class AtomFeed(PlainTextFeedMixin, XMLSafeFeedMixin, Atom1Feed):
+    pass  # Atom's <subtitle>, which Django writes without a type, is text.
+
+
+def _escaped(fields, names):
+    return {
+        key: escape(value) if key in names and value is not None else value
+        for key, value in fields.items()
+    }
 
 
 def _xml_safe(value):

@@ -2,6 +2,7 @@
 JSON-LD, so search engines, social networks and feed readers can never be told different
 things."""
 
+import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
@@ -102,7 +103,9 @@ class ArticleMetadata:
 
 
 def description_of(article):
-    text = article.display_description or strip_tags(article.body_html).strip()
+    """Plain text (as the description fields are), never HTML: a body's entities are
+    decoded, so `AT&T` is not `AT&amp;T` once the text is escaped where it goes."""
+    text = article.display_description or html.unescape(strip_tags(article.body_html)).strip()
     return Truncator(" ".join(text.split())).chars(DESCRIPTION_FALLBACK_CHARS) or (
         article.display_headline
     )

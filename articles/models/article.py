@@ -9,14 +9,15 @@ from django.contrib.postgres.search import (
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.models import Case, F, Func, Q, When
+from django.db.models import Case, F, Func, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from ..rendering import render_markdown
+from .. import snippets
+from ..rendering import markup_shown_as_text, render_markdown
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 
@@ -26,6 +27,7 @@ SOCIAL_TITLE_MAX = 70
 HEADLINE_MAX = 110
 LEAD_IMAGE_MIN_WIDTH = 1200
 BODY_MAX_CHARS = 300_000
+SHOWN_MARKUP_LISTED = 5
 SEARCH_CONFIG = "english"
 
 
@@ -86,11 +88,12 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(_every_word_somewhere(terms) | Q(pk__in=tagged))
 
     def search(self, terms):
-        """Articles matching a reader's words, best first.
+        """Articles matching a reader's words, best first (see Article.search_snippet()).
 
-        On PostgreSQL each result carries `rank` and `snippet` (body text around the
-        matches, wrapped in <mark>; sanitise before display). The filter goes through the
-        trigger-maintained `search_vector` so the GIN index answers it.
+        On PostgreSQL each result carries `rank` and `body_excerpt`, ts_headline's excerpt
+        of the body's text with the words matched by stem between <mark> and </mark>. The
+        filter goes through the trigger-maintained `search_vector` so the GIN index
+        answers it.
         """
         terms = " ".join(terms.split())
         if not terms:
@@ -101,14 +104,26 @@ class ArticleQuerySet(models.QuerySet):
                 self.filter(search_vector=query)
                 .annotate(
                     rank=SearchRank(F("search_vector"), query),
-                    snippet=SearchHeadline(
-                        "body_html",
+                    body_excerpt=SearchHeadline(
+                        # The text snippets.text_of_html() makes, so that the excerpt can
+                        # be found in it and widened to whole words and sentences.
+                        Func(
+                            F("body_html"),
+                            Value(snippets.TAG_PATTERN),
+                            Value(" "),
+                            Value("g"),
+                            function="regexp_replace",
+                            output_field=models.TextField(),
+                        ),
                         query,
                         config=SEARCH_CONFIG,
-                        start_sel="<mark>",
-                        stop_sel="</mark>",
-                        max_words=35,
-                        min_words=15,
+                        start_sel=snippets.START_SEL,
+                        stop_sel=snippets.STOP_SEL,
+                        max_words=snippets.EXCERPT_WORDS,
+                        min_words=snippets.EXCERPT_WORDS // 2,
+                        # Keep short words at the edges: the edges are moved to whole words
+                        # anyway ("weren’t" is "weren", "’", "t" to PostgreSQL's parser).
+                        short_word=0,
                     ),
                 )
                 .order_by("-rank", "-published_at", "-pk")
@@ -132,11 +147,16 @@ def _search_query(terms):
     return SearchQuery(terms, config=SEARCH_CONFIG, search_type="websearch")
 
 
+def search_words(terms) -> list[str]:
+    """The words SQLite's search looks for: the first ten."""
+    return terms.split()[:10]
+
+
 def _every_word_somewhere(terms) -> Q:
-    """SQLite's stand-in for full text: each of the first ten words in the headline,
-    title, summary or body."""
+    """SQLite's stand-in for full text: each word in the headline, title, summary or
+    body."""
     matches = Q()
-    for word in terms.split()[:10]:
+    for word in search_words(terms):
         matches &= (
             Q(headline__icontains=word)
             | Q(title__icontains=word)
@@ -393,6 +413,16 @@ class Article(models.Model):
             warnings.append(
                 "The lead figure's alt text repeats its caption; describe the image instead."
             )
+        if shown := markup_shown_as_text(self.body):
+            listed = ", ".join(
+                f"“{markup}” (line {line})" for line, markup in shown[:SHOWN_MARKUP_LISTED]
+            )
+            if len(shown) > SHOWN_MARKUP_LISTED:
+                listed += f" and {len(shown) - SHOWN_MARKUP_LISTED} more"
+            warnings.append(
+                f"The body has HTML that readers will see as text, as written: {listed}. "
+                "Delete it, or put it in `backticks` to show code."
+            )
         return warnings
 
     # Signed preview links let a reviewer without an account read a draft.
@@ -410,6 +440,16 @@ class Article(models.Model):
         except signing.BadSignature:
             return None
         return int(value) if value.isdigit() else None
+
+    def search_snippet(self, terms):
+        """The excerpt of the body shown under the article in search results for `terms`
+        (safe HTML): around PostgreSQL's choice when the article came from search() there,
+        else around the first of the words."""
+        text = snippets.text_of_html(self.body_html)
+        excerpt = getattr(self, "body_excerpt", None)
+        if excerpt is not None:
+            return snippets.around_excerpt(text, excerpt)
+        return snippets.around_words(text, search_words(" ".join(terms.split())))
 
     def get_preview_url(self):
         return reverse("articles:preview", kwargs={"token": self.make_preview_token()})

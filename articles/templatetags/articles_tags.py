@@ -1,6 +1,5 @@
 import json
 
-import nh3
 from django import template
 from django.utils.safestring import mark_safe
 
@@ -40,11 +39,11 @@ def absolute(url):
     return metadata.absolute_url(url)
 
 
-@register.filter
-def search_snippet(snippet):
-    """A search excerpt with its <mark> highlights and nothing else: tags of the article's
-    HTML are dropped, text is escaped."""
-    return mark_safe(nh3.clean(snippet or "", tags={"mark"}, attributes={}))  # noqa: S308
+@register.simple_tag(takes_context=True)
+def search_snippet(context, article):
+    """The excerpt of an article's body for the search's words; nothing outside a search."""
+    query = context.get("query")
+    return article.search_snippet(query) if query else ""
 
 
 @register.filter
