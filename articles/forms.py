@@ -4,7 +4,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from taggit.forms import TagField
-from taggit.models import Tag
 
 from . import images
 from .models import (
@@ -14,6 +13,7 @@ from .models import (
     TITLE_MAX,
     Article,
     Figure,
+    Tag,
     control_character_problem,
 )
 
@@ -28,9 +28,9 @@ RECOMMENDED_LENGTHS = {
 
 
 class TagNamesField(TagField):
-    """taggit's comma-separated tags, each checked as the Tag model (taggit's, so without
-    our validators) cannot: a name feeds cannot carry, or one longer than its column
-    (a database error on PostgreSQL), is refused here."""
+    """taggit's comma-separated tags, each checked before taggit makes it (without our
+    validators): a name feeds cannot carry, or one longer than its column (a database
+    error on PostgreSQL), is refused here."""
 
     def clean(self, value):
         names = super().clean(value)

@@ -17,11 +17,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from taggit.models import Tag
 
 from ..forms import ArticleAdminForm
 from ..metadata import article_metadata
-from ..models import Article
+from ..models import Article, Tag
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
 

@@ -1,14 +1,13 @@
-"""Tags keep taggit's admin (rename, merge), with the rule every other name on the site
-follows: nothing web pages and feeds cannot carry. The Tag model is taggit's, so the
-rule is added here rather than to its field."""
+"""Tags on the editor's desk: listed with their articles, renamed, or given a new slug."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.shortcuts import redirect
-from taggit.admin import TagAdmin as TaggitTagAdmin
-from taggit.models import Tag
+from django.contrib import admin
+from taggit.models import Tag as TaggitTag
 
-from ..models import control_character_problem, reject_control_characters
+from ..models import Tag
+
+# taggit's own tags: empty since migration 0011 moved every tag to ours.
+admin.site.unregister(TaggitTag)
 
 
 class TagAdminForm(forms.ModelForm):
@@ -18,21 +17,21 @@ class TagAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "name" in self.fields:
-            self.fields["name"].validators.append(reject_control_characters)
-
-
-admin.site.unregister(Tag)
+        # A new tag's slug is made from its name (Tag.slugify) when left empty.
+        if "slug" in self.fields and self.instance._state.adding:
+            self.fields["slug"].required = False
 
 
 @admin.register(Tag)
-class TagAdmin(TaggitTagAdmin):
+class TagAdmin(admin.ModelAdmin):
     form = TagAdminForm
+    list_display = ("name", "slug", "article_count")
+    search_fields = ("name",)
+    ordering = ("name",)
 
-    def merge_tags_view(self, request):
-        if request.method == "POST":
-            problem = control_character_problem(request.POST.get("new_tag_name", ""))
-            if problem:
-                self.message_user(request, f"The new tag name {problem}.", messages.ERROR)
-                return redirect(request.get_full_path())
-        return super().merge_tags_view(request)
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_article_counts()
+
+    @admin.display(description="Articles", ordering="article_count")
+    def article_count(self, tag):
+        return tag.article_count

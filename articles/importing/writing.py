@@ -23,9 +23,8 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
-from taggit.models import Tag
 
-from ..models import Article, ImageCredit, License, TaggedArticle
+from ..models import Article, ImageCredit, License, Tag, TaggedArticle
 from .figures import can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
 from .new_articles import NewArticles
