@@ -149,6 +149,12 @@ def test_tag_admin_refuses_control_characters_in_a_rename_and_a_merge(client, ed
     response = client.post(url, {"name": f"Flo{BELL}ods", "slug": "floods"})
     assert list(response.context["adminform"].form.errors) == ["name"]
 
+    changelist = reverse("admin:articles_tag_changelist")
+    merge = {"action": "merge_selected", "_selected_action": [tag.pk], "post": "yes"}
+    response = client.post(changelist, {**merge, "into": f"Rain{BELL}"})
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["into"]
+    assert list(Tag.objects.values_list("name", flat=True)) == ["Floods"]
     assert client.post(url, {"name": "Rain", "slug": "rain"}).status_code == 302
 
 

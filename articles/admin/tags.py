@@ -1,10 +1,19 @@
-"""Tags on the editor's desk: listed with their articles, renamed, or given a new slug."""
+"""Tags on the editor's desk: listed with their articles, renamed, and merged by Editors."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 from taggit.models import Tag as TaggitTag
 
-from ..models import Tag
+from ..models import (
+    TAG_NAME_MAX,
+    Tag,
+    TaggedArticle,
+    reject_control_characters,
+)
+from .articles import _count
+from .permissions import TagMergingForEditorsMixin
 
 # taggit's own tags: empty since migration 0011 moved every tag to ours.
 admin.site.unregister(TaggitTag)
@@ -22,12 +31,23 @@ class TagAdminForm(forms.ModelForm):
             self.fields["slug"].required = False
 
 
+class MergeTagsForm(forms.Form):
+    into = forms.CharField(
+        label="Merge into",
+        max_length=TAG_NAME_MAX,
+        validators=[reject_control_characters],
+        help_text="The tag the articles will carry: one of these, another existing tag, "
+        "or a new name.",
+    )
+
+
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(TagMergingForEditorsMixin, admin.ModelAdmin):
     form = TagAdminForm
     list_display = ("name", "slug", "article_count")
     search_fields = ("name",)
     ordering = ("name",)
+    actions = ("merge_selected",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_article_counts()
@@ -35,3 +55,46 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description="Articles", ordering="article_count")
     def article_count(self, tag):
         return tag.article_count
+
+    # Merging -------------------------------------------------------------------------
+
+    @admin.action(permissions=["merge"], description="Merge selected tags")
+    def merge_selected(self, request, queryset):
+        """Two steps, like Django's own delete action: a page naming the tags asks for
+        the surviving name, and posting it merges (Tag.objects.merge_into)."""
+        if not self.has_merge_permission(request):  # Django offers the action to no one else
+            raise PermissionDenied
+        tags = list(queryset.order_by("-article_count", "name"))
+        if not tags:
+            self.message_user(request, "None of the selected tags exists any more.")
+            return None
+        form = MergeTagsForm(
+            request.POST if "post" in request.POST else None, initial={"into": tags[0].name}
+        )
+        if form.is_valid():
+            outcome = queryset.merge_into(form.cleaned_data["into"])
+            if not outcome.merged:
+                self.message_user(request, f"Nothing to merge into “{outcome.tag}”.")
+                return None
+            merged = ", ".join(f"“{name}”" for name in outcome.merged)
+            self.log_change(request, outcome.tag, f"Merged {merged} into it.")
+            self.message_user(
+                request,
+                f"Merged {merged} into “{outcome.tag}”: {_count(outcome.articles)} changed.",
+                messages.SUCCESS,
+            )
+            return None
+        articles = (
+            TaggedArticle.objects.filter(tag__in=tags).values("content_object").distinct().count()
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge tags",
+            "opts": self.opts,
+            "tags": tags,
+            "articles": _count(articles),
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/articles/tag/merge_selected.html", context)
