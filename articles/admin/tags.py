@@ -21,7 +21,7 @@ from ..models import (
 from .articles import _count
 from .permissions import TagMergingForEditorsMixin
 
-# taggit's own tags: empty since migration 0011 moved every tag to ours.
+# taggit's own tags: empty since the migration tags_of_our_own moved every tag to ours.
 admin.site.unregister(TaggitTag)
 
 # Names the tags field offers at a time: enough to pick from, few enough to read.
