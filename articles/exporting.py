@@ -74,7 +74,7 @@ def article_front_matter(article: Article, image_file: str = "") -> tuple[dict, 
     meta.update({key: value for key, value in values.items() if value})
     meta["slug"] = article.slug
     meta["status"] = article.status
-    tags = sorted((tag.name for tag in article.tags.all()), key=str.casefold)
+    tags = [tag.name for tag in article.tags.all()]
     if tags:
         meta["tags"] = tags
     skipped = []

@@ -6,10 +6,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
-from taggit.models import Tag
 
 from .metadata import absolute_url, description_of, lead_image, modified_time
-from .models import Article, strip_control_characters
+from .models import Article, Tag, strip_control_characters
 
 FEED_SIZE = 30
 
@@ -149,7 +148,7 @@ class TagArticlesFeed(LatestArticlesFeed):
     subtitle = description
 
     def link(self, tag):
-        return absolute_url(reverse("articles:tag", kwargs={"slug": tag.slug}))
+        return absolute_url(tag.get_absolute_url())
 
     def feed_url(self, tag):
         return absolute_url(reverse(self.feed_url_name, kwargs={"slug": tag.slug}))

@@ -1,16 +1,19 @@
 """Admin forms: the editor's desk rules that need a form rather than a model."""
 
+import csv
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
-from taggit.forms import TagField
-from taggit.models import Tag
+from django.urls import reverse
 
 from . import images
 from .models import (
     DESCRIPTION_MAX,
     HEADLINE_MAX,
     SOCIAL_TITLE_MAX,
+    TAG_NAME_MAX,
     TITLE_MAX,
     Article,
     Figure,
@@ -27,23 +30,77 @@ RECOMMENDED_LENGTHS = {
 }
 
 
-class TagNamesField(TagField):
-    """taggit's comma-separated tags, each checked as the Tag model (taggit's, so without
-    our validators) cannot: a name feeds cannot carry, or one longer than its column
-    (a database error on PostgreSQL), is refused here."""
+def parse_tag_names(text: str) -> list[str]:
+    """The tag names in `text`, in the order written, each once (the first spelling,
+    regardless of case). Names are separated by commas (or line breaks); one holding a
+    comma is written in double quotes, as in CSV ("Oil, gas", with "" for a quote)."""
+    text = re.sub(r"[\r\n]+", ",", text)
+    names, seen = [], set()
+    for cell in next(csv.reader([text], skipinitialspace=True)):
+        name = " ".join(cell.split())
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
+
+
+def format_tag_names(names) -> str:
+    """What parse_tag_names() reads back as `names`."""
+    return ", ".join(
+        '"' + name.replace('"', '""') + '"' if "," in name or name.startswith('"') else name
+        for name in names
+    )
+
+
+class TagNamesInput(forms.TextInput):
+    """The tags, as typed, with existing tags offered while typing (tag_names.js asks
+    the admin's names endpoint, whose address it reads from data-tag-names-url)."""
+
+    class Media:
+        js = ("admin/articles/tag_names.js",)
+        css = {"all": ("admin/articles/tag_names.css",)}
+
+    def __init__(self, attrs=None):
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        attrs = {**(attrs or {}), "data-tag-names-url": reverse("admin:articles_tag_names")}
+        return super().get_context(name, value, attrs)
+
+    def format_value(self, value):
+        if value is not None and not isinstance(value, str):
+            value = format_tag_names(tag.name for tag in value)
+        return super().format_value(value)
+
+
+class TagNamesField(forms.CharField):
+    """An article's tags as comma-separated names, kept in the order typed. A name feeds
+    cannot carry, or one longer than the column, is refused naming it."""
+
+    widget = TagNamesInput
 
     def clean(self, value):
-        names = super().clean(value)
-        limit = Tag._meta.get_field("name").max_length
+        names = parse_tag_names(super().clean(value))
         for name in names:
             problem = control_character_problem(name)
             if problem:
                 raise ValidationError(f"The tag “{name}” {problem}; delete it.")
-            if len(name) > limit:
+            if len(name) > TAG_NAME_MAX:
                 raise ValidationError(
-                    f"The tag “{name[:40]}…” is {len(name)} characters; the limit is {limit}."
+                    f"The tag “{name[:40]}…” is {len(name)} characters; the limit is "
+                    f"{TAG_NAME_MAX}."
                 )
         return names
+
+    def has_changed(self, initial, data):
+        if self.disabled:
+            return False
+        try:
+            names = self.clean(data)
+        except ValidationError:
+            return True
+        # A new order is a change.
+        return [tag.name for tag in initial or []] != names
 
 
 class ArticleAdminForm(forms.ModelForm):

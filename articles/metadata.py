@@ -145,7 +145,7 @@ def article_metadata(article):
     description = description_of(article)
     social_title = article.display_social_title
     social_description = article.social_description or description
-    tags = sorted(tag.name for tag in article.tags.all())
+    tags = [tag.name for tag in article.tags.all()]  # the editor's order
     image = lead_image(article)
     modified_at = modified_time(article) if article.published_at else None
     published = iso_datetime(article.published_at) if article.published_at else None

@@ -7,10 +7,9 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from taggit.models import Tag
 
 from .metadata import modified_time, modified_time_expression
-from .models import Article
+from .models import Article, Tag
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX_URLS = 1000  # Google News reads at most this many per sitemap
@@ -71,6 +70,8 @@ class TagSitemap(SiteURLSitemap):
             Tag.objects.filter(
                 articles_taggedarticle_items__content_object__in=Article.objects.published()
             )
+            # The database refuses an empty slug; should one appear, its tag has no page.
+            .exclude(slug="")
             .annotate(
                 last_published=Max("articles_taggedarticle_items__content_object__published_at")
             )
@@ -78,7 +79,7 @@ class TagSitemap(SiteURLSitemap):
         )
 
     def location(self, tag):
-        return reverse("articles:tag", kwargs={"slug": tag.slug})
+        return tag.get_absolute_url()
 
     def lastmod(self, tag):
         return tag.last_published

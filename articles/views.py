@@ -8,10 +8,9 @@ from django.views.generic import (
     TemplateView,
     YearArchiveView,
 )
-from taggit.models import Tag
 
 from .metadata import article_metadata
-from .models import Article
+from .models import Article, Tag
 
 PAGE_SIZE = 12
 SEARCH_MAX_CHARS = 200

@@ -44,9 +44,8 @@ def tag_names(count):
 def fill(count, tag_count, rng):
     """`count` articles, mostly published, tagged; returns the tags, most used first."""
     from django.utils import timezone
-    from taggit.models import Tag
 
-    from articles.models import Article, TaggedArticle
+    from articles.models import Article, Tag, TaggedArticle
 
     now = timezone.now()
     rows = []

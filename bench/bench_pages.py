@@ -57,9 +57,7 @@ def make_figures(count):
 
 
 def fill(count, figure_count, rng):
-    from taggit.models import Tag
-
-    from articles.models import Article, TaggedArticle
+    from articles.models import Article, Tag, TaggedArticle
 
     figures = make_figures(figure_count)
     tags = Tag.objects.bulk_create(Tag(name=name, slug=name) for name in TAGS)

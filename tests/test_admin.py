@@ -292,7 +292,7 @@ def test_writer_tags_drafts_but_cannot_rename_a_tag(client, writer, editor):
     )
     assert response.status_code == 302
     assert sorted(Article.objects.get(slug="bridge-reopens").tags.names()) == ["Ukraine", "bridges"]
-    url = reverse("admin:taggit_tag_change", args=[tag.pk])
+    url = reverse("admin:articles_tag_change", args=[tag.pk])
     response = client.post(url, {"name": "Renamed", "slug": "renamed"})
     assert response.status_code == 403
     assert list(public.tags.names()) == ["Ukraine"]

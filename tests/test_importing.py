@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib.redirects.models import Redirect
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from taggit.models import Tag
 
 from articles.importing import (
     ImportOptions,
@@ -23,7 +22,7 @@ from articles.importing import (
     writing,
 )
 from articles.importing.identity import ArticleIndex
-from articles.models import Article, Figure, ImageCredit, License, TaggedArticle
+from articles.models import Article, Figure, ImageCredit, License, Tag, TaggedArticle
 from tests.factories import ArticleFactory, image_bytes
 
 pytestmark = pytest.mark.django_db

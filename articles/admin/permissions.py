@@ -3,7 +3,8 @@ actions, deletion), not only by hiding controls.
 
 Editors hold `articles.publish_article` and may touch everything. Writers may change or
 delete an article only while it is a draft, and a figure or credit only while no article
-past draft shows it: otherwise editing the figure would change a published page.
+past draft shows it: otherwise editing the figure would change a published page. Only
+Editors merge tags, which changes every article carrying them.
 """
 
 
@@ -24,3 +25,12 @@ class DraftsOnlyForWritersMixin:
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._may_touch(request, obj)
+
+
+class TagMergingForEditorsMixin:
+    def has_merge_permission(self, request):
+        """Merging retags every article carrying the tags, published ones too, and deletes
+        tags: Editors only."""
+        return request.user.has_perms(
+            ["articles.publish_article", "articles.change_tag", "articles.delete_tag"]
+        )

@@ -19,7 +19,10 @@ class NewArticles:
         """Queue an unsaved article (its lead figure saved or not) with its tags and redirects."""
         self.index.reserve(article.slug)
         self.articles.append(article)
-        self.taggings.extend(TaggedArticle(content_object=article, tag=tag) for tag in tags)
+        self.taggings.extend(
+            TaggedArticle(content_object=article, tag=tag, position=position)
+            for position, tag in enumerate(tags)
+        )
         self.redirects.extend(redirects)
 
     def write(self):

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 
 from anyascii import anyascii
 from django.utils.text import slugify
-from taggit.models import Tag
 
-from ..models import Article, control_character_problem
+from ..models import Article, Tag, control_character_problem
 from .problems import Problem
 
 DATE_FORMATS = (

@@ -11,7 +11,6 @@ from .article import (
     TITLE_MAX,
     Article,
     ArticleQuerySet,
-    TaggedArticle,
 )
 from .credit import ImageCredit, License
 from .fields import (
@@ -23,6 +22,7 @@ from .fields import (
     validate_web_url,
 )
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
+from .tag import TAG_NAME_MAX, Tag, TaggedArticle, TagMerge, tag_slug
 
 __all__ = [
     "DESCRIPTION_MAX",
@@ -31,6 +31,7 @@ __all__ = [
     "LEAD_IMAGE_MIN_WIDTH",
     "SEARCH_CONFIG",
     "SOCIAL_TITLE_MAX",
+    "TAG_NAME_MAX",
     "TITLE_MAX",
     "XML_FORBIDDEN_CHARACTERS",
     "Article",
@@ -41,11 +42,14 @@ __all__ = [
     "License",
     "Rendition",
     "RenditionReport",
+    "Tag",
+    "TagMerge",
     "TaggedArticle",
     "WebURLField",
     "control_character_problem",
     "figure_upload_to",
     "reject_control_characters",
     "strip_control_characters",
+    "tag_slug",
     "validate_web_url",
 ]

@@ -13,13 +13,12 @@ from django.db.models import Case, F, Func, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from taggit.managers import TaggableManager
-from taggit.models import TaggedItemBase
 
 from .. import snippets
 from ..rendering import markup_shown_as_text, render_markdown
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
+from .tag import ArticleTags, TaggedArticle
 
 TITLE_MAX = 60
 DESCRIPTION_MIN, DESCRIPTION_MAX = 120, 160
@@ -29,24 +28,6 @@ LEAD_IMAGE_MIN_WIDTH = 1200
 BODY_MAX_CHARS = 300_000
 SHOWN_MARKUP_LISTED = 5
 SEARCH_CONFIG = "english"
-
-
-class TaggingManager(models.Manager):
-    def get_queryset(self):
-        return super().get_queryset().select_related("tag")
-
-
-class TaggedArticle(TaggedItemBase):
-    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
-
-    objects = models.Manager()
-    # Deletion (and the admin's "are you sure?" page, which prints every tagging as
-    # "<article> tagged with <tag>") reads rows through the base manager: with their
-    # tags joined, that is one query however many tags the articles carry.
-    with_tags = TaggingManager()
-
-    class Meta:
-        base_manager_name = "with_tags"
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -251,7 +232,12 @@ class Article(models.Model):
     lead_figure = models.ForeignKey(
         Figure, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
     )
-    tags = TaggableManager(through=TaggedArticle, blank=True)
+    tags = ArticleTags(
+        through=TaggedArticle,
+        blank=True,
+        help_text="Separated by commas, the most important first. Existing tags are offered "
+        "as you type.",
+    )
     source_url = WebURLField(
         "source URL",
         max_length=2000,
