@@ -8,6 +8,7 @@ save_model), not only by hiding controls.
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, F, When
 from django.shortcuts import get_object_or_404
@@ -82,6 +83,17 @@ class PopularTagFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ArticleChangeList(ChangeList):
+    """Without a filter or a search, the list's own count is the total: shown as such (by
+    the paginator), with no "Show all" beside it that would lead to the very same list."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        if not self.query and not self.get_filters_params():
+            self.full_result_count = self.result_count
+            self.show_full_result_count = True
+
+
 @admin.register(Article)
 class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     form = ArticleAdminForm
@@ -96,7 +108,8 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     list_filter = (StatusFilter, "published_at", PopularTagFilter)
     # Shows the search box; get_search_results searches these, the summary and tag names.
     search_fields = ("headline", "title", "body")
-    # Not a second count of every article beside each filtered or searched list.
+    # Not a second count of every article beside each filtered or searched list (which
+    # then offers "Show all"); see ArticleChangeList for the unfiltered one.
     show_full_result_count = False
     date_hierarchy = "published_at"
     # Undated drafts are the newest work, so they come first on every database.
@@ -154,6 +167,9 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_listing()
+
+    def get_changelist(self, request, **kwargs):
+        return ArticleChangeList
 
     def get_search_results(self, request, queryset, search_term):
         """Article.objects.matching(): on PostgreSQL through the full-text index rather
