@@ -21,6 +21,14 @@ class ArticleWithdrawn(Http404):
     pass
 
 
+class ArticleMoved(Http404):
+    """The address is one the article had before its current slug."""
+
+    def __init__(self, article):
+        super().__init__(article.slug)
+        self.article = article
+
+
 class PublicArticleMixin:
     """Every public page shows only what `Article.objects.published()` allows, fetched in
     the shape the page needs."""
@@ -55,14 +63,21 @@ class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
             return super().get(request, *args, **kwargs)
         except ArticleWithdrawn:
             return TemplateResponse(request, "articles/article_gone.html", status=410)
+        except ArticleMoved as moved:
+            return redirect(moved.article, permanent=True)
 
     def get_object(self, queryset=None):
         try:
             return super().get_object(queryset)
         except Http404:
-            # Taken down after being public: tell crawlers to drop it, not to retry.
             slug = self.kwargs["slug"]
+            # Taken down after being public: tell crawlers to drop it, not to retry.
             if Article.objects.filter(slug=slug, status=Article.Status.WITHDRAWN).exists():
+                raise ArticleWithdrawn(slug) from None
+            moved = Article.objects.filter(former_slugs__slug=slug).first()
+            if moved is not None and moved.is_public:
+                raise ArticleMoved(moved) from None
+            if moved is not None and moved.status == Article.Status.WITHDRAWN:
                 raise ArticleWithdrawn(slug) from None
             raise
 

@@ -23,6 +23,7 @@ from taggit.models import Tag
 from ..forms import ArticleAdminForm
 from ..metadata import article_metadata
 from ..models import Article
+from ..models.addresses import article_path
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
 
@@ -191,6 +192,12 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
             if obj.status != Article.Status.DRAFT or previous not in (None, Article.Status.DRAFT):
                 raise PermissionDenied("Only editors can publish or change published articles.")
         super().save_model(request, obj, form, change)
+        if change and "slug" in form.changed_data and obj.is_public:
+            messages.info(
+                request,
+                f"The old address {article_path(form.initial['slug'])} now redirects to "
+                f"{obj.get_absolute_url()}.",
+            )
         for warning in obj.publishing_warnings():
             messages.warning(request, warning)
 

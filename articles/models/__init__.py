@@ -1,6 +1,7 @@
 """The content model, one module per concern: credits and licences, figures and their
 renditions, articles and their tags."""
 
+from .addresses import FormerSlug
 from .article import (
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
@@ -37,6 +38,7 @@ __all__ = [
     "ArticleQuerySet",
     "Figure",
     "FigureQuerySet",
+    "FormerSlug",
     "ImageCredit",
     "License",
     "Rendition",

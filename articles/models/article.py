@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
@@ -8,7 +10,7 @@ from django.contrib.postgres.search import (
 )
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import connections, models, router, transaction
 from django.db.models import Case, F, Func, Q, When
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +19,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from ..rendering import render_markdown
+from .addresses import FormerSlug
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 
@@ -159,6 +162,10 @@ class _InArray(Func):
         return f"{column} = ANY({array})", (*column_params, *array_params)
 
 
+def new_feed_id():
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -243,6 +250,15 @@ class Article(models.Model):
         blank=True,
         help_text="Imported fields this site has no column for, kept as they were.",
     )
+    # Feed readers tell items apart by this id: were it the address, a new slug would
+    # show the article again as a new item.
+    feed_id = models.CharField(
+        max_length=300,
+        default=new_feed_id,
+        editable=False,
+        help_text="The article's id in feeds, which never changes: a urn:uuid:, or for "
+        "articles that were in feeds before ids were kept, the address (a path) they had then.",
+    )
     import_checksum = models.CharField(max_length=64, blank=True, editable=False)
     imported_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Filled by a PostgreSQL trigger (migrations 0003, 0006) with SEARCH_CONFIG; unused on SQLite.
@@ -264,6 +280,7 @@ class Article(models.Model):
                 condition=~Q(source_url=""),
                 name="unique_article_source_url",
             ),
+            models.UniqueConstraint(fields=["feed_id"], name="unique_article_feed_id"),
         ]
         indexes = [models.Index(fields=["status", "published_at"], name="article_public_idx")]
 
@@ -271,14 +288,49 @@ class Article(models.Model):
         return self.display_headline
 
     def save(self, *args, imported=False, **kwargs):
-        """Save, rendering the body; `imported=True` marks the importer's own write."""
+        """Save, rendering the body; `imported=True` marks the importer's own write.
+
+        A new slug keeps the old address leading here (FormerSlug), in the same
+        transaction: every write of an article passes here, the admin's and the importer's.
+        """
         self.prepare_to_save(imported=imported)
-        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
-        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
+        old_slug = self._slug_left(update_fields)
+        if old_slug is None:
+            super().save(*args, **kwargs)
+        else:
+            using = kwargs.get("using") or router.db_for_write(Article, instance=self)
+            with transaction.atomic(using=using, savepoint=False):
+                super().save(*args, **kwargs)
+                FormerSlug.objects.using(using).record_move(self, old_slug)
+        self._stored_slug = self.slug
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        if "slug" in field_names:
+            article._stored_slug = article.slug  # what save() compares to see a move
+        return article
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        fields = kwargs.get("fields")
+        if fields is None or "slug" in fields:
+            self._stored_slug = self.slug
+
+    def _slug_left(self, update_fields) -> str | None:
+        """The slug this save moves the article away from, if any."""
+        if self._state.adding or (update_fields is not None and "slug" not in update_fields):
+            return None
+        stored = getattr(self, "_stored_slug", None)
+        if stored is None:  # read with the slug deferred
+            stored = Article.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+        return stored if stored and stored != self.slug else None
 
     def prepare_to_save(self, *, imported=False):
         """What save() does before writing; a caller of bulk_create() calls it itself.

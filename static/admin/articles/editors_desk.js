@@ -1,6 +1,7 @@
 /* The editor's desk: live character counts, search and social previews, the lead
-   figure's thumbnail and the reviewer link's copy button. Plain DOM, no build step;
-   every feature does nothing when its elements are absent (view-only pages). */
+   figure's thumbnail, the warning a public article's new slug brings and the reviewer
+   link's copy button. Plain DOM, no build step; every feature does nothing when its
+   elements are absent (view-only pages). */
 "use strict";
 
 (function () {
@@ -120,6 +121,24 @@
     }
   }
 
+  // A public article's slug field carries, from the server, what a new slug means.
+  function setUpSlugWarning() {
+    const field = document.getElementById("id_slug");
+    if (!field || !field.dataset.changeWarning) return;
+    const original = field.value;
+    const warning = document.createElement("p");
+    warning.id = "id_slug-change-warning";
+    warning.className = "slug-change-warning";
+    warning.setAttribute("role", "status");
+    warning.textContent = field.dataset.changeWarning;
+    warning.hidden = true;
+    field.setAttribute("aria-describedby", [field.getAttribute("aria-describedby"), warning.id].filter(Boolean).join(" "));
+    field.insertAdjacentElement("afterend", warning);
+    function update() { warning.hidden = field.value.trim() === original.trim(); }
+    field.addEventListener("input", update);
+    field.addEventListener("change", update);
+  }
+
   function setUpCopyButtons() {
     document.querySelectorAll("[data-copy-target]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -138,6 +157,7 @@
     setUpCounters();
     setUpPreviews();
     setUpLeadFigure();
+    setUpSlugWarning();
     setUpCopyButtons();
   });
 })();
