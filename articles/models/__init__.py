@@ -24,6 +24,7 @@ from .fields import (
     validate_web_url,
 )
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
+from .preview_link import PreviewLink
 
 __all__ = [
     "DESCRIPTION_MAX",
@@ -41,6 +42,7 @@ __all__ = [
     "FormerSlug",
     "ImageCredit",
     "License",
+    "PreviewLink",
     "Rendition",
     "RenditionReport",
     "TaggedArticle",

@@ -1,6 +1,5 @@
 import uuid
 
-from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -8,7 +7,6 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVectorField,
 )
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
 from django.db.models import Case, F, Func, Q, When
@@ -22,6 +20,7 @@ from ..rendering import render_markdown
 from .addresses import FormerSlug
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
+from .preview_link import PreviewLink
 
 TITLE_MAX = 60
 DESCRIPTION_MIN, DESCRIPTION_MAX = 120, 160
@@ -290,21 +289,28 @@ class Article(models.Model):
     def save(self, *args, imported=False, **kwargs):
         """Save, rendering the body; `imported=True` marks the importer's own write.
 
-        A new slug keeps the old address leading here (FormerSlug), in the same
-        transaction: every write of an article passes here, the admin's and the importer's.
+        In the same transaction, since every write of an article passes here (the admin's
+        and the importer's): a new slug keeps the old address leading here (FormerSlug),
+        and withdrawing revokes the reviewer links.
         """
         self.prepare_to_save(imported=imported)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
             kwargs["update_fields"] = {*update_fields, "body_html"}
         old_slug = self._slug_left(update_fields)
-        if old_slug is None:
+        withdrawn = self.status == self.Status.WITHDRAWN and not self._state.adding
+        if old_slug is None and not withdrawn:
             super().save(*args, **kwargs)
         else:
             using = kwargs.get("using") or router.db_for_write(Article, instance=self)
             with transaction.atomic(using=using, savepoint=False):
                 super().save(*args, **kwargs)
-                FormerSlug.objects.using(using).record_move(self, old_slug)
+                if old_slug is not None:
+                    FormerSlug.objects.using(using).record_move(self, old_slug)
+                if withdrawn:
+                    # For good: a link must not come back to life if the article
+                    # returns to draft.
+                    PreviewLink.objects.using(using).filter(article=self).revoke()
         self._stored_slug = self.slug
 
     def get_absolute_url(self):
@@ -446,22 +452,3 @@ class Article(models.Model):
                 "The lead figure's alt text repeats its caption; describe the image instead."
             )
         return warnings
-
-    # Signed preview links let a reviewer without an account read a draft.
-    PREVIEW_SALT = "articles.preview"
-
-    def make_preview_token(self):
-        return signing.TimestampSigner(salt=self.PREVIEW_SALT).sign(str(self.pk))
-
-    @classmethod
-    def pk_from_preview_token(cls, token, max_age=None):
-        """The article id a preview token was made for, or None if tampered or expired."""
-        max_age = settings.PREVIEW_LINK_MAX_AGE if max_age is None else max_age
-        try:
-            value = signing.TimestampSigner(salt=cls.PREVIEW_SALT).unsign(token, max_age=max_age)
-        except signing.BadSignature:
-            return None
-        return int(value) if value.isdigit() else None
-
-    def get_preview_url(self):
-        return reverse("articles:preview", kwargs={"token": self.make_preview_token()})

@@ -1,6 +1,6 @@
 /* The editor's desk: live character counts, search and social previews, the lead
    figure's thumbnail, the warning a public article's new slug brings and the reviewer
-   link's copy button. Plain DOM, no build step; every feature does nothing when its
+   links' buttons. Plain DOM, no build step; every feature does nothing when its
    elements are absent (view-only pages). */
 "use strict";
 
@@ -139,6 +139,22 @@
     field.addEventListener("change", update);
   }
 
+  // Making or revoking a reviewer link posts a form of its own, then shows the article
+  // again: edits not yet saved would be lost, so ask first.
+  function setUpReviewerLinkForms() {
+    const article = document.getElementById("article_form");
+    if (!article) return;
+    let edited = false;
+    const markEdited = function () { edited = true; };
+    article.addEventListener("input", markEdited);
+    article.addEventListener("change", markEdited);
+    document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (edited && !window.confirm(form.dataset.unsavedWarning)) event.preventDefault();
+      });
+    });
+  }
+
   function setUpCopyButtons() {
     document.querySelectorAll("[data-copy-target]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -158,6 +174,7 @@
     setUpPreviews();
     setUpLeadFigure();
     setUpSlugWarning();
+    setUpReviewerLinkForms();
     setUpCopyButtons();
   });
 })();
