@@ -57,12 +57,16 @@ class ImageInfo:
 
     @property
     def credit_name(self) -> str:
-        """Whom to credit: the creator, else the copyright holder ("© 2024 Reuters" gives
-        "Reuters"); empty when the file names neither."""
-        if self.creator:
-            return self.creator
-        holder = _COPYRIGHT_SUFFIX.sub("", _COPYRIGHT_PREFIX.sub("", self.copyright))
-        return holder.strip()
+        return credit_name(self.creator, self.copyright)
+
+
+def credit_name(creator: str, copyright: str) -> str:
+    """Whom to credit: the creator, else the copyright holder ("© 2024 Reuters" gives
+    "Reuters"); empty when the file names neither."""
+    if creator:
+        return creator
+    holder = _COPYRIGHT_SUFFIX.sub("", _COPYRIGHT_PREFIX.sub("", copyright))
+    return holder.strip()
 
 
 def _read_bytes(source, max_bytes: int | None = None) -> bytes:
@@ -122,12 +126,7 @@ def inspect_image(source, *, max_pixels: int | None = None) -> ImageInfo:
                 raise InvalidImage(
                     f"the image is {width}×{height} pixels; the limit is {max_pixels:,} pixels."
                 )
-            exif = image.getexif()
-            iptc = IptcImagePlugin.getiptcinfo(image) or {}
-            creator = _exif_text(exif.get(EXIF_ARTIST)) or _iptc_text(iptc.get(IPTC_BYLINE))
-            rights = _exif_text(exif.get(EXIF_COPYRIGHT)) or _iptc_text(
-                iptc.get(IPTC_COPYRIGHT) or iptc.get(IPTC_CREDIT)
-            )
+            creator, rights = _embedded_names(image)
         with Image.open(io.BytesIO(data)) as image:
             image.load()  # decodes every pixel: truncated or corrupt files fail here
     except InvalidImage:
@@ -142,6 +141,34 @@ def inspect_image(source, *, max_pixels: int | None = None) -> ImageInfo:
     except (OSError, SyntaxError, ValueError) as error:
         raise InvalidImage(f"the image file is damaged or truncated ({error}).") from None
     return ImageInfo(image_format, width, height, creator[:200], rights[:200])
+
+
+def _embedded_names(image: Image.Image) -> tuple[str, str]:
+    """The creator and the copyright an opened image names (EXIF, else IPTC)."""
+    exif = image.getexif()
+    iptc = IptcImagePlugin.getiptcinfo(image) or {}
+    creator = _exif_text(exif.get(EXIF_ARTIST)) or _iptc_text(iptc.get(IPTC_BYLINE))
+    rights = _exif_text(exif.get(EXIF_COPYRIGHT)) or _iptc_text(
+        iptc.get(IPTC_COPYRIGHT) or iptc.get(IPTC_CREDIT)
+    )
+    return creator, rights
+
+
+# A JPEG keeps its EXIF and IPTC segments before its pixels, in its first 64 KiB each;
+# a few of them fit in this much of the file.
+CREDIT_PROBE_BYTES = 512 * 1024
+
+
+def embedded_credit(data: bytes) -> str:
+    """Whom an image file, or just its beginning, names to credit, without decoding a
+    pixel; empty when it names no one or cannot be read. For the form's proposal before
+    an upload: checking the file is inspect_image's job."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            creator, rights = _embedded_names(image)
+    except Exception:  # any bytes at all may come, and Pillow raises many kinds of error
+        return ""
+    return credit_name(creator[:200], rights[:200])
 
 
 def strip_private_metadata(data: bytes) -> bytes:

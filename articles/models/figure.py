@@ -122,9 +122,7 @@ class Figure(models.Model):
         data = images.read_image_file(self.image.file)
         info = images.inspect_image(data)
         if self.credit_id is None and info.credit_name:
-            self.credit = ImageCredit.objects.get_or_create(
-                author=info.credit_name, author_url="", license=None
-            )[0]
+            self.credit = ImageCredit.objects.for_embedded_name(info.credit_name)
         # Plain ASCII, never empty and never a dot file ("😀.jpg" would become ".jpg",
         # which web servers refuse to serve), whatever the uploader's file was called.
         stem = os.path.splitext(os.path.basename(self.image.name))[0]
