@@ -82,7 +82,15 @@ class FigureAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         had_credit = obj.credit_id is not None
-        super().save_model(request, obj, form, change)
+        # A camera's photograph takes seconds to resize and encode: not while the editor
+        # waits (the figure shows "renditions pending" meanwhile).
+        obj.save(renditions_later=True)
+        if "image" in form.changed_data and obj.renditions_status == obj.RenditionsStatus.PENDING:
+            messages.info(
+                request,
+                "The image is stored; its renditions are being made. Pages show the original "
+                "image until they are ready.",
+            )
         if not had_credit and obj.credit_id and "image" in form.changed_data:
             if obj.credit.license_id:
                 text = (
@@ -110,11 +118,35 @@ class FigureAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
 
     @admin.display(description="Size")
     def size(self, obj):
-        return f"{obj.width} × {obj.height} px" if obj.width and obj.height else "—"
+        size = f"{obj.width} × {obj.height} px" if obj.width and obj.height else "—"
+        if obj.renditions_status == obj.RenditionsStatus.READY:
+            return size
+        return format_html(
+            '{}<br><span class="renditions-status renditions-status--{}">{}</span>',
+            size,
+            obj.renditions_status,
+            obj.get_renditions_status_display(),
+        )
 
     @admin.display(description="Preview")
     def preview(self, obj):
-        return thumbnail(obj, width=320) if obj.pk else "—"
+        if not obj.pk:
+            return "—"
+        notes = {
+            obj.RenditionsStatus.PENDING: "Renditions are being made: pages show the original "
+            "image until they are ready. Reload this page to see.",
+            obj.RenditionsStatus.FAILED: "Its renditions could not be made: pages show the "
+            "original image. Upload the file again, or run regenerate_renditions.",
+        }
+        note = notes.get(obj.renditions_status)
+        if note is None:
+            return thumbnail(obj, width=320)
+        return format_html(
+            '{}<p class="renditions-status renditions-status--{}">{}</p>',
+            thumbnail(obj, width=320),
+            obj.renditions_status,
+            note,
+        )
 
     @admin.display(description="Articles using this figure")
     def used_by(self, obj):
