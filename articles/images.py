@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from PIL import Image, ImageCms, ImageOps, IptcImagePlugin, UnidentifiedImageError
 
+from .jpeg import strip_jpeg_metadata
+
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 # File name extensions of those formats, for the upload form (".jpg", ".jpeg", ".png", …).
@@ -172,10 +174,12 @@ def embedded_credit(data: bytes) -> str:
 
 
 def strip_private_metadata(data: bytes) -> bytes:
-    """Re-encode an image without EXIF (GPS, camera serials, …), XMP, IPTC or comments,
+    """The image without EXIF (GPS, camera serials, …), XMP, IPTC or comments,
     orientation applied; anything appended after the image is dropped too.
 
-    The colour profile is kept: it is not private and dropping it shifts colours.
+    The colour profile is kept: it is not private and dropping it shifts colours. An
+    upright JPEG (most photographs) keeps its compressed picture as it is; other images
+    are re-encoded.
     """
     with Image.open(io.BytesIO(data)) as image:
         image_format = SAME_FORMAT.get(image.format, image.format)
@@ -183,6 +187,10 @@ def strip_private_metadata(data: bytes) -> bytes:
             # Re-encoding every frame of an animation is slow and changes its palettes;
             # GIF's metadata lives in blocks that can simply be left out.
             return strip_gif_metadata(data)
+        if image_format == "JPEG" and image.getexif().get(_EXIF_ORIENTATION, 1) == 1:
+            stripped = strip_jpeg_metadata(data)
+            if stripped is not None:
+                return stripped
         icc_profile = image.info.get("icc_profile")
         upright = ImageOps.exif_transpose(image)
         out = io.BytesIO()
