@@ -101,6 +101,16 @@ def test_a_former_slug_taken_by_another_article_is_that_article(client):
     assert response.context["article"].headline == "Second"
 
 
+def test_renaming_into_another_article_former_slug_keeps_its_redirect_for_later(client):
+    rename(ArticleFactory(slug="a", headline="First"), "first")
+    second = rename(ArticleFactory(slug="b", status=Article.Status.DRAFT), "a")
+    assert moved_to(client, "/articles/a/") == "/articles/first/"  # the draft is not out
+    second.status = Article.Status.PUBLISHED
+    second.published_at = timezone.now() - timedelta(minutes=1)
+    second.save()
+    assert client.get("/articles/a/").context["article"] == second
+
+
 def test_an_article_that_leaves_a_slug_another_left_before_takes_it_over(client):
     first = rename(ArticleFactory(slug="a"), "first")
     second = rename(ArticleFactory(slug="a"), "second")

@@ -17,7 +17,9 @@ class FormerSlugQuerySet(models.QuerySet):
         never makes a chain (a→b→c: a and b both lead to c) nor, when an article goes
         back to an earlier slug, a loop.
         """
-        self.filter(slug=article.slug).delete()
+        # Back at an address it had: no redirect from it to itself. (Another article's
+        # former slug stays: this article's page, once public, simply answers first.)
+        self.filter(article=article, slug=article.slug).delete()
         self.bulk_create(
             [FormerSlug(article=article, slug=old_slug)],
             update_conflicts=True,
