@@ -104,6 +104,15 @@ class LatestArticlesFeed(Feed):
     def item_link(self, article):
         return absolute_url(article.get_absolute_url())
 
+    # The id is not the address, which a new slug changes.
+    item_guid_is_permalink = False
+
+    def item_guid(self, article):
+        # Articles in feeds before ids were kept keep the one they had: their address then.
+        if article.feed_id.startswith("/"):
+            return absolute_url(article.feed_id)
+        return article.feed_id
+
     def item_pubdate(self, article):
         return article.published_at
 

@@ -133,6 +133,13 @@ class ArticleAdminForm(forms.ModelForm):
         for name, length in RECOMMENDED_LENGTHS.items():
             if name in self.fields:
                 self.fields[name].widget.attrs["data-recommended-length"] = length
+        if "slug" in self.fields and self.instance.pk and self.instance.is_public:
+            # The instance still holds the stored slug here, even in a bound form.
+            path = self.instance.get_absolute_url()
+            self.fields["slug"].widget.attrs["data-change-warning"] = (
+                f"Readers know this article at {path}: with a new slug, the old address "
+                f"{path} will redirect to the new one."
+            )
         if "status" in self.fields and not self.can_publish:
             self.fields["status"].choices = [(Article.Status.DRAFT, Article.Status.DRAFT.label)]
             self.fields["status"].help_text = "Only editors can publish."

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from PIL import Image, ImageCms, ImageOps, IptcImagePlugin, UnidentifiedImageError
 
+from .jpeg import strip_jpeg_metadata
+
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 # File name extensions of those formats, for the upload form (".jpg", ".jpeg", ".png", …).
@@ -57,12 +59,16 @@ class ImageInfo:
 
     @property
     def credit_name(self) -> str:
-        """Whom to credit: the creator, else the copyright holder ("© 2024 Reuters" gives
-        "Reuters"); empty when the file names neither."""
-        if self.creator:
-            return self.creator
-        holder = _COPYRIGHT_SUFFIX.sub("", _COPYRIGHT_PREFIX.sub("", self.copyright))
-        return holder.strip()
+        return credit_name(self.creator, self.copyright)
+
+
+def credit_name(creator: str, copyright: str) -> str:
+    """Whom to credit: the creator, else the copyright holder ("© 2024 Reuters" gives
+    "Reuters"); empty when the file names neither."""
+    if creator:
+        return creator
+    holder = _COPYRIGHT_SUFFIX.sub("", _COPYRIGHT_PREFIX.sub("", copyright))
+    return holder.strip()
 
 
 def _read_bytes(source, max_bytes: int | None = None) -> bytes:
@@ -122,12 +128,7 @@ def inspect_image(source, *, max_pixels: int | None = None) -> ImageInfo:
                 raise InvalidImage(
                     f"the image is {width}×{height} pixels; the limit is {max_pixels:,} pixels."
                 )
-            exif = image.getexif()
-            iptc = IptcImagePlugin.getiptcinfo(image) or {}
-            creator = _exif_text(exif.get(EXIF_ARTIST)) or _iptc_text(iptc.get(IPTC_BYLINE))
-            rights = _exif_text(exif.get(EXIF_COPYRIGHT)) or _iptc_text(
-                iptc.get(IPTC_COPYRIGHT) or iptc.get(IPTC_CREDIT)
-            )
+            creator, rights = _embedded_names(image)
         with Image.open(io.BytesIO(data)) as image:
             image.load()  # decodes every pixel: truncated or corrupt files fail here
     except InvalidImage:
@@ -144,11 +145,41 @@ def inspect_image(source, *, max_pixels: int | None = None) -> ImageInfo:
     return ImageInfo(image_format, width, height, creator[:200], rights[:200])
 
 
+def _embedded_names(image: Image.Image) -> tuple[str, str]:
+    """The creator and the copyright an opened image names (EXIF, else IPTC)."""
+    exif = image.getexif()
+    iptc = IptcImagePlugin.getiptcinfo(image) or {}
+    creator = _exif_text(exif.get(EXIF_ARTIST)) or _iptc_text(iptc.get(IPTC_BYLINE))
+    rights = _exif_text(exif.get(EXIF_COPYRIGHT)) or _iptc_text(
+        iptc.get(IPTC_COPYRIGHT) or iptc.get(IPTC_CREDIT)
+    )
+    return creator, rights
+
+
+# A JPEG keeps its EXIF and IPTC segments before its pixels, in its first 64 KiB each;
+# a few of them fit in this much of the file.
+CREDIT_PROBE_BYTES = 512 * 1024
+
+
+def embedded_credit(data: bytes) -> str:
+    """Whom an image file, or just its beginning, names to credit, without decoding a
+    pixel; empty when it names no one or cannot be read. For the form's proposal before
+    an upload: checking the file is inspect_image's job."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            creator, rights = _embedded_names(image)
+    except Exception:  # any bytes at all may come, and Pillow raises many kinds of error
+        return ""
+    return credit_name(creator[:200], rights[:200])
+
+
 def strip_private_metadata(data: bytes) -> bytes:
-    """Re-encode an image without EXIF (GPS, camera serials, …), XMP, IPTC or comments,
+    """The image without EXIF (GPS, camera serials, …), XMP, IPTC or comments,
     orientation applied; anything appended after the image is dropped too.
 
-    The colour profile is kept: it is not private and dropping it shifts colours.
+    The colour profile is kept: it is not private and dropping it shifts colours. An
+    upright JPEG (most photographs) keeps its compressed picture as it is; other images
+    are re-encoded.
     """
     with Image.open(io.BytesIO(data)) as image:
         image_format = SAME_FORMAT.get(image.format, image.format)
@@ -156,6 +187,10 @@ def strip_private_metadata(data: bytes) -> bytes:
             # Re-encoding every frame of an animation is slow and changes its palettes;
             # GIF's metadata lives in blocks that can simply be left out.
             return strip_gif_metadata(data)
+        if image_format == "JPEG" and image.getexif().get(_EXIF_ORIENTATION, 1) == 1:
+            stripped = strip_jpeg_metadata(data)
+            if stripped is not None:
+                return stripped
         icc_profile = image.info.get("icc_profile")
         upright = ImageOps.exif_transpose(image)
         out = io.BytesIO()

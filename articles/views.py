@@ -10,7 +10,7 @@ from django.views.generic import (
 )
 
 from .metadata import article_metadata
-from .models import Article, Tag
+from .models import Article, PreviewLink, Tag
 
 PAGE_SIZE = 12
 SEARCH_MAX_CHARS = 200
@@ -18,6 +18,14 @@ SEARCH_MAX_CHARS = 200
 
 class ArticleWithdrawn(Http404):
     pass
+
+
+class ArticleMoved(Http404):
+    """The address is one the article had before its current slug."""
+
+    def __init__(self, article):
+        super().__init__(article.slug)
+        self.article = article
 
 
 class PublicArticleMixin:
@@ -54,14 +62,21 @@ class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
             return super().get(request, *args, **kwargs)
         except ArticleWithdrawn:
             return TemplateResponse(request, "articles/article_gone.html", status=410)
+        except ArticleMoved as moved:
+            return redirect(moved.article, permanent=True)
 
     def get_object(self, queryset=None):
         try:
             return super().get_object(queryset)
         except Http404:
-            # Taken down after being public: tell crawlers to drop it, not to retry.
             slug = self.kwargs["slug"]
+            # Taken down after being public: tell crawlers to drop it, not to retry.
             if Article.objects.filter(slug=slug, status=Article.Status.WITHDRAWN).exists():
+                raise ArticleWithdrawn(slug) from None
+            moved = Article.objects.filter(former_slugs__slug=slug).first()
+            if moved is not None and moved.is_public:
+                raise ArticleMoved(moved) from None
+            if moved is not None and moved.status == Article.Status.WITHDRAWN:
                 raise ArticleWithdrawn(slug) from None
             raise
 
@@ -111,24 +126,24 @@ class ArticleSearchView(PublicArticleMixin, ListView):
 
 
 class SignedPreviewView(ArticlePageMixin, DetailView):
-    """A draft or scheduled article shown to whoever holds a valid signed link. Once the
-    article is public the link leads to its page; once it is withdrawn the link is dead,
-    like the page."""
+    """An unpublished article shown to whoever holds a live reviewer link (PreviewLink).
+    Once the article is public the link leads to its page; a revoked or expired link, or
+    one to a withdrawn article, answers 410 Gone. Never indexed, never cached."""
 
-    queryset = Article.objects.exclude(status=Article.Status.WITHDRAWN).for_detail()
+    queryset = Article.objects.for_detail()
     extra_context = {"is_preview": True}
 
-    def get_object(self, queryset=None):
-        pk = Article.pk_from_preview_token(self.kwargs["token"])
-        if pk is None:
-            raise Http404("This preview link is invalid or has expired.")
-        return get_object_or_404(self.get_queryset(), pk=pk)
-
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        if self.object.is_public:
-            return redirect(self.object)
-        response = self.render_to_response(self.get_context_data(object=self.object))
+        link = PreviewLink.objects.from_signed(self.kwargs["token"])
+        if link is None:
+            raise Http404("This preview link is invalid.")
+        if not link.is_live or link.article.status == Article.Status.WITHDRAWN:
+            response = TemplateResponse(request, "articles/preview_link_gone.html", status=410)
+        elif link.article.is_public:
+            return redirect(link.article)
+        else:
+            self.object = get_object_or_404(self.get_queryset(), pk=link.article_id)
+            response = self.render_to_response(self.get_context_data(object=self.object))
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response

@@ -17,6 +17,16 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def background_work_finished():
+    """Work a test started in the background (renditions of an upload) ends with that
+    test, never in the next one's database or media folder."""
+    yield
+    from articles.background import wait_for_background_work
+
+    wait_for_background_work()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

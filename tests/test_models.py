@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image
 
-from articles.models import Article, Figure, ImageCredit, License
+from articles.models import Article, Figure, ImageCredit, License, PreviewLink
 from tests.factories import (
     ArticleFactory,
     FigureFactory,
@@ -210,12 +210,15 @@ def test_figure_may_exist_without_a_file():
     assert not figure.has_file and figure.width is None
 
 
-def test_signed_preview_token_round_trip_tamper_and_expiry():
+def test_preview_link_round_trip_and_tamper():
     article = ArticleFactory(status=Article.Status.DRAFT)
-    token = article.make_preview_token()
-    assert Article.pk_from_preview_token(token) == article.pk
-    assert Article.pk_from_preview_token(token + "x") is None
-    assert Article.pk_from_preview_token(token, max_age=-1) is None
+    link = PreviewLink.objects.create_for(article, None)
+    signed = link.get_absolute_url().split("/")[-2]
+    assert PreviewLink.objects.from_signed(signed) == link
+    assert PreviewLink.objects.from_signed(signed + "x") is None
+    assert link.is_live
+    link.revoke()
+    assert not link.is_live and PreviewLink.objects.from_signed(signed) == link
 
 
 def test_groups_have_the_publish_permission_split(editor, writer):

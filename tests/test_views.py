@@ -13,7 +13,7 @@ from django.views.defaults import server_error
 from PIL import Image
 
 from articles.metadata import article_metadata
-from articles.models import Article
+from articles.models import Article, PreviewLink
 from tests.factories import (
     ArticleFactory,
     FigureFactory,
@@ -146,9 +146,13 @@ def test_scheduled_article_appears_at_its_time(client):
     assert client.get(article.get_absolute_url()).status_code == 200
 
 
+def reviewer_link(article):
+    return PreviewLink.objects.create_for(article, None).get_absolute_url()
+
+
 def test_signed_preview_shows_a_draft_marked_noindex(client):
     draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
-    response = client.get(draft.get_preview_url())
+    response = client.get(reviewer_link(draft))
     assert response.status_code == 200
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert response["Cache-Control"] == "private, no-store"
@@ -159,27 +163,29 @@ def test_signed_preview_shows_a_draft_marked_noindex(client):
     assert page.select(".article__meta time") == []  # not published: no date to show
 
 
-def test_tampered_or_expired_preview_token_is_404(client, settings):
+def test_tampered_or_expired_preview_token_is_refused(client):
     draft = ArticleFactory(status=Article.Status.DRAFT)
-    token = draft.make_preview_token()
+    link = PreviewLink.objects.create_for(draft, None)
+    token = link.get_absolute_url().split("/")[-2]
     tampered = token[:-2] + ("aa" if not token.endswith("aa") else "bb")
     assert client.get(reverse("articles:preview", args=[tampered])).status_code == 404
-    settings.PREVIEW_LINK_MAX_AGE = -1
-    assert client.get(reverse("articles:preview", args=[token])).status_code == 404
+    PreviewLink.objects.update(expires_at=timezone.now())
+    assert client.get(reverse("articles:preview", args=[token])).status_code == 410
 
 
 def test_preview_link_of_a_withdrawn_article_is_dead_and_of_a_public_one_leads_to_it(client):
     article = ArticleFactory(status=Article.Status.DRAFT)
-    link = article.get_preview_url()
+    link = reviewer_link(article)
     assert client.get(link).status_code == 200
 
     Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED)
     response = client.get(link)
     assert response.status_code == 302 and response["Location"] == article.get_absolute_url()
 
+    # Even written past Article.save(), which would also revoke the link.
     Article.objects.filter(pk=article.pk).update(status=Article.Status.WITHDRAWN)
     response = client.get(link)
-    assert response.status_code == 404
+    assert response.status_code == 410
     assert article.headline not in response.content.decode()
 
 

@@ -8,9 +8,11 @@ save_model), not only by hiding controls.
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, F, When
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,7 +22,8 @@ from django.utils.http import urlencode
 
 from ..forms import ArticleAdminForm
 from ..metadata import article_metadata
-from ..models import Article, Tag
+from ..models import Article, PreviewLink, Tag
+from ..models.addresses import article_path
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
 
@@ -81,6 +84,17 @@ class PopularTagFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ArticleChangeList(ChangeList):
+    """Without a filter or a search, the list's own count is the total: shown as such (by
+    the paginator), with no "Show all" beside it that would lead to the very same list."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        if not self.query and not self.get_filters_params():
+            self.full_result_count = self.result_count
+            self.show_full_result_count = True
+
+
 @admin.register(Article)
 class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     form = ArticleAdminForm
@@ -95,7 +109,8 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     list_filter = (StatusFilter, "published_at", PopularTagFilter)
     # Shows the search box; get_search_results searches these, the summary and tag names.
     search_fields = ("headline", "title", "body")
-    # Not a second count of every article beside each filtered or searched list.
+    # Not a second count of every article beside each filtered or searched list (which
+    # then offers "Show all"); see ArticleChangeList for the unfiltered one.
     show_full_result_count = False
     date_hierarchy = "published_at"
     # Undated drafts are the newest work, so they come first on every database.
@@ -154,6 +169,9 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).for_listing()
 
+    def get_changelist(self, request, **kwargs):
+        return ArticleChangeList
+
     def get_search_results(self, request, queryset, search_term):
         """Article.objects.matching(): on PostgreSQL through the full-text index rather
         than a scan of every body for each of search_fields."""
@@ -174,6 +192,12 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
             if obj.status != Article.Status.DRAFT or previous not in (None, Article.Status.DRAFT):
                 raise PermissionDenied("Only editors can publish or change published articles.")
         super().save_model(request, obj, form, change)
+        if change and "slug" in form.changed_data and obj.is_public:
+            messages.info(
+                request,
+                f"The old address {article_path(form.initial['slug'])} now redirects to "
+                f"{obj.get_absolute_url()}.",
+            )
         for warning in obj.publishing_warnings():
             messages.warning(request, warning)
 
@@ -246,12 +270,23 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     # Previews ------------------------------------------------------------------------
 
     def get_urls(self):
-        preview = path(
-            "<int:object_id>/preview/",
-            self.admin_site.admin_view(self.preview_view),
-            name="articles_article_preview",
-        )
-        return [preview, *super().get_urls()]
+        def view(function, route, name):
+            return path(route, self.admin_site.admin_view(function), name=name)
+
+        return [
+            view(self.preview_view, "<int:object_id>/preview/", "articles_article_preview"),
+            view(
+                self.create_preview_link_view,
+                "<int:object_id>/reviewer-links/",
+                "articles_article_preview_link_create",
+            ),
+            view(
+                self.revoke_preview_link_view,
+                "<int:object_id>/reviewer-links/revoke/",
+                "articles_article_preview_link_revoke",
+            ),
+            *super().get_urls(),
+        ]
 
     def preview_view(self, request, object_id):
         """The real article page for any article, for staff who may see it in the admin."""
@@ -276,9 +311,66 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
         if obj is not None and obj.pk:
             context["staff_preview_url"] = reverse("admin:articles_article_preview", args=[obj.pk])
             if not obj.is_public and self.has_change_permission(request, obj):
-                context["reviewer_preview_url"] = settings.SITE_URL + obj.get_preview_url()
-                context["reviewer_preview_days"] = max(1, settings.PREVIEW_LINK_MAX_AGE // 86400)
+                context["reviewer_links"] = {
+                    "withdrawn": obj.status == Article.Status.WITHDRAWN,
+                    "live": [
+                        (link, settings.SITE_URL + link.get_absolute_url())
+                        for link in obj.preview_links.live().select_related("created_by")
+                    ],
+                    "lifetime": _lifetime(settings.PREVIEW_LINK_MAX_AGE),
+                    "create_url": reverse(
+                        "admin:articles_article_preview_link_create", args=[obj.pk]
+                    ),
+                    "revoke_url": reverse(
+                        "admin:articles_article_preview_link_revoke", args=[obj.pk]
+                    ),
+                }
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # Reviewer links: made and revoked from the article's form, by POST only, by whoever
+    # may change the article.
+
+    def _article_for_links(self, request, object_id):
+        if request.method != "POST":
+            return None
+        article = get_object_or_404(Article, pk=object_id)
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        return article
+
+    def create_preview_link_view(self, request, object_id):
+        article = self._article_for_links(request, object_id)
+        if article is None:
+            return HttpResponseNotAllowed(["POST"])
+        if article.is_public or article.status == Article.Status.WITHDRAWN:
+            self.message_user(
+                request,
+                "No reviewer link for a public or withdrawn article: nothing to preview.",
+                messages.ERROR,
+            )
+        else:
+            PreviewLink.objects.create_for(article, request.user)
+            self.log_change(request, article, "Made a reviewer link.")
+            self.message_user(
+                request,
+                f"New reviewer link: it expires in {_lifetime(settings.PREVIEW_LINK_MAX_AGE)}.",
+                messages.SUCCESS,
+            )
+        return redirect("admin:articles_article_change", article.pk)
+
+    def revoke_preview_link_view(self, request, object_id):
+        article = self._article_for_links(request, object_id)
+        if article is None:
+            return HttpResponseNotAllowed(["POST"])
+        link_id = request.POST.get("link", "")
+        if not link_id.isdigit():
+            raise Http404("No such reviewer link.")
+        link = get_object_or_404(PreviewLink, pk=link_id, article=article)
+        if link.revoked_at is None:
+            link.revoke()
+            self.log_change(request, article, "Revoked a reviewer link.")
+        self.message_user(request, "The reviewer link is revoked: it no longer opens the article.")
+        return redirect("admin:articles_article_change", article.pk)
 
     # Actions -------------------------------------------------------------------------
 
@@ -334,6 +426,15 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
             )
         if not withdrawn and not drafted:
             self.message_user(request, "None of the selected articles was published.")
+
+
+def _lifetime(seconds):
+    """"7 days", "12 hours": how long a new reviewer link lasts."""
+    if seconds >= 86400:
+        number, unit = round(seconds / 86400), "day"
+    else:
+        number, unit = max(1, seconds // 3600), "hour"
+    return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
 
 
 def _count(items):

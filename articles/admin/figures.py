@@ -1,15 +1,17 @@
 """Figures, image credits and licences on the editor's desk, and the thumbnails every
 admin list shows."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from .. import images
 from ..forms import FigureAdminForm
 from ..models import Figure, ImageCredit, License
 from .permissions import DraftsOnlyForWritersMixin
@@ -68,15 +70,39 @@ class FigureAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("renditions")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "image" and field is not None:
+            # For the script that proposes the photo's own credit as soon as it is chosen.
+            field.widget.attrs["data-credit-url"] = reverse(
+                "admin:articles_figure_credit_from_file"
+            )
+            field.widget.attrs["data-credit-probe-bytes"] = images.CREDIT_PROBE_BYTES
+        return field
+
     def save_model(self, request, obj, form, change):
         had_credit = obj.credit_id is not None
-        super().save_model(request, obj, form, change)
-        if not had_credit and obj.credit_id and "image" in form.changed_data:
+        # A camera's photograph takes seconds to resize and encode: not while the editor
+        # waits (the figure shows "renditions pending" meanwhile).
+        obj.save(renditions_later=True)
+        if "image" in form.changed_data and obj.renditions_status == obj.RenditionsStatus.PENDING:
             messages.info(
                 request,
-                f"The credit “{obj.credit}” was read from the image file. Check it, and add "
-                "the author's URL and licence if you know them.",
+                "The image is stored; its renditions are being made. Pages show the original "
+                "image until they are ready.",
             )
+        if not had_credit and obj.credit_id and "image" in form.changed_data:
+            if obj.credit.license_id:
+                text = (
+                    f"The credit “{obj.credit}”, an existing credit, matches the name in the "
+                    "image file. Check it."
+                )
+            else:
+                text = (
+                    f"The credit “{obj.credit}” was read from the image file. Check it, and "
+                    "add the author's URL and licence if you know them."
+                )
+            messages.info(request, text)
 
     @admin.display(description="Image")
     def thumbnail_column(self, obj):
@@ -92,11 +118,35 @@ class FigureAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
 
     @admin.display(description="Size")
     def size(self, obj):
-        return f"{obj.width} × {obj.height} px" if obj.width and obj.height else "—"
+        size = f"{obj.width} × {obj.height} px" if obj.width and obj.height else "—"
+        if obj.renditions_status == obj.RenditionsStatus.READY:
+            return size
+        return format_html(
+            '{}<br><span class="renditions-status renditions-status--{}">{}</span>',
+            size,
+            obj.renditions_status,
+            obj.get_renditions_status_display(),
+        )
 
     @admin.display(description="Preview")
     def preview(self, obj):
-        return thumbnail(obj, width=320) if obj.pk else "—"
+        if not obj.pk:
+            return "—"
+        notes = {
+            obj.RenditionsStatus.PENDING: "Renditions are being made: pages show the original "
+            "image until they are ready. Reload this page to see.",
+            obj.RenditionsStatus.FAILED: "Its renditions could not be made: pages show the "
+            "original image. Upload the file again, or run regenerate_renditions.",
+        }
+        note = notes.get(obj.renditions_status)
+        if note is None:
+            return thumbnail(obj, width=320)
+        return format_html(
+            '{}<p class="renditions-status renditions-status--{}">{}</p>',
+            thumbnail(obj, width=320),
+            obj.renditions_status,
+            note,
+        )
 
     @admin.display(description="Articles using this figure")
     def used_by(self, obj):
@@ -121,7 +171,35 @@ class FigureAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.thumbnail_view),
             name="articles_figure_thumbnail",
         )
-        return [thumbnail_url, *super().get_urls()]
+        credit_url = path(
+            "credit-from-file/",
+            self.admin_site.admin_view(self.credit_from_file_view),
+            name="articles_figure_credit_from_file",
+        )
+        return [thumbnail_url, credit_url, *super().get_urls()]
+
+    def credit_from_file_view(self, request):
+        """The credit the form proposes for a file as soon as it is chosen, before it is
+        uploaded, as JSON: the name the file carries, the existing credit it matches (the
+        one save() would pick) and what to tell the editor. Stores nothing; the script
+        sends only the beginning of a JPEG, where its metadata lives."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        upload = request.FILES.get("image")
+        if upload is None:
+            return JsonResponse({"error": "Send the image file as “image”."}, status=400)
+        name = images.embedded_credit(upload.read(settings.IMAGE_MAX_BYTES))
+        credit = ImageCredit.objects.matching_name(name) if name else None
+        chosen = request.POST.get("chosen", "")
+        return JsonResponse(
+            {
+                "name": name,
+                "credit": {"id": credit.pk, "text": str(credit)} if credit else None,
+                "message": _credit_proposal(name, credit, other_chosen=chosen.isdigit()),
+            }
+        )
 
     def thumbnail_view(self, request, object_id):
         """A figure's thumbnail as JSON, for the article form's live lead-figure preview."""
@@ -139,6 +217,23 @@ class FigureAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
                 "alt_text": figure.alt_text,
             }
         )
+
+
+def _credit_proposal(name, credit, *, other_chosen=False) -> str:
+    if not name:
+        return ""
+    if other_chosen:
+        return f"Credit from the photo: {name}. The credit chosen below is kept."
+    if credit is None:
+        return (
+            f"Credit from the photo: {name} (a new credit, made when you save; add its "
+            "licence afterwards)."
+        )
+    licence = f"with licence {credit.license}" if credit.license_id else "without a licence"
+    return (
+        f"Credit from the photo: {name} (existing credit “{credit.author}” {licence}). "
+        "It is chosen below."
+    )
 
 
 @admin.register(ImageCredit)

@@ -11,8 +11,9 @@ from .problems import Problem
 REDIRECT_PATH_MAX = Redirect._meta.get_field("old_path").max_length
 
 
-def redirects_to(article, source_url: str, old_url: str | None, outcome) -> list[Redirect]:
-    """Unsaved redirects to `article` from the old site's path and from its previous URL.
+def redirects_to(article, source_url: str, outcome) -> list[Redirect]:
+    """Unsaved redirects to `article` from the old site's path. (Its own former addresses
+    are kept by Article.save(), as FormerSlug rows, which also repoint these.)
 
     A path too long for the table is left out with a warning on `outcome`.
     """
@@ -22,8 +23,6 @@ def redirects_to(article, source_url: str, old_url: str | None, outcome) -> list
         parts = urlsplit(source_url)
         path = escape_uri_path(unquote(parts.path)) or "/"
         old_paths.append(f"{path}?{parts.query}" if parts.query else path)
-    if old_url and old_url != new_path:
-        old_paths.append(old_url)
     redirects = []
     for old_path in old_paths:
         if old_path in ("/", new_path):
@@ -53,8 +52,3 @@ def save_redirects(redirects: list[Redirect]):
             unique_fields=["site", "old_path"],
             update_fields=["new_path"],
         )
-
-
-def repoint_redirects(old_url: str, new_url: str):
-    """Redirects that led to an article's previous URL lead to its new one: no chains."""
-    Redirect.objects.filter(site_id=settings.SITE_ID, new_path=old_url).update(new_path=new_url)

@@ -31,7 +31,7 @@ from .new_articles import NewArticles
 from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time_zone
 from .parsing import ArticleData, parse_article
 from .problems import InvalidArticle, Problem
-from .redirects import redirects_to, repoint_redirects, save_redirects
+from .redirects import redirects_to, save_redirects
 from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
 
 logger = logging.getLogger(__name__)
@@ -338,7 +338,6 @@ def _write_article(
         return existing
 
     article = existing or Article()
-    old_url = existing.get_absolute_url() if existing else None
     for name in ArticleData.TEXT_FIELDS:
         setattr(article, name, getattr(data, name))
     article.published_at = data.published_at
@@ -362,16 +361,15 @@ def _write_article(
                 Problem("status", "imported as a draft: " + " ".join(errors.values()))
             )
     tags = _tags_named(data.tags, run.cache)
-    redirects = redirects_to(article, data.source_url, old_url, outcome)
+    redirects = redirects_to(article, data.source_url, outcome)
     outcome.slug = article.slug
     outcome.result = Result.UPDATED if existing else Result.CREATED
     if existing is None and new_articles is not None:
         new_articles.add(article, tags, redirects)
         return article
-    article.save(imported=True)  # our own write must not look like an editor's
+    # Our own write must not look like an editor's; a new slug keeps the old address.
+    article.save(imported=True)
     _set_tags(article, tags, created=existing is None)
-    if old_url and old_url != article.get_absolute_url():
-        repoint_redirects(old_url, article.get_absolute_url())
     save_redirects(redirects)
     return article
 

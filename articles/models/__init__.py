@@ -1,6 +1,7 @@
 """The content model, one module per concern: credits and licences, figures and their
 renditions, articles and their tags."""
 
+from .addresses import FormerSlug
 from .article import (
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
@@ -22,6 +23,7 @@ from .fields import (
     validate_web_url,
 )
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
+from .preview_link import PreviewLink
 from .tag import TAG_NAME_MAX, Tag, TaggedArticle, TagMerge, tag_slug
 
 __all__ = [
@@ -38,8 +40,10 @@ __all__ = [
     "ArticleQuerySet",
     "Figure",
     "FigureQuerySet",
+    "FormerSlug",
     "ImageCredit",
     "License",
+    "PreviewLink",
     "Rendition",
     "RenditionReport",
     "Tag",

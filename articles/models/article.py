@@ -1,4 +1,5 @@
-from django.conf import settings
+import uuid
+
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -6,9 +7,8 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVectorField,
 )
-from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import connections, models, router, transaction
 from django.db.models import Case, F, Func, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -16,8 +16,10 @@ from django.utils.text import slugify
 
 from .. import snippets
 from ..rendering import markup_shown_as_text, render_markdown
+from .addresses import FormerSlug
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
+from .preview_link import PreviewLink
 from .tag import ArticleTags, TaggedArticle
 
 TITLE_MAX = 60
@@ -160,6 +162,10 @@ class _InArray(Func):
         return f"{column} = ANY({array})", (*column_params, *array_params)
 
 
+def new_feed_id():
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -249,6 +255,15 @@ class Article(models.Model):
         blank=True,
         help_text="Imported fields this site has no column for, kept as they were.",
     )
+    # Feed readers tell items apart by this id: were it the address, a new slug would
+    # show the article again as a new item.
+    feed_id = models.CharField(
+        max_length=300,
+        default=new_feed_id,
+        editable=False,
+        help_text="The article's id in feeds, which never changes: a urn:uuid:, or for "
+        "articles that were in feeds before ids were kept, the address (a path) they had then.",
+    )
     import_checksum = models.CharField(max_length=64, blank=True, editable=False)
     imported_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Filled by a PostgreSQL trigger (migrations 0003, 0006) with SEARCH_CONFIG; unused on SQLite.
@@ -270,6 +285,7 @@ class Article(models.Model):
                 condition=~Q(source_url=""),
                 name="unique_article_source_url",
             ),
+            models.UniqueConstraint(fields=["feed_id"], name="unique_article_feed_id"),
         ]
         indexes = [models.Index(fields=["status", "published_at"], name="article_public_idx")]
 
@@ -277,14 +293,56 @@ class Article(models.Model):
         return self.display_headline
 
     def save(self, *args, imported=False, **kwargs):
-        """Save, rendering the body; `imported=True` marks the importer's own write."""
+        """Save, rendering the body; `imported=True` marks the importer's own write.
+
+        In the same transaction, since every write of an article passes here (the admin's
+        and the importer's): a new slug keeps the old address leading here (FormerSlug),
+        and withdrawing revokes the reviewer links.
+        """
         self.prepare_to_save(imported=imported)
-        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
-        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_html"}
+        old_slug = self._slug_left(update_fields)
+        withdrawn = self.status == self.Status.WITHDRAWN and not self._state.adding
+        if old_slug is None and not withdrawn:
+            super().save(*args, **kwargs)
+        else:
+            using = kwargs.get("using") or router.db_for_write(Article, instance=self)
+            with transaction.atomic(using=using, savepoint=False):
+                super().save(*args, **kwargs)
+                if old_slug is not None:
+                    FormerSlug.objects.using(using).record_move(self, old_slug)
+                if withdrawn:
+                    # For good: a link must not come back to life if the article
+                    # returns to draft.
+                    PreviewLink.objects.using(using).filter(article=self).revoke()
+        self._stored_slug = self.slug
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        if "slug" in field_names:
+            article._stored_slug = article.slug  # what save() compares to see a move
+        return article
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        fields = kwargs.get("fields")
+        if fields is None or "slug" in fields:
+            self._stored_slug = self.slug
+
+    def _slug_left(self, update_fields) -> str | None:
+        """The slug this save moves the article away from, if any."""
+        if self._state.adding or (update_fields is not None and "slug" not in update_fields):
+            return None
+        stored = getattr(self, "_stored_slug", None)
+        if stored is None:  # read with the slug deferred
+            stored = Article.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+        return stored if stored and stored != self.slug else None
 
     def prepare_to_save(self, *, imported=False):
         """What save() does before writing; a caller of bulk_create() calls it itself.
@@ -411,22 +469,6 @@ class Article(models.Model):
             )
         return warnings
 
-    # Signed preview links let a reviewer without an account read a draft.
-    PREVIEW_SALT = "articles.preview"
-
-    def make_preview_token(self):
-        return signing.TimestampSigner(salt=self.PREVIEW_SALT).sign(str(self.pk))
-
-    @classmethod
-    def pk_from_preview_token(cls, token, max_age=None):
-        """The article id a preview token was made for, or None if tampered or expired."""
-        max_age = settings.PREVIEW_LINK_MAX_AGE if max_age is None else max_age
-        try:
-            value = signing.TimestampSigner(salt=cls.PREVIEW_SALT).unsign(token, max_age=max_age)
-        except signing.BadSignature:
-            return None
-        return int(value) if value.isdigit() else None
-
     def search_snippet(self, terms):
         """The excerpt of the body shown under the article in search results for `terms`
         (safe HTML): around PostgreSQL's choice when the article came from search() there,
@@ -436,6 +478,3 @@ class Article(models.Model):
         if excerpt is not None:
             return snippets.around_excerpt(text, excerpt)
         return snippets.around_words(text, search_words(" ".join(terms.split())))
-
-    def get_preview_url(self):
-        return reverse("articles:preview", kwargs={"token": self.make_preview_token()})

@@ -1,3 +1,4 @@
+import logging
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -10,10 +11,12 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .. import images
+from .. import background, images
 from ..media import atomic_with_files
 from .credit import ImageCredit
 from .fields import WebURLField, reject_control_characters
+
+logger = logging.getLogger(__name__)
 
 
 def figure_upload_to(figure, filename):
@@ -66,6 +69,11 @@ class FigureQuerySet(models.QuerySet):
 
 
 class Figure(models.Model):
+    class RenditionsStatus(models.TextChoices):
+        READY = "ready", "Ready"
+        PENDING = "pending", "Renditions pending"
+        FAILED = "failed", "Renditions failed"
+
     image = models.ImageField(
         upload_to=figure_upload_to,
         width_field="width",
@@ -92,6 +100,14 @@ class Figure(models.Model):
     original_path = models.CharField(
         max_length=500, blank=True, help_text="Its path on the old site, when imported."
     )
+    # Renditions of an upload in the admin are made after the response (background.py):
+    # until then pages show the original file, and the admin says they are pending.
+    renditions_status = models.CharField(
+        max_length=7,
+        choices=RenditionsStatus.choices,
+        default=RenditionsStatus.READY,
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -103,16 +119,29 @@ class Figure(models.Model):
     def __str__(self):
         return self.alt_text or self.caption[:80] or os.path.basename(self.image.name) or "Figure"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, renditions_later=False, **kwargs):
+        """Save, checking a new file and making its renditions; with `renditions_later`
+        (an editor's upload) they are made in the background once the save commits, and
+        the old file's renditions are dropped at once, so pages show the original file
+        until then."""
         new_file = bool(self.image) and not self.image._committed
         adding = self._state.adding
+        later = renditions_later and new_file
         # A new file, its row and its renditions stand or fall together: a failure leaves
         # neither a row naming a missing file nor a file no row names.
         with atomic_with_files(savepoint=False) if new_file else nullcontext():
             if new_file:
                 self.prepare_uploaded_image()
+            if later:
+                self.renditions_status = self.RenditionsStatus.PENDING
             super().save(*args, **kwargs)
-            if new_file or (not self.image and not adding):
+            if later:
+                if not adding:
+                    self.renditions.all().delete()
+                background.run_after_commit(
+                    make_renditions_in_background, self.pk, self.image.name, using=self._state.db
+                )
+            elif new_file or (not self.image and not adding):
                 self.make_renditions()
 
     def clean(self):
@@ -127,9 +156,7 @@ class Figure(models.Model):
         data = images.read_image_file(self.image.file)
         info = images.inspect_image(data)
         if self.credit_id is None and info.credit_name:
-            self.credit = ImageCredit.objects.get_or_create(
-                author=info.credit_name, author_url="", license=None
-            )[0]
+            self.credit = ImageCredit.objects.for_embedded_name(info.credit_name)
         # Plain ASCII, never empty and never a dot file ("😀.jpg" would become ".jpg",
         # which web servers refuse to serve), whatever the uploader's file was called.
         stem = os.path.splitext(os.path.basename(self.image.name))[0]
@@ -153,10 +180,17 @@ class Figure(models.Model):
         Raises images.InvalidImage, or OSError for a missing file, before the old set is
         touched. A figure without a file ends up with no renditions.
         """
-        made = []
-        if self.image:
-            with self.image.storage.open(self.image.name, "rb") as file:
-                made = images.make_renditions(file.read())
+        return self.store_renditions(self.decode_renditions())
+
+    def decode_renditions(self) -> list[images.RenditionImage]:
+        """The renditions of the figure's file, made in memory: the slow part."""
+        if not self.image:
+            return []
+        with self.image.storage.open(self.image.name, "rb") as file:
+            return images.make_renditions(file.read())
+
+    def store_renditions(self, made: list[images.RenditionImage]):
+        """Replace this figure's renditions (rows and files) with `made`."""
         stem = slugify(os.path.splitext(os.path.basename(self.image.name or ""))[0])[:60]
         renditions = []
         # No savepoint (two queries fewer per save): the image is decoded already, so only
@@ -180,6 +214,9 @@ class Figure(models.Model):
                 rendition.file.save(name, ContentFile(made_image.data), save=False)
                 renditions.append(rendition)
             Rendition.objects.bulk_create(renditions)
+            if self.renditions_status != self.RenditionsStatus.READY:
+                self.renditions_status = self.RenditionsStatus.READY
+                type(self).objects.filter(pk=self.pk).update(renditions_status=self.renditions_status)
         getattr(self, "_prefetched_objects_cache", {}).pop("renditions", None)
         return renditions
 
@@ -237,6 +274,31 @@ class Figure(models.Model):
             "jpeg_srcset": _srcset(by_format[Rendition.Format.JPEG]),
             "webp_srcset": _srcset(by_format[Rendition.Format.WEBP]),
         }
+
+
+def make_renditions_in_background(pk: int, name: str):
+    """The renditions of figure `pk`'s file `name`, made after the upload's response.
+
+    Nothing is written if the figure was deleted, or its file replaced (the new file's
+    own work makes its renditions), in the meantime; a file that cannot be read marks
+    the figure's renditions as failed.
+    """
+    figure = Figure.objects.filter(pk=pk, image=name).first()
+    if figure is None:
+        return
+    try:
+        made = figure.decode_renditions()
+    except (images.InvalidImage, OSError) as error:
+        Figure.objects.filter(pk=pk, image=name).update(
+            renditions_status=Figure.RenditionsStatus.FAILED
+        )
+        logger.error("Renditions of figure %s failed: %s", pk, error)
+        return
+    with atomic_with_files():
+        # Locked: a file replaced while these were decoded must not get them.
+        figure = Figure.objects.select_for_update().filter(pk=pk, image=name).first()
+        if figure is not None:
+            figure.store_renditions(made)
 
 
 class Rendition(models.Model):

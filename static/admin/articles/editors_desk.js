@@ -1,6 +1,7 @@
 /* The editor's desk: live character counts, search and social previews, the lead
-   figure's thumbnail and the reviewer link's copy button. Plain DOM, no build step;
-   every feature does nothing when its elements are absent (view-only pages). */
+   figure's thumbnail, the warning a public article's new slug brings, the credit a
+   photo carries and the reviewer links' buttons. Plain DOM, no build step; every
+   feature does nothing when its elements are absent (view-only pages). */
 "use strict";
 
 (function () {
@@ -120,6 +121,94 @@
     }
   }
 
+  // As soon as a photo is chosen, the server reads whom it credits (from the first
+  // bytes of a JPEG, where its metadata lives) and the credit that matches; the form says
+  // so and, when no credit is chosen yet, chooses it. Nothing is stored until saving.
+  function setUpCreditFromFile() {
+    const input = document.querySelector("input[type=file][data-credit-url]");
+    const form = input && input.form;
+    if (!form) return;
+    const select = document.getElementById("id_credit");
+    const status = document.createElement("p");
+    status.id = input.id + "-credit";
+    status.className = "credit-from-file";
+    status.setAttribute("role", "status");
+    status.hidden = true;
+    input.insertAdjacentElement("afterend", status);
+    let latest = 0;
+    input.addEventListener("change", function () {
+      const request = ++latest;
+      status.hidden = true;
+      status.textContent = "";
+      const file = input.files && input.files[0];
+      if (!file) return;
+      const probe = parseInt(input.dataset.creditProbeBytes, 10);
+      const body = new FormData();
+      body.append("image", file.type === "image/jpeg" ? file.slice(0, probe) : file, file.name);
+      if (select && select.value) body.append("chosen", select.value);
+      const token = form.querySelector("[name=csrfmiddlewaretoken]");
+      fetch(input.dataset.creditUrl, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": token ? token.value : "", Accept: "application/json" },
+      })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.json();
+        })
+        .then(function (data) {
+          if (request !== latest || !data.message) return;
+          status.textContent = data.message;
+          status.hidden = false;
+          if (data.credit && select && !select.value) {
+            select.append(new Option(data.credit.text, data.credit.id, true, true));
+            // The autocomplete widget (Select2) hears of changes through jQuery only.
+            if (window.django && window.django.jQuery) {
+              window.django.jQuery(select).trigger("change");
+            } else {
+              select.dispatchEvent(new Event("change"));
+            }
+          }
+        })
+        .catch(function () {});  // no proposal; saving still reads the credit
+    });
+  }
+
+  // A public article's slug field carries, from the server, what a new slug means.
+  function setUpSlugWarning() {
+    const field = document.getElementById("id_slug");
+    if (!field || !field.dataset.changeWarning) return;
+    const original = field.value;
+    const warning = document.createElement("p");
+    warning.id = "id_slug-change-warning";
+    warning.className = "slug-change-warning";
+    warning.setAttribute("role", "status");
+    warning.textContent = field.dataset.changeWarning;
+    warning.hidden = true;
+    field.setAttribute("aria-describedby", [field.getAttribute("aria-describedby"), warning.id].filter(Boolean).join(" "));
+    field.insertAdjacentElement("afterend", warning);
+    function update() { warning.hidden = field.value.trim() === original.trim(); }
+    field.addEventListener("input", update);
+    field.addEventListener("change", update);
+  }
+
+  // Making or revoking a reviewer link posts a form of its own, then shows the article
+  // again: edits not yet saved would be lost, so ask first.
+  function setUpReviewerLinkForms() {
+    const article = document.getElementById("article_form");
+    if (!article) return;
+    let edited = false;
+    const markEdited = function () { edited = true; };
+    article.addEventListener("input", markEdited);
+    article.addEventListener("change", markEdited);
+    document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (edited && !window.confirm(form.dataset.unsavedWarning)) event.preventDefault();
+      });
+    });
+  }
+
   function setUpCopyButtons() {
     document.querySelectorAll("[data-copy-target]").forEach(function (button) {
       button.addEventListener("click", function () {
@@ -138,6 +227,9 @@
     setUpCounters();
     setUpPreviews();
     setUpLeadFigure();
+    setUpSlugWarning();
+    setUpCreditFromFile();
+    setUpReviewerLinkForms();
     setUpCopyButtons();
   });
 })();

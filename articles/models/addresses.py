@@ -1,0 +1,61 @@
+"""Where an article has lived: the slugs it left, so that every address it ever had still
+leads to it, and the old site's redirects, kept pointing straight at its current address."""
+
+from django.conf import settings
+from django.contrib.redirects.models import Redirect
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class FormerSlugQuerySet(models.QuerySet):
+    def record_move(self, article, old_slug: str):
+        """`article` has left `old_slug` for its current slug: the old address leads to it,
+        the new one no longer leads anywhere else, and no redirect goes through the old one.
+
+        Former slugs name the article rather than an address, so any number of changes
+        never makes a chain (a→b→c: a and b both lead to c) nor, when an article goes
+        back to an earlier slug, a loop.
+        """
+        # Back at an address it had: no redirect from it to itself. (Another article's
+        # former slug stays: this article's page, once public, simply answers first.)
+        self.filter(article=article, slug=article.slug).delete()
+        self.bulk_create(
+            [FormerSlug(article=article, slug=old_slug)],
+            update_conflicts=True,
+            unique_fields=["slug"],
+            update_fields=["article", "left_at"],
+        )
+        old_path, new_path = article_path(old_slug), article.get_absolute_url()
+        redirects = Redirect.objects.using(self.db).filter(
+            site_id=settings.SITE_ID, new_path=old_path
+        )
+        # One that went from the new address to the old would now go to itself.
+        redirects.filter(old_path=new_path).delete()
+        redirects.update(new_path=new_path)
+
+
+class FormerSlug(models.Model):
+    """A slug an article had before its current one. Its old address answers with a 301
+    to the article while the article is public (nothing to anyone else: a draft's new
+    slug is not given away) and 410 once it is withdrawn, like its page."""
+
+    article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="former_slugs")
+    slug = models.SlugField(max_length=255, db_index=False)
+    left_at = models.DateTimeField(default=timezone.now)
+
+    objects = FormerSlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-left_at"]
+        constraints = [
+            # The last article to leave a slug has it: one address, one destination.
+            models.UniqueConstraint(fields=["slug"], name="unique_former_slug"),
+        ]
+
+    def __str__(self):
+        return article_path(self.slug)
+
+
+def article_path(slug: str) -> str:
+    return reverse("articles:detail", kwargs={"slug": slug})
