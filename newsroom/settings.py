@@ -170,9 +170,17 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "filters": {"refusals_in_one_line": {"()": "newsroom.logs.RefusalsInOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["refusals_in_one_line"]},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's default configuration gives "django" a console handler of its own (in
+    # DEBUG) besides the root's, which wrote every line twice: here it has none, and its
+    # records reach the console through the root alone.
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL}},
 }
