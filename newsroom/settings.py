@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.log import DEFAULT_LOGGING
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -175,12 +176,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"refusals_in_one_line": {"()": "newsroom.logs.RefusalsInOneLine"}},
+    "formatters": {"django.server": DEFAULT_LOGGING["formatters"]["django.server"]},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["refusals_in_one_line"]},
+        "django.server": DEFAULT_LOGGING["handlers"]["django.server"],
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's default configuration gives "django" a console handler of its own (in
     # DEBUG) besides the root's, which wrote every line twice: here it has none, and its
-    # records reach the console through the root alone.
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL}},
+    # records reach the console through the root alone. Naming "django" resets its
+    # children, so runserver's request log is restated as Django's defaults have it.
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        "django.server": DEFAULT_LOGGING["loggers"]["django.server"],
+    },
 }

@@ -4,6 +4,7 @@ importer's reports stay one line per problem whatever the files are called, so a
 name can neither break a line nor forge one."""
 
 import io
+import re
 import secrets
 
 import pytest
@@ -43,6 +44,14 @@ def test_a_django_log_line_is_written_once(debug):
     status, lines = console("post", "/robots.txt", debug=debug)
     assert status == 405
     assert lines == ["Method Not Allowed (POST): /robots.txt"]
+
+
+def test_runserver_still_logs_each_request_once_with_its_time():
+    code = "import logging; logging.getLogger('django.server').info('\"GET / HTTP/1.1\" 200 5')"
+    result = manage("shell", "--no-imports", "-c", code)
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert re.fullmatch(r'\[\d\d/\w+/\d{4} [\d:,]+\] "GET / HTTP/1.1" 200 5', line)
 
 
 @pytest.mark.parametrize("debug", ["0", "1"])
