@@ -1,6 +1,9 @@
 """Site-wide middleware: what no view should have to think about."""
 
 from django.core.exceptions import SuspiciousOperation
+from django.urls import reverse
+
+from . import outages
 
 # The one character PostgreSQL cannot store in text: a NUL in a query parameter made the
 # query raise, and the page answer 500. Nothing else read from a request needs refusing:
@@ -49,3 +52,29 @@ class RefuseUnstorableCharactersMiddleware:
                 f"The {part} holds a NUL character (U+0000), which the database cannot store."
             )
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that is down, frozen or too slow gives a 503 page with Retry-After and
+    one log line, soon: public requests run under a statement timeout and a watchdog,
+    the admin under the server's own limits. See newsroom/outages.py; errors raised
+    outside views reach the same page through handler500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.admin_prefix = None
+
+    def __call__(self, request):
+        if self.admin_prefix is None:
+            self.admin_prefix = reverse("admin:index")
+        if request.path_info.startswith(self.admin_prefix):
+            limits = outages.default_limits()
+        else:
+            limits = outages.public_request_limits()
+        with limits:
+            return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if outages.is_unavailable(exception):
+            return outages.unavailable_response(request, exception)
+        return None
