@@ -35,7 +35,8 @@ STATEMENT_TIMEOUT = 2
 CONNECT_TIMEOUT = 2
 # The slowest a 503 may be while the database is frozen: the request's database time
 # runs out (statement timeout + 1 s), then a new connection is tried (connect timeout).
-FROZEN_503_WITHIN = STATEMENT_TIMEOUT + 1 + CONNECT_TIMEOUT + 1.5
+# (The margin is for a loaded CI machine; gunicorn would kill the worker at 30 s.)
+FROZEN_503_WITHIN = STATEMENT_TIMEOUT + 1 + CONNECT_TIMEOUT + 2.5
 
 pytestmark = pytest.mark.faults
 
@@ -259,7 +260,6 @@ def assert_unavailable(status, headers, body, seconds, *, within):
 
 
 def assert_one_line_each(lines, count):
-    print(*lines[:4], sep="\n")
     assert "Traceback" not in "\n".join(lines)
     failures = [line for line in lines if "Service Unavailable" in line]
     assert len(failures) == count, lines
@@ -275,11 +275,16 @@ def test_a_stopped_database_gives_503_quickly_until_it_is_back(cluster, site, ru
     logged = len(site.log_lines())
     started = time.monotonic()
     requests = 0
+    slowest = 0
     while time.monotonic() - started < 2:
         for path in PAGES:
-            assert_unavailable(*site.get(path), within=1)
-            requests += 1
+            status, headers, body, seconds = site.get(path)
+            assert_unavailable(status, headers, body, seconds, within=1)
+            requests, slowest = requests + 1, max(slowest, seconds)
     assert requests >= 8
+    log_bytes = sum(len(line) + 1 for line in site.log_lines()[logged:])
+    print(f"stopped: {requests} 503s in 2 s, slowest {slowest * 1000:.0f} ms, "
+          f"{log_bytes / requests:.0f} bytes of log each")
     assert_one_line_each(site.log_lines()[logged:], requests)
 
     cluster.start()
