@@ -314,3 +314,36 @@ def test_a_frozen_database_gives_503_within_the_timeout_not_a_hang(cluster, site
     back_after = wait_for_pages(site, within=10)
     print(f"pages again {back_after:.2f} s after the database was thawed")
     assert site.workers() == workers
+
+
+# The handler behind both paths, in the test process --------------------------------------
+
+
+def test_the_error_handler_answers_503_for_the_database_and_500_for_the_rest(rf, caplog):
+    """Django's handler500 is ours: a database failure raised outside a view (the
+    redirects middleware on a 404) gets the 503 page and one log line; anything else
+    keeps the 500 page."""
+    from django.db import OperationalError, ProgrammingError
+
+    from newsroom.outages import server_error
+
+    request = rf.get("/no-such-page/")
+    try:
+        raise OperationalError('connection failed: server at "db"\n\tIs the server running?')
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "Temporarily unavailable" in response.content.decode()
+    (record,) = caplog.records
+    assert record.getMessage() == (
+        'Service Unavailable (database: connection failed: server at "db"): /no-such-page/'
+    )
+    assert record.exc_info is None
+
+    try:
+        raise ProgrammingError("relation does not exist")
+    except ProgrammingError:
+        response = server_error(request)
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
