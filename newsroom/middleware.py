@@ -7,7 +7,8 @@ from . import outages
 
 # The one character PostgreSQL cannot store in text: a NUL in a query parameter made the
 # query raise, and the page answer 500. Nothing else read from a request needs refusing:
-# Django decodes bytes that are not UTF-8 to U+FFFD, which every database stores.
+# Django decodes bytes that are not UTF-8 to U+FFFD, which every database stores, and
+# drops unprintable characters from the names of uploaded files.
 NUL = "\x00"
 
 
@@ -16,20 +17,17 @@ class UnstorableCharacter(SuspiciousOperation):
 
 
 def unstorable_part(request):
-    """Which part of the request holds a NUL, in words (names quoted with repr, so the
-    words stay on one line), or None."""
+    """Which part of the request holds a NUL, in words (names quoted with repr and cut
+    short, so the words stay on one short line), or None."""
     if NUL in request.path_info:
         return "path"
     for label, data in (("query parameter", request.GET), ("form field", request.POST)):
         for name, values in data.lists():
             if NUL in name or any(NUL in value for value in values):
-                return f"{label} {name!r}"
-    for name, upload in request.FILES.items():
-        if NUL in (upload.name or ""):
-            return f"name of the uploaded file {name!r}"
+                return f"{label} {name[:40]!r}"
     for name, value in request.COOKIES.items():
         if NUL in name or NUL in value:
-            return f"cookie {name!r}"
+            return f"cookie {name[:40]!r}"
     for key, value in request.META.items():
         if key.startswith("HTTP_") and isinstance(value, str) and NUL in value:
             return f"header {key[5:].replace('_', '-').title()}"
@@ -37,8 +35,8 @@ def unstorable_part(request):
 
 
 class RefuseUnstorableCharactersMiddleware:
-    """Refuses, with a 400, any request whose path, parameters, form fields, file names,
-    cookies or headers hold a NUL, before anything reads them: every view, filter, admin
+    """Refuses, with a 400, any request whose path, parameters, form fields, cookies or
+    headers hold a NUL, before anything reads them: every view, filter, admin
     list, autocomplete and lookup of a session or redirect is then safe from it, on
     PostgreSQL as on SQLite, without a check of its own."""
 
