@@ -29,6 +29,7 @@ import threading
 import time
 import weakref
 
+import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.db.backends.signals import connection_created
@@ -172,7 +173,10 @@ class Guard:
         raw = connection.connection
         if raw is None or raw.closed:
             return
-        self.sockets.append(socket.socket(fileno=os.dup(raw.fileno())))
+        # A connection already lost fails fast at its next use; no descriptor left, the
+        # request goes unguarded.
+        with contextlib.suppress(psycopg.Error, OSError):
+            self.sockets.append(socket.socket(fileno=os.dup(raw.fileno())))
 
     def cut_connections(self):
         self.cut = True
