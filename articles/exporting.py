@@ -13,6 +13,7 @@ import yaml
 from django.utils import timezone
 
 from .importing.parsing import KNOWN_KEYS
+from .importing.problems import printable
 from .models import Article
 
 
@@ -109,16 +110,17 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
                 image_file = _copy_image(article.lead_figure.image, directory)
             except OSError as error:
                 report.warnings.append(
-                    f"{path}: image_file: {article.lead_figure.image.name} could not be "
-                    f"copied ({error.strerror or error}); the file is written without it"
+                    f"{printable(path)}: image_file: {printable(article.lead_figure.image.name)} "
+                    f"could not be copied ({error.strerror or error}); the file is written "
+                    "without it"
                 )
         text, skipped = article_to_text(article, image_file)
         _write_atomically(path, text)
         report.written.append(path)
         if skipped:
             report.warnings.append(
-                f"{path}: extra metadata keys {', '.join(skipped)} clash with the file's own "
-                "keys and were left out"
+                f"{printable(path)}: extra metadata keys {', '.join(map(printable, skipped))} "
+                "clash with the file's own keys and were left out"
             )
     return report
 

@@ -12,6 +12,10 @@ admin.site.site_header = f"{settings.SITE_NAME} desk"
 admin.site.site_title = settings.SITE_NAME
 admin.site.index_title = "Editor’s desk"
 
+# A database that failed outside a view (the redirects middleware, on a 404) gives the
+# 503 page too: see newsroom/outages.py.
+handler500 = "newsroom.outages.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path(

@@ -5,7 +5,7 @@ The management commands are thin shells over these functions.
 
 from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time_zone
 from .parsing import ArticleData, FigureData, parse_article
-from .problems import InvalidArticle, Problem
+from .problems import InvalidArticle, Problem, printable
 from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
 from .writing import import_article_file, import_articles
 
@@ -24,5 +24,6 @@ __all__ = [
     "import_article_file",
     "import_articles",
     "parse_article",
+    "printable",
     "read_article_text",
 ]

@@ -9,7 +9,7 @@ from django.utils.text import get_valid_filename
 from ..models import Figure, ImageCredit, License
 from .image_files import ImageUnavailable, checked_image, fetch_image, read_local_image
 from .parsing import FigureData
-from .problems import Problem
+from .problems import Problem, printable
 
 
 def save_figure(figure, data: FigureData, options, cache, outcome, *, save_new=True):
@@ -71,7 +71,7 @@ def get_image(data: FigureData, options, outcome) -> bytes | None:
         try:
             return checked_image(fetch_image(data.original_url))
         except ImageUnavailable as error:
-            reasons.append(f"{data.original_url[:80]}: {error}")
+            reasons.append(f"{printable(data.original_url[:80])}: {error}")
     if not reasons:
         if data.image_file or data.original_path or data.original_url:
             reasons.append("give --images-root or --fetch-images to bring it over")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 
 from ..models import Article
-from .problems import Problem
+from .problems import Problem, printable
 from .sources import DEFAULT_MAX_BYTES
 
 
@@ -45,6 +45,9 @@ class FileOutcome:
 
     def warning_lines(self) -> list[str]:
         return [problem.describe(self.path) for problem in self.warnings]
+
+    def conflict_line(self) -> str:
+        return f"{printable(self.path)}: article {self.slug!r} {self.note}"
 
 
 @dataclass

@@ -21,7 +21,7 @@ from ..models import (
     validate_web_url,
 )
 from .front_matter import load_front_matter, split_front_matter
-from .problems import InvalidArticle, Problem, refuse
+from .problems import InvalidArticle, Problem, printable, refuse
 from .values import (
     check_text,
     derived_slug,
@@ -172,7 +172,8 @@ def parse_front_matter_article(meta: dict, body: str, *, tz: ZoneInfo) -> Articl
         data.warnings.append(
             Problem(
                 "front matter",
-                "kept in extra metadata (no field for them): " + ", ".join(sorted(extra)),
+                "kept in extra metadata (no field for them): "
+                + ", ".join(map(printable, sorted(extra))),
             )
         )
     if problems:

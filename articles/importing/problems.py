@@ -1,4 +1,5 @@
-"""What went wrong with a file, said in plain words and tied to the field it concerns."""
+"""What went wrong with a file, said in plain words and tied to the field it concerns,
+and the one way a report names a file: see printable()."""
 
 from dataclasses import dataclass
 
@@ -9,8 +10,13 @@ class Problem:
     message: str
 
     def describe(self, path) -> str:
-        """The one line a person reads: `<file>: <field>: <reason>`."""
-        return f"{path}: {self.field}: {self.message}" if self.field else f"{path}: {self.message}"
+        """The one line a person reads: `<file>: <field>: <reason>`. The field may be a
+        key the file made up, so it is escaped like the file's name."""
+        # Messages quote what they cite from the file already; this is the last guard.
+        message = self.message if self.message.isprintable() else printable(self.message)
+        if not self.field:
+            return f"{printable(path)}: {message}"
+        return f"{printable(path)}: {printable(self.field)}: {message}"
 
 
 class InvalidArticle(ValueError):
@@ -23,3 +29,16 @@ class InvalidArticle(ValueError):
 
 def refuse(field: str, message: str) -> InvalidArticle:
     return InvalidArticle([Problem(field, message)])
+
+
+def printable(name) -> str:
+    """A file name (or a key, or any text a file chose) as a report prints it: as it is
+    when every character is printable, else quoted and escaped the way Python writes
+    strings, with `\\n` for a line break. A name may hold line breaks, carriage returns
+    and terminal escapes; printed raw, one problem took four lines and could forge a line
+    of the report ("x.md: imported"). A backslash is escaped too, so that a name spelling
+    `\\n` is not mistaken for one holding a line break."""
+    text = str(name)
+    if text.isprintable() and "\\" not in text:
+        return text
+    return repr(text)

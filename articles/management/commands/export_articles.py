@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.exporting import export_articles
+from articles.importing import printable
 
 
 class Command(BaseCommand):
@@ -17,11 +18,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, directory, **options):
         if directory.exists() and not directory.is_dir():
-            raise CommandError(f"{directory} exists and is not a directory", returncode=2)
+            raise CommandError(
+                f"{printable(directory)} exists and is not a directory", returncode=2
+            )
         try:
             report = export_articles(directory)
         except OSError as error:
-            raise CommandError(f"Cannot write to {directory}: {error.strerror}") from None
+            raise CommandError(
+                f"Cannot write to {printable(directory)}: {error.strerror}"
+            ) from None
         for line in report.warnings:
             self.stderr.write(line)
-        self.stdout.write(f"Exported {len(report.written)} articles to {directory}.")
+        self.stdout.write(f"Exported {len(report.written)} articles to {printable(directory)}.")

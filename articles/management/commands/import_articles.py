@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.importing import DEFAULT_MAX_BYTES, Result, import_articles
+from articles.importing import DEFAULT_MAX_BYTES, Result, import_articles, printable
 
 
 class ProgressBar:
@@ -77,12 +77,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths, **options):
-        missing = [str(path) for path in paths if not (path.exists() or path.is_symlink())]
+        missing = [printable(path) for path in paths if not (path.exists() or path.is_symlink())]
         if missing:
             raise CommandError(f"No such file or directory: {', '.join(missing)}", returncode=2)
         images_root = options["images_root"]
         if images_root is not None and not images_root.is_dir():
-            raise CommandError(f"--images-root {images_root} is not a directory", returncode=2)
+            raise CommandError(
+                f"--images-root {printable(images_root)} is not a directory", returncode=2
+            )
         if options["max_bytes"] < 1:
             raise CommandError("--max-bytes must be a positive number of bytes", returncode=2)
 
@@ -138,5 +140,5 @@ class Command(BaseCommand):
         if report.conflicts:
             self.stdout.write("Conflicts (not overwritten; use --overwrite to replace):")
             for outcome in report.conflicts:
-                self.stdout.write(f"  {outcome.path}: article {outcome.slug!r} {outcome.note}")
+                self.stdout.write(f"  {outcome.conflict_line()}")
         self.stdout.write(report.summary())
