@@ -50,7 +50,9 @@ def fill_site():
         "alice", "alice@example.com", "correct horse battery", first_name="Alice", is_staff=True
     )
     alice.groups.add(Group.objects.get(name="Editors"), night_desk)
-    alice.user_permissions.add(Permission.objects.get(codename="view_tag"))
+    alice.user_permissions.add(
+        Permission.objects.get(codename="view_tag", content_type__app_label="articles")
+    )
     User.objects.create_superuser("root", "root@example.com", "another secret")
     User.objects.create_user("gone", is_active=False)
     User.objects.filter(username="alice").update(last_login=THEN, date_joined=THEN)
