@@ -24,6 +24,22 @@ REQUEST = (
 )
 
 
+@pytest.fixture(scope="module")
+def collected_static_root(tmp_path_factory):
+    # Production pages name collected static files (the 400 page too), and WhiteNoise
+    # warns, on the very console these tests read, when their folder is missing.
+    root = tmp_path_factory.mktemp("static")
+    environment = {**PRODUCTION, "STATIC_ROOT": str(root), "SECRET_KEY": secrets.token_urlsafe(50)}
+    result = manage("collectstatic", "--noinput", "-v", "0", **environment)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.fixture(autouse=True)
+def collected_static_files(collected_static_root, monkeypatch):
+    monkeypatch.setenv("STATIC_ROOT", str(collected_static_root))
+
+
 def console(method, path, *, host="news.example", debug="0"):
     """The status and the console's log lines when one request goes through the site as
     configured (settings, logging) in a fresh process, with no database at hand."""

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from articles.exporting import export_articles
 from articles.importing import Result, import_articles
-from articles.models import Article, Tag
+from articles.models import Article, PreviewLink, Tag
 from tests.factories import ArticleFactory
 from tests.test_admin import article_form_data
 from tests.test_exporting import empty_database
@@ -109,7 +109,8 @@ def test_a_writer_tagging_a_draft_with_symbols_breaks_no_page(client, writer, ed
     assert (
         client.get(reverse("admin:articles_article_change", args=[article.pk])).status_code == 200
     )
-    assert client.get(article.get_preview_url()).status_code == 200
+    reviewer_link = PreviewLink.objects.create_for(article, writer)
+    assert client.get(reviewer_link.get_absolute_url()).status_code == 200
 
     Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED)
     page = client.get(article.get_absolute_url())
