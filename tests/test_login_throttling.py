@@ -113,6 +113,7 @@ def test_an_address_trying_many_accounts_is_locked_for_every_account(client, edi
 
 def test_a_lock_ends_after_the_cool_off(client, editor):
     from axes.models import AccessAttempt
+    from django.core.cache import cache
 
     for _ in range(5):
         sign_in(client, "editor", "wrong")
@@ -120,6 +121,7 @@ def test_a_lock_ends_after_the_cool_off(client, editor):
     attempt = AccessAttempt.objects.get(username="editor")
     attempt.attempt_time -= timedelta(minutes=15, seconds=1)
     attempt.save()
+    cache.clear()  # the workers' memory of the lock (LOCK_MEMORY_SECONDS) is over too
     assert signed_in(sign_in(client, "editor", "pw-editor"))
 
 
@@ -219,3 +221,38 @@ def test_a_successful_sign_in_clears_the_accounts_failures(client, editor):
 def test_the_public_site_makes_no_query_for_the_throttle(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert client.get(reverse("robots_txt"), REMOTE_ADDR=ATTACKER).status_code == 200
+
+
+def test_a_locked_out_attempt_is_refused_without_a_query_once_a_worker_knows(
+    client, editor, django_assert_max_num_queries, django_assert_num_queries
+):
+    """Refused before the login form runs (no session, no admin page, no bookkeeping),
+    and from memory: a script trying passwords must not cost a worker more than a reader."""
+    for _ in range(5):
+        sign_in(client, "editor", "wrong")
+    with django_assert_max_num_queries(2):
+        assert sign_in(client, "editor", "pw-editor").status_code == 429
+    with django_assert_num_queries(0):
+        assert sign_in(client, "editor", "pw-editor").status_code == 429
+
+
+def test_a_lock_lifted_behind_the_workers_back_ends_when_their_memory_does(client, editor):
+    """`manage.py axes_reset` runs in a process of its own: with the default per-process
+    cache, workers hear of it when their LOCK_MEMORY_SECONDS run out."""
+    from axes.models import AccessAttempt
+    from django.core.cache import cache
+
+    for _ in range(5):
+        sign_in(client, "editor", "wrong")
+    assert sign_in(client, "editor", "pw-editor").status_code == 429
+    AccessAttempt.objects.all()._raw_delete(AccessAttempt.objects.db)  # no signal here
+    assert sign_in(client, "editor", "pw-editor").status_code == 429
+    cache.clear()  # what LOCK_MEMORY_SECONDS later looks like
+    assert signed_in(sign_in(client, "editor", "pw-editor"))
+
+
+def test_a_locked_out_address_sees_the_lockout_page_instead_of_the_login_form(client):
+    for number in range(20):
+        sign_in(client, f"guess{number}", "wrong")
+    assert_locked_out(client.get(LOGIN, REMOTE_ADDR=ATTACKER))
+    assert client.get(LOGIN, REMOTE_ADDR=EDITORS_ADDRESS).status_code == 200
