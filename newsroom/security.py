@@ -1,6 +1,6 @@
 """The site's defences at the HTTP level that Django and its libraries leave to the project:
 which address a request comes from, how sign-ins are throttled (django-axes), what a
-locked-out person sees. The settings that drive them are
+locked-out person sees, and the Permissions-Policy header. The settings that drive them are
 grouped in settings.py under "Security"."""
 
 import functools
@@ -142,3 +142,19 @@ def lockout_page(minutes):
         },
     )
 
+
+class PermissionsPolicyMiddleware:
+    """Sends PERMISSIONS_POLICY as the Permissions-Policy header: the browser features no
+    page of ours uses are refused to them and to anything they embed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response
