@@ -256,3 +256,20 @@ def test_a_locked_out_address_sees_the_lockout_page_instead_of_the_login_form(cl
         sign_in(client, f"guess{number}", "wrong")
     assert_locked_out(client.get(LOGIN, REMOTE_ADDR=ATTACKER))
     assert client.get(LOGIN, REMOTE_ADDR=EDITORS_ADDRESS).status_code == 200
+
+
+def test_limits_cool_off_and_proxies_come_from_the_environment():
+    from tests.test_settings import manage
+
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.AXES_FAILURE_LIMIT, s.LOGIN_ADDRESS_FAILURE_LIMIT, "
+        "s.AXES_COOLOFF_TIME.total_seconds(), s.TRUSTED_PROXY_COUNT)"
+    )
+    result = manage(
+        "shell", "--no-imports", "-c", show,
+        LOGIN_FAILURE_LIMIT="3", LOGIN_ADDRESS_FAILURE_LIMIT="50", LOGIN_LOCKOUT_MINUTES="60",
+        TRUSTED_PROXY_COUNT="1",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "50", "3600.0", "1"]
