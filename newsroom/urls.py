@@ -1,3 +1,4 @@
+from axes.decorators import axes_dispatch
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -17,6 +18,10 @@ admin.site.index_title = "Editor’s desk"
 handler500 = "newsroom.outages.server_error"
 
 urlpatterns = [
+    # Checked for a lockout before the login form runs (Axes' backend would refuse it only
+    # from inside the form, after the admin's login page is rendered): a script trying
+    # passwords then costs a worker little more than robots.txt. See bench_login_flood.py.
+    path("admin/login/", axes_dispatch(admin.site.login)),
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",

@@ -1,0 +1,200 @@
+"""Content-Security-Policy and Permissions-Policy on every page, public and admin: no inline
+script runs without the request's nonce, nothing may frame a page, no browser feature is
+granted; and what a proxy says about a request is believed only when the operator says
+there is one."""
+
+import re
+import secrets
+
+import pytest
+from bs4 import BeautifulSoup
+from django.urls import reverse
+
+from articles.models import Article
+from tests.factories import ArticleFactory, seed_article
+from tests.test_settings import PRODUCTION, manage
+
+pytestmark = pytest.mark.django_db
+
+
+def policy(response):
+    """The Content-Security-Policy header as {directive: [sources]}."""
+    directives = {}
+    for part in response["Content-Security-Policy"].split(";"):
+        name, *sources = part.split()
+        directives[name] = sources
+    return directives
+
+
+def assert_strict_policy(response):
+    directives = policy(response)
+    for directive in ("script-src", "style-src", "default-src"):
+        assert "'unsafe-inline'" not in directives.get(directive, []), directive
+        assert "'unsafe-eval'" not in directives.get(directive, []), directive
+    assert directives["default-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["base-uri"] == ["'none'"]
+    features = dict(
+        item.strip().split("=") for item in response["Permissions-Policy"].split(",")
+    )
+    for feature in (
+        "camera", "microphone", "geolocation", "payment", "usb", "browsing-topics",
+        "interest-cohort",
+    ):
+        assert features[feature] == "()", feature
+
+
+def assert_nothing_inline_runs_without_the_nonce(response):
+    """Every script is a file of ours or carries the nonce the header names; no element has
+    an inline handler, a style attribute or a <style> (style-src 'self' refuses them), and no
+    link runs script."""
+    nonces = re.findall(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+    page = BeautifulSoup(response.content.decode(), "html.parser")
+    for script in page.find_all("script"):
+        if script.get("src"):
+            assert re.match(r"/(?!/)", script["src"]), script  # this site's ('self')
+        else:
+            assert script.get("nonce") in nonces, script
+    assert page.find("style") is None
+    for element in page.find_all(True):
+        assert "style" not in element.attrs, element
+        handlers = [name for name in element.attrs if name.startswith("on")]
+        assert not handlers, element
+        for name in ("href", "src", "action", "formaction"):
+            assert not str(element.get(name, "")).lower().startswith("javascript:"), element
+
+
+# --- the public site -------------------------------------------------------------------
+
+
+def public_pages():
+    article = seed_article()
+    draft = ArticleFactory(status=Article.Status.DRAFT)
+    return [
+        "/",
+        article.get_absolute_url(),
+        "/tags/ukraine/",
+        f"/archive/{article.published_at.year}/",
+        "/search/?q=Kursk",
+        "/no-such-page/",
+        draft.get_preview_url(),
+    ]
+
+
+def test_every_public_page_has_a_strict_policy_and_nothing_inline(client):
+    ArticleFactory(body="| a | b |\n|:--|--:|\n| 1 | 2 |\n\n<p style='color:red'>red</p>")
+    for url in public_pages():
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        assert_strict_policy(response)
+        assert_nothing_inline_runs_without_the_nonce(response)
+
+
+def test_the_article_pages_json_ld_runs_by_its_nonce_alone(client):
+    url = seed_article().get_absolute_url()
+    first, second = client.get(url), client.get(url)
+    page = BeautifulSoup(first.content.decode(), "html.parser")
+    (script,) = page.find_all("script", type="application/ld+json")
+    assert policy(first)["script-src"] == ["'self'", f"'nonce-{script['nonce']}'"]
+    assert script["nonce"] not in second.content.decode()  # a new one for each response
+
+
+def test_pages_without_inline_script_name_no_nonce(client):
+    assert policy(client.get("/"))["script-src"] == ["'self'"]
+
+
+def test_body_images_from_other_sites_may_load(client):
+    """Bodies may show images by address (Markdown's ![alt](https://…)); scripts may not."""
+    directives = policy(client.get("/"))
+    assert directives["img-src"] == ["'self'", "https:"]
+
+
+# --- the editor's desk -----------------------------------------------------------------
+
+
+def test_every_admin_page_has_a_strict_policy_and_nothing_inline(client, editor):
+    article = seed_article()
+    figure = article.lead_figure
+    login = client.get(reverse("admin:login"))
+    assert_strict_policy(login)
+    assert_nothing_inline_runs_without_the_nonce(login)
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:articles_article_changelist"),
+        reverse("admin:articles_article_add"),
+        reverse("admin:articles_article_change", args=[article.pk]),
+        reverse("admin:articles_figure_changelist"),
+        reverse("admin:articles_figure_add"),
+        reverse("admin:articles_figure_change", args=[figure.pk]),
+        reverse("admin:articles_imagecredit_change", args=[figure.credit.pk]),
+        reverse("admin:articles_license_change", args=[figure.credit.license.pk]),
+        reverse("admin:taggit_tag_changelist"),
+        reverse("admin:articles_article_preview", args=[article.pk]),
+    ]
+    client.force_login(editor)
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_strict_policy(response)
+        assert_nothing_inline_runs_without_the_nonce(response)
+
+
+def test_the_locked_out_page_has_the_policy_too(client, editor):
+    for _ in range(6):
+        response = client.post(reverse("admin:login"), {"username": "editor", "password": "x"})
+    assert response.status_code == 429
+    assert_strict_policy(response)
+    assert_nothing_inline_runs_without_the_nonce(response)
+
+
+# --- what a proxy says -----------------------------------------------------------------
+
+
+def production(**environment):
+    return {**PRODUCTION, "SECRET_KEY": secrets.token_urlsafe(50), **environment}
+
+
+GET_OVER_HTTP = (
+    "from django.test import Client; "
+    "r = Client().get('/robots.txt', headers={'host': 'news.example', "
+    "'x-forwarded-proto': 'https'}); "
+    "print(r.status_code, r.get('Location', '-'), r.get('Strict-Transport-Security', '-'), "
+    "sep='|')"
+)
+
+
+def test_a_forwarded_proto_header_is_not_believed_without_a_proxy():
+    """Otherwise any client could claim HTTPS and skip the redirect to it."""
+    result = manage("shell", "--no-imports", "-c", GET_OVER_HTTP, **production())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "301|https://news.example/robots.txt|-"
+
+
+def test_the_header_a_proxy_is_said_to_set_is_believed():
+    environment = production(SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto")
+    result = manage("shell", "--no-imports", "-c", GET_OVER_HTTP, **environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "200|-|max-age=31536000; includeSubDomains"
+
+
+def test_hsts_preload_only_when_asked_for():
+    environment = production(SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto", SECURE_HSTS_PRELOAD="1")
+    result = manage("shell", "--no-imports", "-c", GET_OVER_HTTP, **environment)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "200|-|max-age=31536000; includeSubDomains; preload"
+
+
+def test_a_malformed_proxy_header_name_is_named_without_a_traceback():
+    result = manage("check", **production(SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Configuration error: SECURE_PROXY_SSL_HEADER must name the header the proxy sets to "
+        "'https' (for example X-Forwarded-Proto), got 'X-Forwarded-Proto: https'."
+    )
+
+
+def test_production_settings_with_a_proxy_pass_the_deployment_checks():
+    environment = production(SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto", TRUSTED_PROXY_COUNT="1")
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **environment)
+    assert result.returncode == 0, result.stderr + result.stdout
