@@ -1,6 +1,7 @@
-"""Tags keep taggit's admin (rename, merge), with the rule every other name on the site
-follows: nothing web pages and feeds cannot carry. The Tag model is taggit's, so the
-rule is added here rather than to its field."""
+"""Tags keep taggit's admin (rename, merge), with the rules every other name on the site
+follows: nothing web pages and feeds cannot carry, and a tag an article past draft shows
+is renamed by editors only. The Tag model is taggit's, so the rules are added here rather
+than to the model."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,6 +10,7 @@ from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
 from ..models import control_character_problem, reject_control_characters
+from .permissions import DraftsOnlyForWritersMixin
 
 
 class TagAdminForm(forms.ModelForm):
@@ -26,7 +28,7 @@ admin.site.unregister(Tag)
 
 
 @admin.register(Tag)
-class TagAdmin(TaggitTagAdmin):
+class TagAdmin(DraftsOnlyForWritersMixin, TaggitTagAdmin):
     form = TagAdminForm
 
     def merge_tags_view(self, request):

@@ -25,7 +25,7 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 from taggit.models import Tag
 
-from ..models import Article, ImageCredit, License, TaggedArticle
+from ..models import Article, CannotPublish, ImageCredit, License, TaggedArticle
 from .figures import can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
 from .new_articles import NewArticles
@@ -358,14 +358,7 @@ def _write_article(
         save_new=new_articles is None,
     )
     article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
-    article.status = data.status or options.status
-    if article.status == Article.Status.PUBLISHED:
-        errors = article.publishing_errors()
-        if errors:
-            article.status = Article.Status.DRAFT
-            outcome.warnings.append(
-                Problem("status", "imported as a draft: " + " ".join(errors.values()))
-            )
+    _set_status(article, data.status or options.status, outcome)
     tags = _tags_named(data.tags, run.cache)
     redirects = redirects_to(article, data.source_url, old_url, outcome)
     outcome.slug = article.slug
@@ -379,6 +372,20 @@ def _write_article(
         repoint_redirects(old_url, article.get_absolute_url())
     save_redirects(redirects)
     return article
+
+
+def _set_status(article: Article, status: str, outcome):
+    """The file's status, through the article's workflow: one that cannot be published
+    as it stands is imported as a draft, with a warning saying why."""
+    try:
+        if status == Article.Status.PUBLISHED and article.published_at is None:
+            # An import never makes up a publication time.
+            raise CannotPublish(article.publishing_errors())
+        article.change_status(status, save=False)
+    except CannotPublish as error:
+        article.return_to_draft(save=False)
+        why = " ".join(error.messages)
+        outcome.warnings.append(Problem("status", f"imported as a draft: {why}"))
 
 
 def _tags_named(names: list[str], cache: _RunCache) -> list[Tag]:

@@ -11,6 +11,7 @@ from .article import (
     TITLE_MAX,
     Article,
     ArticleQuerySet,
+    CannotPublish,
     TaggedArticle,
 )
 from .credit import ImageCredit, License
@@ -35,6 +36,7 @@ __all__ = [
     "XML_FORBIDDEN_CHARACTERS",
     "Article",
     "ArticleQuerySet",
+    "CannotPublish",
     "Figure",
     "FigureQuerySet",
     "ImageCredit",

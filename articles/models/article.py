@@ -47,6 +47,17 @@ class TaggedArticle(TaggedItemBase):
         base_manager_name = "with_tags"
 
 
+# How an article shows each kind of object: through itself, its lead figure, that
+# figure's credit and licence, and its tags.
+SHOWN_THROUGH = {
+    "articles.article": "pk",
+    "articles.figure": "lead_figure",
+    "articles.imagecredit": "lead_figure__credit",
+    "articles.license": "lead_figure__credit__license",
+    "taggit.tag": "tags",
+}
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What a reader may see: the only definition of "public" on the site."""
@@ -55,6 +66,19 @@ class ArticleQuerySet(models.QuerySet):
     def scheduled(self):
         """Published articles whose time has not come yet."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def past_draft(self):
+        """Published, scheduled or withdrawn: readers have seen them or are about to, so
+        only editors may change them (and what they show)."""
+        return self.exclude(status=Article.Status.DRAFT)
+
+    def showing(self, *objects):
+        """The articles that show these objects, all of one model: articles themselves,
+        figures (as lead figure), image credits and licences (of the lead figure), or tags."""
+        if not objects:
+            return self.none()
+        path = SHOWN_THROUGH[objects[0]._meta.label_lower]
+        return self.filter(**{f"{path}__in": [obj.pk for obj in objects]})
 
     def for_listing(self):
         return self.select_related("lead_figure__credit__license").prefetch_related(
@@ -157,6 +181,11 @@ class _InArray(Func):
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
         return f"{column} = ANY({array})", (*column_params, *array_params)
+
+
+class CannotPublish(ValidationError):
+    """What keeps an article from going public, by field: a form shows each message
+    under its field, an admin action lists them."""
 
 
 class Article(models.Model):
@@ -276,9 +305,17 @@ class Article(models.Model):
         if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
         super().save(*args, **kwargs)
+        self._stored_status = self.status
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        # The status as stored, so that a change of status is told from an edit.
+        article._stored_status = article.__dict__.get("status")
+        return article
 
     def prepare_to_save(self, *, imported=False):
         """What save() does before writing; a caller of bulk_create() calls it itself.
@@ -333,10 +370,6 @@ class Article(models.Model):
     def status_label(self):
         return "Scheduled" if self.is_scheduled else self.get_status_display()
 
-    def is_past_draft(self):
-        """Published, scheduled or withdrawn: only editors may change it now."""
-        return self.status != self.Status.DRAFT
-
     def clean(self):
         errors = {}
         if not (self.headline or self.title):
@@ -360,6 +393,61 @@ class Article(models.Model):
         if self.lead_figure and not self.lead_figure.alt_text.strip():
             errors["lead_figure"] = "The lead figure needs alt text before publishing."
         return errors
+
+    # Publishing: the one way an article changes status (admin actions, the change form
+    # and the importer all come here). With save=False the caller writes it.
+
+    def publish(self, at=None, *, save=True):
+        """Make the article public at `at`, else at its own publication time, else now; a
+        time to come schedules it. Returns False if it was published at that time already.
+
+        Raises CannotPublish, naming each field that stands in the way, and then changes
+        nothing.
+        """
+        previous = self.published_at
+        self.published_at = at or previous or timezone.now()
+        errors = self.publishing_errors()
+        if errors:
+            self.published_at = previous
+            raise CannotPublish(errors)
+        if self._is_stored_as(self.Status.PUBLISHED) and self.published_at == previous:
+            return False
+        self.status = self.Status.PUBLISHED
+        if save:
+            self.save()
+        return True
+
+    def withdraw(self, *, save=True):
+        """Take the article off the site: its page then answers 410 Gone. Returns False if
+        it was withdrawn already."""
+        return self._set_status(self.Status.WITHDRAWN, save)
+
+    def return_to_draft(self, *, save=True):
+        """Make the article a draft again (a scheduled one keeps its time for later).
+        Returns False if it was a draft already."""
+        return self._set_status(self.Status.DRAFT, save)
+
+    def change_status(self, status, *, at=None, save=True):
+        """publish(at), withdraw() or return_to_draft(), by the status wanted."""
+        if status == self.Status.PUBLISHED:
+            return self.publish(at, save=save)
+        if status == self.Status.WITHDRAWN:
+            return self.withdraw(save=save)
+        if status == self.Status.DRAFT:
+            return self.return_to_draft(save=save)
+        raise ValueError(f"{status!r} is not a status")
+
+    def _is_stored_as(self, status):
+        """Whether the article holds `status` and the database does too."""
+        return self.status == status and getattr(self, "_stored_status", None) == status
+
+    def _set_status(self, status, save):
+        if self._is_stored_as(status):
+            return False
+        self.status = status
+        if save:
+            self.save()
+        return True
 
     def publishing_warnings(self):
         """Softer problems an editor should see before publishing."""

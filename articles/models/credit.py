@@ -50,10 +50,3 @@ class ImageCredit(models.Model):
 
     def __str__(self):
         return f"{self.author} ({self.license})" if self.license_id else self.author
-
-    def is_past_draft(self):
-        """Whether a figure of an article past draft carries this credit."""
-        from .article import Article  # articles refer to figures, which refer to credits
-
-        past_draft = Article.objects.exclude(status=Article.Status.DRAFT)
-        return past_draft.filter(lead_figure__credit=self).exists()

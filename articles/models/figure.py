@@ -137,11 +137,6 @@ class Figure(models.Model):
     def has_file(self):
         return bool(self.image)
 
-    def is_past_draft(self):
-        """Whether an article past draft (public, scheduled or withdrawn) shows it."""
-        draft = self.articles.model.Status.DRAFT
-        return self.articles.exclude(status=draft).exists()
-
     def make_renditions(self):
         """Replace this figure's renditions (rows and files) with a set made from its file.
 
