@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from taggit.models import Tag
 
+from ..changes import announced_together
 from ..forms import ArticleAdminForm
 from ..metadata import article_metadata
 from ..models import Article, CannotPublish
@@ -160,6 +161,19 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
         if not search_term.strip():
             return queryset, False
         return queryset.matching(search_term), False
+
+    # Writing --------------------------------------------------------------------------
+
+    # The form writes an article, then its tags (save_model, save_related); an action
+    # writes each article it selects: one announcement of what changed, per request.
+
+    def changeform_view(self, request, *args, **kwargs):
+        with announced_together():
+            return super().changeform_view(request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        with announced_together():
+            return super().changelist_view(request, *args, **kwargs)
 
     # Permissions (and DraftsOnlyForWritersMixin) ---------------------------------------
 

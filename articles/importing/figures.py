@@ -12,11 +12,11 @@ from .parsing import FigureData
 from .problems import Problem
 
 
-def save_figure(figure, data: FigureData, options, cache, outcome, stored_files, *, save_new=True):
+def save_figure(figure, data: FigureData, options, cache, outcome, stored_files):
     """`figure` (or a new one) holding the file's figure data; None when the file has none.
 
-    The image file is fetched only when the figure has none or its source changed. With
-    `save_new=False`, a new figure without a file is left for the caller to bulk-insert.
+    The image file is fetched only when the figure has none or its source changed. A new
+    figure without a file is left unsaved: the write path saves it with its article.
     """
     if not data:
         return None  # the file has no figure (any old one stays in the library, unused)
@@ -35,7 +35,7 @@ def save_figure(figure, data: FigureData, options, cache, outcome, stored_files,
         image = get_image(data, options, outcome)
     if image and not options.dry_run:
         store_image(figure, image, data, stored_files)
-    elif save_new or figure.pk:
+    elif figure.pk:
         figure.save()
     return figure
 

@@ -25,7 +25,8 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 from taggit.models import Tag
 
-from ..models import Article, CannotPublish, ImageCredit, License, TaggedArticle
+from ..changes import announced_together
+from ..models import Article, CannotPublish, ImageCredit, License
 from .figures import can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
 from .new_articles import NewArticles
@@ -156,7 +157,7 @@ class ImportRun:
             return outcome
         stored_files: list[str] = []
         try:
-            with transaction.atomic():
+            with announced_together(), transaction.atomic():
                 written = self._write(to_write, outcome, stored_files)
                 if self.options.dry_run:
                     transaction.set_rollback(True)
@@ -192,7 +193,7 @@ class ImportRun:
         stored_files: list[str] = []
         started = time.monotonic()
         try:
-            with transaction.atomic():
+            with announced_together(), transaction.atomic():
                 for position, path in enumerate(paths):
                     outcome = FileOutcome(path)
                     try:
@@ -333,11 +334,9 @@ def _write_article(
     if existing and not edited_since_import(existing) and existing.import_checksum == checksum:
         image = get_image(data.figure, options, outcome)
         if image and not options.dry_run:
-            figure = existing.lead_figure
-            store_image(figure, image, data.figure, stored_files)
-            # The importer's own write to the figure: not an editor's.
-            existing.imported_at = figure.updated_at
-            Article.objects.filter(pk=existing.pk).update(imported_at=existing.imported_at)
+            store_image(existing.lead_figure, image, data.figure, stored_files)
+            # Stamped after the figure: its new file is the importer's write, not an editor's.
+            existing.save(imported=True, update_fields=["updated_at", "imported_at"])
         outcome.result = Result.UPDATED if image else Result.UNCHANGED
         return existing
 
@@ -355,7 +354,6 @@ def _write_article(
         run.cache,
         outcome,
         stored_files,
-        save_new=new_articles is None,
     )
     article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
     _set_status(article, data.status or options.status, outcome)
@@ -366,8 +364,7 @@ def _write_article(
     if existing is None and new_articles is not None:
         new_articles.add(article, tags, redirects)
         return article
-    article.save(imported=True)  # our own write must not look like an editor's
-    _set_tags(article, tags, created=existing is None)
+    article.save(tags=tags, imported=True)  # our own write must not look like an editor's
     if old_url and old_url != article.get_absolute_url():
         repoint_redirects(old_url, article.get_absolute_url())
     save_redirects(redirects)
@@ -399,19 +396,6 @@ def _tags_named(names: list[str], cache: _RunCache) -> list[Tag]:
             )
         tags[cache.tags[key].pk] = cache.tags[key]
     return list(tags.values())
-
-
-def _set_tags(article: Article, tags: list[Tag], *, created: bool):
-    # Straight to the through model: taggit's add() costs two queries and two savepoints
-    # per tag, which is a third of an import's time.
-    wanted = {tag.pk for tag in tags}
-    links = TaggedArticle.objects.filter(content_object=article)
-    current = set() if created else set(links.values_list("tag_id", flat=True))
-    if current - wanted:
-        links.exclude(tag_id__in=wanted).delete()
-    TaggedArticle.objects.bulk_create(
-        TaggedArticle(content_object=article, tag=tag) for tag in tags if tag.pk not in current
-    )
 
 
 def _delete_files(names: list[str]):

@@ -24,6 +24,7 @@ from .fields import (
     validate_web_url,
 )
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
+from .writing import ArticleWrite, write_articles
 
 __all__ = [
     "DESCRIPTION_MAX",
@@ -36,6 +37,7 @@ __all__ = [
     "XML_FORBIDDEN_CHARACTERS",
     "Article",
     "ArticleQuerySet",
+    "ArticleWrite",
     "CannotPublish",
     "Figure",
     "FigureQuerySet",
@@ -50,4 +52,5 @@ __all__ = [
     "reject_control_characters",
     "strip_control_characters",
     "validate_web_url",
+    "write_articles",
 ]

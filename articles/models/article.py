@@ -8,7 +8,7 @@ from django.contrib.postgres.search import (
 )
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import connections, models, router
 from django.db.models import Case, F, Func, Q, When
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,8 @@ from taggit.models import TaggedItemBase
 from ..rendering import render_markdown
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
+from .tagging import ArticleTags
+from .writing import ArticleWrite, deleting, write_articles
 
 TITLE_MAX = 60
 DESCRIPTION_MIN, DESCRIPTION_MAX = 120, 160
@@ -71,6 +73,11 @@ class ArticleQuerySet(models.QuerySet):
         """Published, scheduled or withdrawn: readers have seen them or are about to, so
         only editors may change them (and what they show)."""
         return self.exclude(status=Article.Status.DRAFT)
+
+    def delete(self):
+        """Delete through the write path (models/writing.py): announced once committed."""
+        with deleting(self.values_list("pk", flat=True), using=self.db):
+            return super().delete()
 
     def showing(self, *objects):
         """The articles that show these objects, all of one model: articles themselves,
@@ -260,7 +267,7 @@ class Article(models.Model):
     lead_figure = models.ForeignKey(
         Figure, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
     )
-    tags = TaggableManager(through=TaggedArticle, blank=True)
+    tags = TaggableManager(through=TaggedArticle, blank=True, manager=ArticleTags)
     source_url = WebURLField(
         "source URL",
         max_length=2000,
@@ -299,16 +306,18 @@ class Article(models.Model):
     def __str__(self):
         return self.display_headline
 
-    def save(self, *args, imported=False, **kwargs):
-        """Save, rendering the body; `imported=True` marks the importer's own write."""
-        self.prepare_to_save(imported=imported)
-        if kwargs.get("update_fields") is not None and "body" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html"}
-        super().save(*args, **kwargs)
-        self._stored_status = self.status
+    def save(self, *, tags=None, imported=False, **kwargs):
+        """Save through the one write path (models/writing.py), with exactly `tags` (Tag
+        instances) when given; `imported=True` marks the importer's own write."""
+        write_articles([ArticleWrite(self, tags=tags)], imported=imported, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def delete(self, using=None, keep_parents=False):
+        using = using or router.db_for_write(type(self), instance=self)
+        with deleting([self.pk], using=using):
+            return super().delete(using=using, keep_parents=keep_parents)
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -318,7 +327,7 @@ class Article(models.Model):
         return article
 
     def prepare_to_save(self, *, imported=False):
-        """What save() does before writing; a caller of bulk_create() calls it itself.
+        """What the write path does to an article before writing it.
 
         An imported article keeps imported_at == updated_at until someone edits it.
         """

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
+from ..changes import announce_shown
 from .fields import WebURLField, reject_control_characters
 
 
@@ -18,6 +19,12 @@ class License(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if not adding:
+            announce_shown(self, using=self._state.db)
 
 
 class ImageCredit(models.Model):
@@ -50,3 +57,9 @@ class ImageCredit(models.Model):
 
     def __str__(self):
         return f"{self.author} ({self.license})" if self.license_id else self.author
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if not adding:
+            announce_shown(self, using=self._state.db)

@@ -1,0 +1,147 @@
+"""The one write path of articles.
+
+Every write of an article, of its tags and of a new lead figure comes through
+write_articles(): Article.save() does, and so do the tag manager (`article.tags.set()`…),
+the admin and the importer, single or batched. Once committed, each write is announced by
+`articles.changes.article_changed` (deletions by ArticleQuerySet.delete() and
+Article.delete(); edits of figures, credits, licences and tags by their own saves).
+
+A batch goes the same way: its new articles are inserted together, one statement each
+for their figures, themselves and their tags, and the batch is announced at once.
+"""
+
+from contextlib import contextmanager
+from typing import NamedTuple
+
+from django.db import models, router, transaction
+
+from ..changes import Change, announce, announced_together
+
+# Columns whose writing alone changes nothing readers see: such a write is not announced.
+BOOKKEEPING = {"updated_at", "imported_at", "import_checksum"}
+STATUS_CHANGES = {
+    "published": Change.PUBLISHED,
+    "withdrawn": Change.WITHDRAWN,
+    "draft": Change.RETURNED_TO_DRAFT,
+}
+
+
+class ArticleWrite(NamedTuple):
+    article: models.Model
+    tags: list | None = None  # Tag instances, exactly; None leaves the tags as they are
+    tags_only: bool = False  # the tags alone: the article's row is not written
+
+
+def write_articles(writes, *, imported=False, **save_options):
+    """Write each article (an Article, or an ArticleWrite to set its tags as well), in one
+    transaction, and announce the changes once it is committed.
+
+    Lead figures not saved yet are saved first (those without a new file together).
+    Several new articles are inserted in one statement; any other is saved by
+    Model.save() with `save_options` (update_fields…). `imported=True` marks the
+    importer's own write (see Article.prepare_to_save()).
+    """
+    writes = [write if isinstance(write, ArticleWrite) else ArticleWrite(write) for write in writes]
+    if not writes:
+        return
+    model = type(writes[0].article)
+    using = save_options.get("using") or router.db_for_write(model)
+    update_fields = save_options.get("update_fields")
+    with announced_together(using), transaction.atomic(using=using, savepoint=False):
+        rows = [write.article for write in writes if not write.tags_only]
+        changes = [(article, _change_of(article, using, update_fields)) for article in rows]
+        _save_new_lead_figures(rows, using)
+        new = [article for article in rows if article._state.adding]
+        inserted = new if len(new) > 1 and not save_options else []
+        for article in rows:
+            article.prepare_to_save(imported=imported)
+        model.objects.using(using).bulk_create(inserted)
+        for article in rows:
+            if not any(article is other for other in inserted):
+                _save_row(article, save_options)
+            if update_fields is None or "status" in update_fields:
+                article._stored_status = article.status
+        changed_tags = _write_tags(writes, created=set(map(id, new)), using=using)
+        kinds = {article.pk: kind for article, kind in changes if kind}
+        for pk in changed_tags:
+            kinds.setdefault(pk, Change.TAGS_CHANGED)
+        for kind in Change:
+            announce(kind, [pk for pk, found in kinds.items() if found == kind], using=using)
+
+
+@contextmanager
+def deleting(article_ids, *, using):
+    """Around a deletion of these articles (Article.delete(), ArticleQuerySet.delete()):
+    in one transaction with its announcement."""
+    with announced_together(using), transaction.atomic(using=using, savepoint=False):
+        announce(Change.DELETED, article_ids, using=using)
+        yield
+
+
+def _change_of(article, using, update_fields) -> Change | None:
+    """What writing the article as it stands would change, if anything."""
+    if article._state.adding:
+        return Change.CREATED
+    if update_fields is not None and set(update_fields) <= BOOKKEEPING:
+        return None
+    if update_fields is not None and "status" not in update_fields:
+        return Change.EDITED
+    stored = getattr(article, "_stored_status", None)
+    if stored is None:  # not read from the database, or its status deferred
+        rows = type(article)._base_manager.using(using).filter(pk=article.pk)
+        stored = rows.values_list("status", flat=True).first()
+    return Change.EDITED if stored == article.status else STATUS_CHANGES[article.status]
+
+
+def _save_row(article, save_options):
+    update_fields = save_options.get("update_fields")
+    if update_fields is not None and "body" in update_fields:
+        save_options = {**save_options, "update_fields": {*update_fields, "body_html"}}
+    models.Model.save(article, **save_options)
+
+
+def _save_new_lead_figures(articles, using):
+    """Save the lead figures that are not saved yet: one with a new file by its own save
+    (which stores it and makes its renditions), the others in one statement."""
+    figures = [article.lead_figure for article in articles if article.lead_figure]
+    figures = [figure for figure in figures if figure.pk is None]
+    bulk = []
+    for figure in figures:
+        if figure.image and not figure.image._committed:
+            figure.save(using=using)
+        else:
+            bulk.append(figure)
+    if bulk:
+        type(bulk[0]).objects.using(using).bulk_create(bulk)
+
+
+def _write_tags(writes, *, created, using) -> set[int]:
+    """Give each article whose write names tags exactly those tags; the ids of the
+    articles whose tags changed. Reads the links of existing articles once, deletes and
+    inserts in one statement each."""
+    tagged = [(write.article, write.tags) for write in writes if write.tags is not None]
+    if not tagged:
+        return set()
+    through = type(tagged[0][0]).tags.through
+    links = through.objects.using(using)
+    existing = [article.pk for article, _ in tagged if id(article) not in created]
+    current: dict[int, dict[int, int]] = {}  # article → tag → link
+    if existing:
+        rows = links.filter(content_object_id__in=existing)
+        for link, article_id, tag_id in rows.values_list("pk", "content_object_id", "tag_id"):
+            current.setdefault(article_id, {})[tag_id] = link
+    removed, added, changed = [], [], set()
+    for article, tags in tagged:
+        have = current.get(article.pk, {})
+        wanted = {tag.pk: tag for tag in tags}
+        gone = [link for tag_id, link in have.items() if tag_id not in wanted]
+        new = [tag for tag_id, tag in wanted.items() if tag_id not in have]
+        if gone or new:
+            changed.add(article.pk)
+        removed += gone
+        added += [through(content_object=article, tag=tag) for tag in new]
+        getattr(article, "_prefetched_objects_cache", {}).pop("tags", None)
+    if removed:
+        links.filter(pk__in=removed).delete()
+    links.bulk_create(added)
+    return changed
