@@ -16,8 +16,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles.changes import Change, announce, announced_together, article_changed
-from articles.exporting import export_articles
-from articles.importing import Result, import_articles, writing
+from articles.importing import Result, export_articles, import_articles, writing
 from articles.models import Article, Figure, ImageCredit, License
 from tests.factories import ArticleFactory, FigureFactory, image_file
 from tests.test_admin import article_form_data, figure_form_data

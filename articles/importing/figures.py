@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.utils.text import get_valid_filename
 
 from ..models import Figure, ImageCredit, License, Rendition
+from .archive_format import key_name
 from .image_files import ImageUnavailable, checked_image, fetch_image, read_local_image
 from .parsing import FigureData
 from .problems import Problem
@@ -75,14 +76,13 @@ def get_image(data: FigureData, options, outcome) -> bytes | None:
             return checked_image(fetch_image(data.original_url))
         except ImageUnavailable as error:
             reasons.append(f"{data.original_url[:80]}: {error}")
+    local, remote = key_name("figure.original_path"), key_name("figure.original_url")
     if not reasons:
         if data.image_file or data.original_path or data.original_url:
             reasons.append("give --images-root or --fetch-images to bring it over")
         else:
-            reasons.append("neither page_image_src_rel nor img_url_full is given")
-    outcome.warnings.append(
-        Problem("page_image_src_rel", "image file missing: " + "; ".join(reasons))
-    )
+            reasons.append(f"neither {local} nor {remote} is given")
+    outcome.warnings.append(Problem(local, "image file missing: " + "; ".join(reasons)))
     return None
 
 

@@ -342,9 +342,8 @@ def _write_article(
 
     article = existing or Article()
     old_url = existing.get_absolute_url() if existing else None
-    for name in ArticleData.TEXT_FIELDS:
-        setattr(article, name, getattr(data, name))
-    article.published_at = data.published_at
+    for name, value in data.fields.items():
+        setattr(article, name, value)
     article.extra_metadata = data.extra_metadata
     article.import_checksum = checksum
     article.lead_figure = save_figure(
