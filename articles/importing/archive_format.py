@@ -63,17 +63,20 @@ class Key:
     def read_from(self, meta: dict, reading: Reading):
         """The value the front matter gives (what its reader makes of none, when absent).
         Raises InvalidArticle naming the key as the file spells it."""
-        given = [name for name in self.names if name in meta] or [self.name]
-        values = []
-        for name in given:
-            try:
-                values.append(self.read(meta.get(name), reading))
-            except ValueError as error:
-                raise InvalidArticle([Problem(name, str(error))]) from None
-        for name, value in zip(given[1:], values[1:], strict=True):
-            if value != values[0]:
+        given = [name for name in self.aliases if name in meta]
+        if self.name in meta or not given:
+            given.insert(0, self.name)
+        first = self._read(given[0], meta, reading)
+        for name in given[1:]:
+            if self._read(name, meta, reading) != first:
                 raise InvalidArticle([Problem(name, f"{name} and {given[0]} disagree")])
-        return values[0]
+        return first
+
+    def _read(self, name, meta, reading):
+        try:
+            return self.read(meta.get(name), reading)
+        except ValueError as error:
+            raise InvalidArticle([Problem(name, str(error))]) from None
 
 
 # Readers ----------------------------------------------------------------------------------

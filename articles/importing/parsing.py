@@ -22,6 +22,12 @@ from .front_matter import load_front_matter, split_front_matter
 from .problems import InvalidArticle, Problem, refuse
 from .values import check_text, derived_slug, fallback_slug, json_value, slug_from_url
 
+# What each Article field of the format holds when a file does not give it.
+EMPTY_FIELDS = {
+    key.field: key.read_from({}, Reading({}, ZoneInfo("UTC")))
+    for key in KEYS
+    if key.field in ARTICLE_FIELDS
+}
 DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{1,2}-\d{1,2})\b[ \t]*(.*)$", re.IGNORECASE)
 # A sentence ends at . ! or ? followed by a capital in any script: "Feb. 15" does not end
 # one. (Python's re has no \p{Lu}, so the capital is checked by first_sentence().)
@@ -132,8 +138,7 @@ def parse_plain_text(text: str, *, tz: ZoneInfo) -> ArticleData:
     """Format 2: an optional `date YYYY-MM-DD …` line, then paragraphs of text."""
     # Every field the format fills, empty: nothing of an earlier import of the article
     # survives but what this file says.
-    empty = {key.field: key.read_from({}, Reading({}, tz)) for key in KEYS}
-    data = ArticleData(fields={name: empty[name] for name in ARTICLE_FIELDS})
+    data = ArticleData(fields=dict(EMPTY_FIELDS))
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
     match = DATE_LINE.match(lines[first])

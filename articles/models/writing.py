@@ -56,8 +56,9 @@ def write_articles(writes, *, imported=False, **save_options):
         for article in rows:
             article.prepare_to_save(imported=imported)
         model.objects.using(using).bulk_create(inserted)
+        in_bulk = set(map(id, inserted))
         for article in rows:
-            if not any(article is other for other in inserted):
+            if id(article) not in in_bulk:
                 _save_row(article, save_options)
             if update_fields is None or "status" in update_fields:
                 article._stored_status = article.status
