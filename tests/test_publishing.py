@@ -136,3 +136,12 @@ def test_the_models_package_imports_no_module_in_a_circle():
         )
 
     assert [module for module in imports if reaches(module, module)] == []
+
+
+def test_the_status_as_stored_is_read_again_with_the_article():
+    article = ArticleFactory()
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.WITHDRAWN)
+    article.refresh_from_db()
+    assert article.withdraw() is False  # withdrawn already: nothing to write
+    assert article.publish() is True
+    assert stored(article)[0] == Article.Status.PUBLISHED

@@ -326,6 +326,11 @@ class Article(models.Model):
         article._stored_status = article.__dict__.get("status")
         return article
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "status" in fields:
+            self._stored_status = self.status
+
     def prepare_to_save(self, *, imported=False):
         """What the write path does to an article before writing it.
 
