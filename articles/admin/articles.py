@@ -2,8 +2,9 @@
 
 Writers create and edit drafts; only users with `articles.publish_article` (Editors)
 publish, unpublish, or touch an article once it has left the draft state. The rule is
-checked on the server (permissions per object, see permissions.py, the form and
-save_model), not only by hiding controls.
+checked on the server (permissions.py), not only by hiding controls; a change of status,
+from the form or an action, goes through the article's publish(), withdraw() or
+return_to_draft().
 """
 
 from django.conf import settings
@@ -329,7 +330,7 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
             if article.is_public:
                 article.withdraw()
                 withdrawn += 1
-            elif article.is_scheduled:
+            elif article.status == Article.Status.PUBLISHED:  # scheduled
                 article.return_to_draft()
                 drafted += 1
             else:
