@@ -98,7 +98,7 @@ class ArticleMetadata:
     modified: str | None
     modified_at: datetime | None  # the moment behind `modified`, for display
     image: ImageMetadata
-    meta_tags: tuple  # (attribute, key, content) triples, in document order
+    meta_tags: tuple  # (attribute, key, content) triples of Open Graph, article and X tags
     json_ld: dict
 
 
@@ -151,8 +151,8 @@ def article_metadata(article):
     published = iso_datetime(article.published_at) if article.published_at else None
     modified = iso_datetime(modified_at) if modified_at else None
 
+    # The description, like the title, robots and canonical link, is written by base.html.
     meta = [
-        ("name", "description", description),
         ("property", "og:type", "article"),
         ("property", "og:title", social_title),
         ("property", "og:description", social_description),

@@ -9,8 +9,8 @@ import yaml
 from django.contrib.redirects.models import Redirect
 from django.core.management import CommandError, call_command
 
-from articles.exporting import article_to_text, export_articles
 from articles.importing import Result, import_articles
+from articles.importing.exporting import article_to_text, export_articles
 from articles.models import Article, Figure, ImageCredit, License, Tag
 from tests.factories import ArticleFactory, image_file
 from tests.test_importing import SEED_FRONT_MATTER, SEEDS, seed_meta

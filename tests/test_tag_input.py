@@ -7,9 +7,9 @@ from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from articles.exporting import export_articles
 from articles.forms import TagNamesField, format_tag_names, parse_tag_names
 from articles.importing import Result, import_articles
+from articles.importing.exporting import export_articles
 from articles.models import Article, Tag
 from tests.factories import ArticleFactory
 from tests.test_admin import article_form_data

@@ -8,8 +8,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from articles.exporting import export_articles
 from articles.importing import Result, import_articles
+from articles.importing.exporting import export_articles
 from articles.models import Article, PreviewLink, Tag
 from tests.factories import ArticleFactory
 from tests.test_admin import article_form_data

@@ -71,6 +71,8 @@ def test_article_page_head_matches_the_metadata_function(client):
     assert canonical["href"] == f"https://news.example/articles/{article.slug}/"
     (robots,) = head.find_all("meta", attrs={"name": "robots"})
     assert robots["content"] == "max-image-preview:large"
+    (description,) = head.find_all("meta", attrs={"name": "description"})
+    assert description["content"] == meta.description
     for attribute, key, content in meta.meta_tags:
         found = head.find_all("meta", attrs={attribute: key})
         if key == "article:tag":

@@ -2,8 +2,9 @@
 
 Writers create and edit drafts; only users with `articles.publish_article` (Editors)
 publish, unpublish, or touch an article once it has left the draft state. The rule is
-checked on the server (permissions per object, see permissions.py, the form and
-save_model), not only by hiding controls.
+checked on the server (permissions.py), not only by hiding controls; a change of status,
+from the form or an action, goes through the article's publish(), withdraw() or
+return_to_draft().
 """
 
 from django.conf import settings
@@ -16,13 +17,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from ..changes import announced_together
 from ..forms import ArticleAdminForm
 from ..metadata import article_metadata
-from ..models import Article, PreviewLink, Tag
+from ..models import Article, CannotPublish, PreviewLink, Tag
 from ..models.addresses import article_path
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
@@ -179,6 +180,19 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
             return queryset, False
         return queryset.matching(search_term), False
 
+    # Writing --------------------------------------------------------------------------
+
+    # The form writes an article, then its tags (save_model, save_related); an action
+    # writes each article it selects: one announcement of what changed, per request.
+
+    def changeform_view(self, request, *args, **kwargs):
+        with announced_together():
+            return super().changeform_view(request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        with announced_together():
+            return super().changelist_view(request, *args, **kwargs)
+
     # Permissions (and DraftsOnlyForWritersMixin) ---------------------------------------
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -187,11 +201,12 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        if not self.has_publish_permission(request):
-            previous = form.initial.get("status", Article.Status.DRAFT) if change else None
-            if obj.status != Article.Status.DRAFT or previous not in (None, Article.Status.DRAFT):
-                raise PermissionDenied("Only editors can publish or change published articles.")
-        super().save_model(request, obj, form, change)
+        self.check_may_save(request, obj, change)
+        if "status" in form.changed_data:
+            # Through the model's workflow, which checks what blocks publishing.
+            obj.change_status(form.cleaned_data["status"], at=obj.published_at)
+        else:
+            obj.save()
         if change and "slug" in form.changed_data and obj.is_public:
             messages.info(
                 request,
@@ -377,18 +392,15 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     @admin.action(permissions=["publish"], description="Publish selected articles")
     def publish_selected(self, request, queryset):
         """Publish now, or at the article's own future time; skip what is not ready."""
-        now = timezone.now()
         published, skipped = [], []
         for article in queryset.select_related("lead_figure"):
             if article.status == Article.Status.PUBLISHED:
+                continue  # public or scheduled already
+            try:
+                article.publish()
+            except CannotPublish as error:
+                skipped.append(f"“{article}”: {' '.join(error.messages)}")
                 continue
-            article.status = Article.Status.PUBLISHED
-            article.published_at = article.published_at or now
-            errors = article.publishing_errors()
-            if errors:
-                skipped.append(f"“{article}”: {' '.join(errors.values())}")
-                continue
-            article.save(update_fields=["status", "published_at", "updated_at"])
             self.log_change(request, article, "Published with the “Publish” action.")
             published.append(article)
         if published:
@@ -409,14 +421,13 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
         withdrawn = drafted = 0
         for article in queryset:
             if article.is_public:
-                article.status = Article.Status.WITHDRAWN
+                article.withdraw()
                 withdrawn += 1
-            elif article.status == Article.Status.PUBLISHED:
-                article.status = Article.Status.DRAFT
+            elif article.status == Article.Status.PUBLISHED:  # scheduled
+                article.return_to_draft()
                 drafted += 1
             else:
                 continue
-            article.save(update_fields=["status", "updated_at"])
             self.log_change(request, article, f"Set to {article.get_status_display().lower()}.")
         if withdrawn:
             self.message_user(request, f"Withdrew {_count(withdrawn)}.", messages.SUCCESS)

@@ -1,30 +1,50 @@
 """Who may change what readers see, checked on the server for every admin path (forms,
 actions, deletion), not only by hiding controls.
 
-Editors hold `articles.publish_article` and may touch everything. Writers may change or
-delete an article only while it is a draft, and a figure or credit only while no article
-past draft shows it: otherwise editing the figure would change a published page. Only
-Editors merge tags, which changes every article carrying them.
+Editors hold `articles.publish_article` and may touch everything. Writers may only touch
+drafts: an article while it is a draft, and a figure, credit or tag while no article past
+draft shows it (editing it would change a published page). Past draft is
+`Article.objects.past_draft()`; what an article shows is `Article.objects.showing()`.
+Only Editors merge tags, which changes every article carrying them.
 """
+
+from django.core.exceptions import PermissionDenied
+
+from ..models import Article
 
 
 class DraftsOnlyForWritersMixin:
     def has_publish_permission(self, request):
         return request.user.has_perm("articles.publish_article")
 
-    def _may_touch(self, request, obj):
-        if obj is None or self.has_publish_permission(request):
-            return True
+    def is_past_draft(self, obj):
+        """Whether an article past draft is `obj` or shows it, as the database has it."""
         # A page asks several times about the object it shows: one query is enough.
         if not hasattr(obj, "_past_draft"):
-            obj._past_draft = obj.is_past_draft()
-        return not obj._past_draft
+            obj._past_draft = Article.objects.past_draft().showing(obj).exists()
+        return obj._past_draft
+
+    def _may_touch(self, request, obj):
+        return obj is None or self.has_publish_permission(request) or not self.is_past_draft(obj)
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._may_touch(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._may_touch(request, obj)
+
+    def check_may_save(self, request, obj, change):
+        """The last line of defence, whatever a form let through: a writer's save leaves
+        nothing past draft, and leaves an article a draft."""
+        if self.has_publish_permission(request):
+            return
+        leaves_draft = isinstance(obj, Article) and obj.status != Article.Status.DRAFT
+        if leaves_draft or (change and self.is_past_draft(obj)):
+            raise PermissionDenied("Only editors can publish or change published articles.")
+
+    def save_model(self, request, obj, form, change):
+        self.check_may_save(request, obj, change)
+        super().save_model(request, obj, form, change)
 
 
 class TagMergingForEditorsMixin:

@@ -1,5 +1,6 @@
 """Tags on the editor's desk: listed with their articles, renamed, merged by Editors, and
-offered by name to the article form's tags field as the editor types."""
+offered by name to the article form's tags field as the editor types. A tag an article past
+draft shows is renamed by Editors only, like every other thing such an article shows."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -19,7 +20,7 @@ from ..models import (
     reject_control_characters,
 )
 from .articles import _count
-from .permissions import TagMergingForEditorsMixin
+from .permissions import DraftsOnlyForWritersMixin, TagMergingForEditorsMixin
 
 # taggit's own tags: empty since the migration tags_of_our_own moved every tag to ours.
 admin.site.unregister(TaggitTag)
@@ -51,7 +52,7 @@ class MergeTagsForm(forms.Form):
 
 
 @admin.register(Tag)
-class TagAdmin(TagMergingForEditorsMixin, admin.ModelAdmin):
+class TagAdmin(TagMergingForEditorsMixin, DraftsOnlyForWritersMixin, admin.ModelAdmin):
     form = TagAdminForm
     list_display = ("name", "slug", "article_count")
     search_fields = ("name",)

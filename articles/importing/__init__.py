@@ -1,8 +1,10 @@
-"""Bringing article files in (`import_articles`) and writing them back out (`exporting`).
+"""Bringing article files in (`import_articles`) and writing them back out
+(`export_articles`), in the one archive format declared in archive_format.py.
 
 The management commands are thin shells over these functions.
 """
 
+from .exporting import ExportReport, export_articles
 from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time_zone
 from .parsing import ArticleData, FigureData, parse_article
 from .problems import InvalidArticle, Problem, printable
@@ -12,6 +14,7 @@ from .writing import import_article_file, import_articles
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "ArticleData",
+    "ExportReport",
     "FigureData",
     "FileOutcome",
     "ImportOptions",
@@ -19,6 +22,7 @@ __all__ = [
     "InvalidArticle",
     "Problem",
     "Result",
+    "export_articles",
     "find_article_files",
     "get_time_zone",
     "import_article_file",

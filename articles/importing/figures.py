@@ -7,16 +7,17 @@ from django.core.files.base import ContentFile
 from django.utils.text import get_valid_filename
 
 from ..models import Figure, ImageCredit, License
+from .archive_format import key_name
 from .image_files import ImageUnavailable, checked_image, fetch_image, read_local_image
 from .parsing import FigureData
 from .problems import Problem, printable
 
 
-def save_figure(figure, data: FigureData, options, cache, outcome, *, save_new=True):
+def save_figure(figure, data: FigureData, options, cache, outcome):
     """`figure` (or a new one) holding the file's figure data; None when the file has none.
 
-    The image file is fetched only when the figure has none or its source changed. With
-    `save_new=False`, a new figure without a file is left for the caller to bulk-insert.
+    The image file is fetched only when the figure has none or its source changed. A new
+    figure without a file is left unsaved: the write path saves it with its article.
     """
     if not data:
         return None  # the file has no figure (any old one stays in the library, unused)
@@ -35,7 +36,7 @@ def save_figure(figure, data: FigureData, options, cache, outcome, *, save_new=T
         image = get_image(data, options, outcome)
     if image and not options.dry_run:
         store_image(figure, image, data)
-    elif save_new or figure.pk:
+    elif figure.pk:
         figure.save()
     return figure
 
@@ -72,14 +73,13 @@ def get_image(data: FigureData, options, outcome) -> bytes | None:
             return checked_image(fetch_image(data.original_url))
         except ImageUnavailable as error:
             reasons.append(f"{printable(data.original_url[:80])}: {error}")
+    local, remote = key_name("figure.original_path"), key_name("figure.original_url")
     if not reasons:
         if data.image_file or data.original_path or data.original_url:
             reasons.append("give --images-root or --fetch-images to bring it over")
         else:
-            reasons.append("neither page_image_src_rel nor img_url_full is given")
-    outcome.warnings.append(
-        Problem("page_image_src_rel", "image file missing: " + "; ".join(reasons))
-    )
+            reasons.append(f"neither {local} nor {remote} is given")
+    outcome.warnings.append(Problem(local, "image file missing: " + "; ".join(reasons)))
     return None
 
 

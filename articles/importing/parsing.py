@@ -9,61 +9,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
-
-from ..models import (
-    HEADLINE_MAX,
-    XML_FORBIDDEN_CHARACTERS,
-    Article,
-    Figure,
-    ImageCredit,
-    License,
-    validate_web_url,
+from ..models import HEADLINE_MAX, XML_FORBIDDEN_CHARACTERS, Article
+from .archive_format import (
+    ARTICLE_FIELDS,
+    FIGURE,
+    IMPORTER_DECIDES,
+    KEYS,
+    KNOWN_KEYS,
+    Reading,
 )
 from .front_matter import load_front_matter, split_front_matter
 from .problems import InvalidArticle, Problem, printable, refuse
-from .values import (
-    check_text,
-    derived_slug,
-    fallback_slug,
-    given_slug,
-    json_value,
-    parse_date,
-    parse_status,
-    parse_tags,
-    slug_from_url,
-    text_value,
-)
+from .values import check_text, derived_slug, fallback_slug, json_value, slug_from_url
 
-# Front matter key → Article field. `twitter_tittle` is the old site's spelling.
-ARTICLE_KEYS = {
-    "title": "title",
-    "header_title": "headline",
-    "des": "description",
-    "page_first_p": "lede",
-    "twitter_tittle": "social_title",
-    "twitter_title": "social_title",
-    "twitter_des": "social_description",
-    "blog_url": "source_url",
-    "byline": "byline",
+# What each Article field of the format holds when a file does not give it.
+EMPTY_FIELDS = {
+    key.field: key.read_from({}, Reading({}, ZoneInfo("UTC")))
+    for key in KEYS
+    if key.field in ARTICLE_FIELDS
 }
-# Front matter key → FigureData attribute, with the model field that bounds it.
-FIGURE_KEYS = {
-    "img_alt": ("alt_text", Figure, "alt_text"),
-    "figure_p": ("caption", Figure, "caption"),
-    "figure_author": ("author", ImageCredit, "author"),
-    "figure_author_url": ("author_url", ImageCredit, "author_url"),
-    "figure_license": ("license_name", License, "name"),
-    "figure_license_url": ("license_url", License, "url"),
-    "page_image_src_rel": ("original_path", Figure, "original_path"),
-    "img_url_full": ("original_url", Figure, "original_url"),
-    # Not the old site's: export_articles writes it, the image file it copied.
-    "image_file": ("image_file", Figure, "original_path"),
-}
-URL_KEYS = {"blog_url", "figure_author_url", "figure_license_url", "img_url_full"}
-OTHER_KEYS = {"page_date", "tags", "draft", "status", "slug"}
-KNOWN_KEYS = set(ARTICLE_KEYS) | set(FIGURE_KEYS) | OTHER_KEYS
-
 DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{1,2}-\d{1,2})\b[ \t]*(.*)$", re.IGNORECASE)
 # A sentence ends at . ! or ? followed by a capital in any script: "Feb. 15" does not end
 # one. (Python's re has no \p{Lu}, so the capital is checked by first_sentence().)
@@ -88,28 +52,31 @@ class FigureData:
 
 @dataclass
 class ArticleData:
-    title: str = ""
-    headline: str = ""
-    description: str = ""
-    lede: str = ""
-    social_title: str = ""
-    social_description: str = ""
-    byline: str = ""
-    source_url: str = ""
-    body: str = ""
-    published_at: datetime | None = None
+    """A file's article. `fields` holds the value of each Article field the format fills
+    (see archive_format.ARTICLE_FIELDS, and the body), to be copied onto the article."""
+
+    fields: dict = field(default_factory=dict)
     status: str | None = None  # None: the importer's --status decides
     slug: str = ""  # the base slug; the writer adds a suffix on a clash
-    slug_given: bool = False
     tags: list[str] = field(default_factory=list)
     figure: FigureData = field(default_factory=FigureData)
     extra_metadata: dict = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
-    TEXT_FIELDS = (
-        "title", "headline", "description", "lede", "social_title", "social_description",
-        "byline", "source_url", "body",
-    )  # fmt: skip
+    # What the importer itself reads of the fields: identity, slug, headline.
+    title = property(lambda self: self.fields.get("title", ""))
+    headline = property(lambda self: self.fields.get("headline", ""))
+    source_url = property(lambda self: self.fields.get("source_url", ""))
+    body = property(lambda self: self.fields.get("body", ""))
+
+    def set(self, field_name, value):
+        """Keep a value read for a field of the format (see archive_format.Key.field)."""
+        if field_name.startswith(FIGURE):
+            setattr(self.figure, field_name.removeprefix(FIGURE), value)
+        elif field_name in IMPORTER_DECIDES:
+            setattr(self, field_name, value)
+        else:
+            self.fields[field_name] = value
 
 
 def parse_article(text: str, *, tz: ZoneInfo) -> ArticleData:
@@ -132,38 +99,14 @@ def parse_article(text: str, *, tz: ZoneInfo) -> ArticleData:
 
 
 def parse_front_matter_article(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
-    data = ArticleData(body=_strip_body(body))
+    data = ArticleData(fields={"body": _strip_body(body)})
     problems: list[Problem] = []
-
-    def text(key, model, field_name):
-        value = text_value(meta.get(key), key, problems)
-        limit = model._meta.get_field(field_name).max_length
-        if limit and len(value) > limit:
-            problems.append(Problem(key, f"{len(value):,} characters; the limit is {limit:,}"))
-        if value and key in URL_KEYS:
-            try:
-                validate_web_url(value)
-            except ValidationError:
-                problems.append(Problem(key, f"{value[:80]!r} is not an http or https URL"))
-        return value
-
-    for key, field_name in ARTICLE_KEYS.items():
-        if key in meta and key != "twitter_title":
-            setattr(data, field_name, text(key, Article, field_name))
-    if "twitter_title" in meta:
-        social_title = text("twitter_title", Article, "social_title")
-        if "twitter_tittle" in meta and social_title != data.social_title:
-            problems.append(Problem("twitter_title", "twitter_title and twitter_tittle disagree"))
-        data.social_title = social_title
-    for key, (attribute, model, field_name) in FIGURE_KEYS.items():
-        setattr(data.figure, attribute, text(key, model, field_name))
-
-    data.published_at = _guard(problems, "page_date", parse_date, meta.get("page_date"), tz)
-    data.status = _guard(problems, "status", parse_status, meta.get("status"), meta.get("draft"))
-    data.tags = _guard(problems, "tags", parse_tags, meta.get("tags")) or []
-    if meta.get("slug") is not None:
-        data.slug = _guard(problems, "slug", given_slug, meta["slug"], data.warnings) or ""
-        data.slug_given = bool(data.slug)
+    reading = Reading(meta=meta, tz=tz, warnings=data.warnings)
+    for key in KEYS:
+        try:
+            data.set(key.field, key.read_from(meta, reading))
+        except InvalidArticle as error:
+            problems += error.problems
 
     extra = {key: value for key, value in meta.items() if key not in KNOWN_KEYS}
     for key, value in extra.items():
@@ -181,7 +124,7 @@ def parse_front_matter_article(meta: dict, body: str, *, tz: ZoneInfo) -> Articl
     if not (data.title or data.headline):
         if not data.body:
             raise refuse("title", "the file has no title, headline or text")
-        data.headline = data.title = derive_headline(data.body)
+        data.fields["headline"] = data.fields["title"] = derive_headline(data.body)
         data.warnings.append(
             Problem(
                 "title",
@@ -194,7 +137,9 @@ def parse_front_matter_article(meta: dict, body: str, *, tz: ZoneInfo) -> Articl
 
 def parse_plain_text(text: str, *, tz: ZoneInfo) -> ArticleData:
     """Format 2: an optional `date YYYY-MM-DD …` line, then paragraphs of text."""
-    data = ArticleData()
+    # Every field the format fills, empty: nothing of an earlier import of the article
+    # survives but what this file says.
+    data = ArticleData(fields=dict(EMPTY_FIELDS))
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
     match = DATE_LINE.match(lines[first])
@@ -203,7 +148,7 @@ def parse_plain_text(text: str, *, tz: ZoneInfo) -> ArticleData:
             day = date.fromisoformat("-".join(part.zfill(2) for part in match[1].split("-")))
         except ValueError:
             raise refuse("date", f"{match[1]!r} is not a valid date") from None
-        data.published_at = datetime.combine(day, time(), tzinfo=tz)
+        data.fields["published_at"] = datetime.combine(day, time(), tzinfo=tz)
         if match[2].strip():
             data.warnings.append(
                 Problem(
@@ -213,10 +158,10 @@ def parse_plain_text(text: str, *, tz: ZoneInfo) -> ArticleData:
                 )
             )
         lines = lines[first + 1 :]
-    data.body = _strip_body("\n".join(lines))
+    data.fields["body"] = _strip_body("\n".join(lines))
     if not data.body:
         raise refuse("body", "the file has no article text")
-    data.headline = data.title = derive_headline(data.body)
+    data.fields["headline"] = data.fields["title"] = derive_headline(data.body)
     data.warnings.append(
         Problem(
             "headline",

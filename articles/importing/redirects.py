@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.redirects.models import Redirect
 from django.utils.encoding import escape_uri_path
 
+from .archive_format import key_name
 from .problems import Problem
 
 REDIRECT_PATH_MAX = Redirect._meta.get_field("old_path").max_length
@@ -30,7 +31,7 @@ def redirects_to(article, source_url: str, outcome) -> list[Redirect]:
         if len(old_path) > REDIRECT_PATH_MAX or len(new_path) > REDIRECT_PATH_MAX:
             outcome.warnings.append(
                 Problem(
-                    "blog_url",
+                    key_name("source_url"),
                     f"no redirect from {old_path[:60]!r}…: paths over "
                     f"{REDIRECT_PATH_MAX} characters do not fit",
                 )

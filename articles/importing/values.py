@@ -178,18 +178,14 @@ def json_value(value, depth=0):
     raise ValueError(f"{kind(value)} cannot be kept")
 
 
-def text_value(value, key, problems) -> str:
+def text_value(value) -> str:
+    """Text, stripped; nothing for a missing value."""
     if value is None:
         return ""
     if not isinstance(value, str):
         hint = " (put it in quotes)" if isinstance(value, int | float | bool | date) else ""
-        problems.append(Problem(key, f"expected text, got {kind(value)}{hint}"))
-        return ""
-    try:
-        check_text(value)
-    except ValueError as error:
-        problems.append(Problem(key, str(error)))
-        return ""
+        raise ValueError(f"expected text, got {kind(value)}{hint}")
+    check_text(value)
     return value.strip()
 
 

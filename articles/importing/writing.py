@@ -23,8 +23,9 @@ from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
 
+from ..changes import announced_together
 from ..media import atomic_with_files
-from ..models import Article, ImageCredit, License, Tag, TaggedArticle
+from ..models import Article, CannotPublish, ImageCredit, License, Tag
 from .figures import can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
 from .new_articles import NewArticles
@@ -155,7 +156,7 @@ class ImportRun:
             return outcome
         try:
             # A rolled-back file takes the image files it wrote with it.
-            with atomic_with_files():
+            with announced_together(), atomic_with_files():
                 written = self._write(to_write, outcome)
                 if self.options.dry_run:
                     transaction.set_rollback(True)
@@ -189,7 +190,7 @@ class ImportRun:
         outcomes: list[FileOutcome] = []
         started = time.monotonic()
         try:
-            with atomic_with_files():
+            with announced_together(), atomic_with_files():
                 for position, path in enumerate(paths):
                     outcome = FileOutcome(path)
                     try:
@@ -329,18 +330,15 @@ def _write_article(
     if existing and not edited_since_import(existing) and existing.import_checksum == checksum:
         image = get_image(data.figure, options, outcome)
         if image and not options.dry_run:
-            figure = existing.lead_figure
-            store_image(figure, image, data.figure)
-            # The importer's own write to the figure: not an editor's.
-            existing.imported_at = figure.updated_at
-            Article.objects.filter(pk=existing.pk).update(imported_at=existing.imported_at)
+            store_image(existing.lead_figure, image, data.figure)
+            # Stamped after the figure: its new file is the importer's write, not an editor's.
+            existing.save(imported=True, update_fields=["updated_at", "imported_at"])
         outcome.result = Result.UPDATED if image else Result.UNCHANGED
         return existing
 
     article = existing or Article()
-    for name in ArticleData.TEXT_FIELDS:
-        setattr(article, name, getattr(data, name))
-    article.published_at = data.published_at
+    for name, value in data.fields.items():
+        setattr(article, name, value)
     article.extra_metadata = data.extra_metadata
     article.import_checksum = checksum
     article.lead_figure = save_figure(
@@ -349,17 +347,9 @@ def _write_article(
         options,
         run.cache,
         outcome,
-        save_new=new_articles is None,
     )
     article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
-    article.status = data.status or options.status
-    if article.status == Article.Status.PUBLISHED:
-        errors = article.publishing_errors()
-        if errors:
-            article.status = Article.Status.DRAFT
-            outcome.warnings.append(
-                Problem("status", "imported as a draft: " + " ".join(errors.values()))
-            )
+    _set_status(article, data.status or options.status, outcome)
     tags = _tags_named(data.tags, run.cache)
     redirects = redirects_to(article, data.source_url, outcome)
     outcome.slug = article.slug
@@ -368,10 +358,23 @@ def _write_article(
         new_articles.add(article, tags, redirects)
         return article
     # Our own write must not look like an editor's; a new slug keeps the old address.
-    article.save(imported=True)
-    _set_tags(article, tags, created=existing is None)
+    article.save(tags=tags, imported=True)
     save_redirects(redirects)
     return article
+
+
+def _set_status(article: Article, status: str, outcome):
+    """The file's status, through the article's workflow: one that cannot be published
+    as it stands is imported as a draft, with a warning saying why."""
+    try:
+        if status == Article.Status.PUBLISHED and article.published_at is None:
+            # An import never makes up a publication time.
+            raise CannotPublish(article.publishing_errors())
+        article.change_status(status, save=False)
+    except CannotPublish as error:
+        article.return_to_draft(save=False)
+        why = " ".join(error.messages)
+        outcome.warnings.append(Problem("status", f"imported as a draft: {why}"))
 
 
 def _tags_named(names: list[str], cache: _RunCache) -> list[Tag]:
@@ -387,22 +390,3 @@ def _tags_named(names: list[str], cache: _RunCache) -> list[Tag]:
     return list(tags.values())
 
 
-def _set_tags(article: Article, tags: list[Tag], *, created: bool):
-    # Straight to the through model: taggit's add() costs two queries and two savepoints
-    # per tag, which is a third of an import's time. Positions keep the file's order.
-    wanted = {tag.pk: position for position, tag in enumerate(tags)}
-    links = TaggedArticle.objects.filter(content_object=article)
-    current = [] if created else list(links.only("pk", "tag_id", "position"))
-    if any(link.tag_id not in wanted for link in current):
-        links.exclude(tag_id__in=wanted).delete()
-    moved = [link for link in current if wanted.get(link.tag_id, link.position) != link.position]
-    for link in moved:
-        link.position = wanted[link.tag_id]
-    if moved:
-        TaggedArticle.objects.bulk_update(moved, ["position"])
-    present = {link.tag_id for link in current}
-    TaggedArticle.objects.bulk_create(
-        TaggedArticle(content_object=article, tag=tag, position=wanted[tag.pk])
-        for tag in tags
-        if tag.pk not in present
-    )

@@ -12,6 +12,7 @@ import re
 
 import articles.models.fields
 import articles.models.tag
+import articles.models.tagging
 import django.db.models.deletion
 from anyascii import anyascii
 from django.conf import settings
@@ -153,7 +154,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="article",
             name="tags",
-            field=articles.models.tag.ArticleTags(blank=True, help_text="Separated by commas, the most important first. Existing tags are offered as you type.", through="articles.TaggedArticle", to="articles.Tag", verbose_name="Tags"),
+            field=articles.models.tagging.ArticleTags(blank=True, help_text="Separated by commas, the most important first. Existing tags are offered as you type.", through="articles.TaggedArticle", to="articles.Tag", verbose_name="Tags"),
         ),
         migrations.AddField(
             model_name="taggedarticle",

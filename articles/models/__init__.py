@@ -12,6 +12,7 @@ from .article import (
     TITLE_MAX,
     Article,
     ArticleQuerySet,
+    CannotPublish,
 )
 from .credit import ImageCredit, License
 from .fields import (
@@ -25,6 +26,7 @@ from .fields import (
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
 from .preview_link import PreviewLink
 from .tag import TAG_NAME_MAX, Tag, TaggedArticle, TagMerge, tag_slug
+from .writing import ArticleWrite, write_articles
 
 __all__ = [
     "DESCRIPTION_MAX",
@@ -38,6 +40,8 @@ __all__ = [
     "XML_FORBIDDEN_CHARACTERS",
     "Article",
     "ArticleQuerySet",
+    "ArticleWrite",
+    "CannotPublish",
     "Figure",
     "FigureQuerySet",
     "FormerSlug",
@@ -56,4 +60,5 @@ __all__ = [
     "strip_control_characters",
     "tag_slug",
     "validate_web_url",
+    "write_articles",
 ]

@@ -8,7 +8,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.core.exceptions import ValidationError
-from django.db import connections, models, router, transaction
+from django.db import connections, models, router
 from django.db.models import Case, F, Func, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,9 @@ from .addresses import FormerSlug
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 from .preview_link import PreviewLink
-from .tag import ArticleTags, TaggedArticle
+from .tag import TaggedArticle
+from .tagging import ArticleTags
+from .writing import ArticleWrite, deleting, write_articles
 
 TITLE_MAX = 60
 DESCRIPTION_MIN, DESCRIPTION_MAX = 120, 160
@@ -32,6 +34,17 @@ SHOWN_MARKUP_LISTED = 5
 SEARCH_CONFIG = "english"
 
 
+# How an article shows each kind of object: through itself, its lead figure, that
+# figure's credit and licence, and its tags.
+SHOWN_THROUGH = {
+    "articles.article": "pk",
+    "articles.figure": "lead_figure",
+    "articles.imagecredit": "lead_figure__credit",
+    "articles.license": "lead_figure__credit__license",
+    "articles.tag": "tags",
+}
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What a reader may see: the only definition of "public" on the site."""
@@ -40,6 +53,24 @@ class ArticleQuerySet(models.QuerySet):
     def scheduled(self):
         """Published articles whose time has not come yet."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def past_draft(self):
+        """Published, scheduled or withdrawn: readers have seen them or are about to, so
+        only editors may change them (and what they show)."""
+        return self.exclude(status=Article.Status.DRAFT)
+
+    def delete(self):
+        """Delete through the write path (models/writing.py): announced once committed."""
+        with deleting(self.values_list("pk", flat=True), using=self.db):
+            return super().delete()
+
+    def showing(self, *objects):
+        """The articles that show these objects, all of one model: articles themselves,
+        figures (as lead figure), image credits and licences (of the lead figure), or tags."""
+        if not objects:
+            return self.none()
+        path = SHOWN_THROUGH[objects[0]._meta.label_lower]
+        return self.filter(**{f"{path}__in": [obj.pk for obj in objects]})
 
     def for_listing(self):
         return self.select_related("lead_figure__credit__license").prefetch_related(
@@ -164,6 +195,11 @@ class _InArray(Func):
 
 def new_feed_id():
     return f"urn:uuid:{uuid.uuid4()}"
+
+
+class CannotPublish(ValidationError):
+    """What keeps an article from going public, by field: a form shows each message
+    under its field, an admin action lists them."""
 
 
 class Article(models.Model):
@@ -292,51 +328,48 @@ class Article(models.Model):
     def __str__(self):
         return self.display_headline
 
-    def save(self, *args, imported=False, **kwargs):
-        """Save, rendering the body; `imported=True` marks the importer's own write.
-
-        In the same transaction, since every write of an article passes here (the admin's
-        and the importer's): a new slug keeps the old address leading here (FormerSlug),
-        and withdrawing revokes the reviewer links.
-        """
-        self.prepare_to_save(imported=imported)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html"}
-        old_slug = self._slug_left(update_fields)
-        withdrawn = self.status == self.Status.WITHDRAWN and not self._state.adding
-        if old_slug is None and not withdrawn:
-            super().save(*args, **kwargs)
-        else:
-            using = kwargs.get("using") or router.db_for_write(Article, instance=self)
-            with transaction.atomic(using=using, savepoint=False):
-                super().save(*args, **kwargs)
-                if old_slug is not None:
-                    FormerSlug.objects.using(using).record_move(self, old_slug)
-                if withdrawn:
-                    # For good: a link must not come back to life if the article
-                    # returns to draft.
-                    PreviewLink.objects.using(using).filter(article=self).revoke()
-        self._stored_slug = self.slug
+    def save(self, *, tags=None, imported=False, **kwargs):
+        """Save through the one write path (models/writing.py), with exactly `tags` (Tag
+        instances) when given; `imported=True` marks the importer's own write."""
+        write_articles([ArticleWrite(self, tags=tags)], imported=imported, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    def saved(self, *, moved_from: str | None, using):
+        """What follows the write of this article's row, in its transaction (the one write
+        path calls it): a new slug keeps the old address leading here (FormerSlug), and
+        withdrawing revokes the reviewer links, for good (a link must not come back to life
+        if the article returns to draft)."""
+        if moved_from is not None:
+            FormerSlug.objects.using(using).record_move(self, moved_from)
+        if self.status == self.Status.WITHDRAWN:
+            PreviewLink.objects.using(using).filter(article=self).revoke()
+        self._stored_slug = self.slug
+
+    def delete(self, using=None, keep_parents=False):
+        using = using or router.db_for_write(type(self), instance=self)
+        with deleting([self.pk], using=using):
+            return super().delete(using=using, keep_parents=keep_parents)
+
     @classmethod
     def from_db(cls, db, field_names, values):
         article = super().from_db(db, field_names, values)
+        # As stored: a change of status is told from an edit, a move from a slug's edit.
+        article._stored_status = article.__dict__.get("status")
         if "slug" in field_names:
-            article._stored_slug = article.slug  # what save() compares to see a move
+            article._stored_slug = article.slug
         return article
 
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        fields = kwargs.get("fields")
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "status" in fields:
+            self._stored_status = self.status
         if fields is None or "slug" in fields:
             self._stored_slug = self.slug
 
-    def _slug_left(self, update_fields) -> str | None:
-        """The slug this save moves the article away from, if any."""
+    def slug_left(self, update_fields) -> str | None:
+        """The slug a save of this article moves it away from, if any."""
         if self._state.adding or (update_fields is not None and "slug" not in update_fields):
             return None
         stored = getattr(self, "_stored_slug", None)
@@ -345,7 +378,7 @@ class Article(models.Model):
         return stored if stored and stored != self.slug else None
 
     def prepare_to_save(self, *, imported=False):
-        """What save() does before writing; a caller of bulk_create() calls it itself.
+        """What the write path does to an article before writing it.
 
         An imported article keeps imported_at == updated_at until someone edits it.
         """
@@ -397,10 +430,6 @@ class Article(models.Model):
     def status_label(self):
         return "Scheduled" if self.is_scheduled else self.get_status_display()
 
-    def is_past_draft(self):
-        """Published, scheduled or withdrawn: only editors may change it now."""
-        return self.status != self.Status.DRAFT
-
     def clean(self):
         errors = {}
         if not (self.headline or self.title):
@@ -424,6 +453,61 @@ class Article(models.Model):
         if self.lead_figure and not self.lead_figure.alt_text.strip():
             errors["lead_figure"] = "The lead figure needs alt text before publishing."
         return errors
+
+    # Publishing: the one way an article changes status (admin actions, the change form
+    # and the importer all come here). With save=False the caller writes it.
+
+    def publish(self, at=None, *, save=True):
+        """Make the article public at `at`, else at its own publication time, else now; a
+        time to come schedules it. Returns False if it was published at that time already.
+
+        Raises CannotPublish, naming each field that stands in the way, and then changes
+        nothing.
+        """
+        previous = self.published_at
+        self.published_at = at or previous or timezone.now()
+        errors = self.publishing_errors()
+        if errors:
+            self.published_at = previous
+            raise CannotPublish(errors)
+        if self._is_stored_as(self.Status.PUBLISHED) and self.published_at == previous:
+            return False
+        self.status = self.Status.PUBLISHED
+        if save:
+            self.save()
+        return True
+
+    def withdraw(self, *, save=True):
+        """Take the article off the site: its page then answers 410 Gone. Returns False if
+        it was withdrawn already."""
+        return self._set_status(self.Status.WITHDRAWN, save)
+
+    def return_to_draft(self, *, save=True):
+        """Make the article a draft again (a scheduled one keeps its time for later).
+        Returns False if it was a draft already."""
+        return self._set_status(self.Status.DRAFT, save)
+
+    def change_status(self, status, *, at=None, save=True):
+        """publish(at), withdraw() or return_to_draft(), by the status wanted."""
+        if status == self.Status.PUBLISHED:
+            return self.publish(at, save=save)
+        if status == self.Status.WITHDRAWN:
+            return self.withdraw(save=save)
+        if status == self.Status.DRAFT:
+            return self.return_to_draft(save=save)
+        raise ValueError(f"{status!r} is not a status")
+
+    def _is_stored_as(self, status):
+        """Whether the article holds `status` and the database does too."""
+        return self.status == status and getattr(self, "_stored_status", None) == status
+
+    def _set_status(self, status, save):
+        if self._is_stored_as(status):
+            return False
+        self.status = status
+        if save:
+            self.save()
+        return True
 
     def publishing_warnings(self):
         """Softer problems an editor should see before publishing."""

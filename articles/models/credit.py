@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
+from ..changes import announce_shown
 from .fields import WebURLField, reject_control_characters
 
 
@@ -18,6 +19,12 @@ class License(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if not adding:
+            announce_shown(self, using=self._state.db)
 
 
 class ImageCreditQuerySet(models.QuerySet):
@@ -83,9 +90,8 @@ class ImageCredit(models.Model):
     def __str__(self):
         return f"{self.author} ({self.license})" if self.license_id else self.author
 
-    def is_past_draft(self):
-        """Whether a figure of an article past draft carries this credit."""
-        from .article import Article  # articles refer to figures, which refer to credits
-
-        past_draft = Article.objects.exclude(status=Article.Status.DRAFT)
-        return past_draft.filter(lead_figure__credit=self).exists()
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if not adding:
+            announce_shown(self, using=self._state.db)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .. import background, images
+from ..changes import announce_shown, announced_together
 from ..media import atomic_with_files
 from .credit import ImageCredit
 from .fields import WebURLField, reject_control_characters
@@ -52,20 +53,31 @@ class FigureQuerySet(models.QuerySet):
         files = dict(figures.order_by("pk").values_list("pk", "image"))
         pks = [pk for pk, name in files.items() if name]
         report.skipped_without_file = len(files) - len(pks)
-        for start in range(0, len(pks), 200):
-            for figure in self.model.objects.filter(pk__in=pks[start : start + 200]):
-                try:
-                    report.renditions += len(figure.make_renditions())
-                except FileNotFoundError:
-                    reason = f"its file {figure.image.name} is missing from storage"
-                    report.failures.append((figure.pk, reason))
-                except (images.InvalidImage, OSError) as error:
-                    reason = f"its file {figure.image.name} cannot be used: {error}"
-                    report.failures.append((figure.pk, reason))
-                else:
-                    report.figures += 1
+        # New renditions are new image addresses on the pages of the articles showing them.
+        with announced_together(self.db):
+            for start in range(0, len(pks), 200):
+                remade = []
+                for figure in self.model.objects.filter(pk__in=pks[start : start + 200]):
+                    try:
+                        report.renditions += len(figure.make_renditions())
+                    except FileNotFoundError:
+                        reason = f"its file {figure.image.name} is missing from storage"
+                        report.failures.append((figure.pk, reason))
+                    except (images.InvalidImage, OSError) as error:
+                        reason = f"its file {figure.image.name} cannot be used: {error}"
+                        report.failures.append((figure.pk, reason))
+                    else:
+                        report.figures += 1
+                        remade.append(figure)
+                announce_shown(*remade, using=self.db)
         report.failures.sort()
         return report
+
+    def delete(self):
+        """Delete, announcing the articles that lose their lead figure."""
+        with announced_together(self.db), transaction.atomic(using=self.db, savepoint=False):
+            announce_shown(*self.only("pk"), using=self.db)
+            return super().delete()
 
 
 class Figure(models.Model):
@@ -143,6 +155,15 @@ class Figure(models.Model):
                 )
             elif new_file or (not self.image and not adding):
                 self.make_renditions()
+            if not adding:
+                announce_shown(self, using=self._state.db)
+
+    def delete(self, using=None, keep_parents=False):
+        """Delete, announcing the articles that lose their lead figure."""
+        using = using or self._state.db
+        with announced_together(using), transaction.atomic(using=using, savepoint=False):
+            announce_shown(self, using=using)
+            return super().delete(using=using, keep_parents=keep_parents)
 
     def clean(self):
         if self.image and not self.image._committed:
@@ -168,11 +189,6 @@ class Figure(models.Model):
     @property
     def has_file(self):
         return bool(self.image)
-
-    def is_past_draft(self):
-        """Whether an article past draft (public, scheduled or withdrawn) shows it."""
-        draft = self.articles.model.Status.DRAFT
-        return self.articles.exclude(status=draft).exists()
 
     def make_renditions(self):
         """Replace this figure's renditions (rows and files) with a set made from its file.

@@ -8,15 +8,13 @@ from dataclasses import dataclass
 from anyascii import anyascii
 from django.conf import settings
 from django.contrib.redirects.models import Redirect
-from django.db import models, router, transaction
+from django.db import models, transaction
 from django.db.models import Case, Count, Exists, Min, OuterRef, Q, Subquery, Value, When
-from django.db.models import signals as model_signals
 from django.urls import reverse
 from django.utils.text import slugify
-from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
-from taggit.utils import require_instance_manager
 
+from ..changes import Change, announce_shown
 from .fields import reject_control_characters
 
 TAG_NAME_MAX = 100
@@ -73,6 +71,9 @@ class TagQuerySet(models.QuerySet):
                 target.save(update_fields=["name"])
             sources = [tag for tag in self if tag.pk != target.pk]
             source_ids = [tag.pk for tag in sources]
+            # The taggings are rewritten in place, for speed at any size: the articles
+            # carrying them are announced here, as the one write path would.
+            announce_shown(*sources, kind=Change.TAGS_CHANGED, using=self.db)
             taggings = TaggedArticle.objects.using(self.db)
             carrying = taggings.filter(tag__in=source_ids).values("content_object")
             articles = carrying.distinct().count()
@@ -195,96 +196,3 @@ class TaggedArticle(ItemBase):
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag"),
         ]
-
-
-class OrderedTagsManager(_TaggableManager):
-    """One article's tags (`article.tags`), in the order they were given: set() puts them
-    in that order, add() after the others."""
-
-    def _taggings(self, db):
-        return self.through._default_manager.using(db).filter(**self._lookup_kwargs())
-
-    def _send(self, action, pk_set, db):
-        model_signals.m2m_changed.send(
-            sender=self.through,
-            action=action,
-            instance=self.instance,
-            reverse=False,
-            model=self.through.tag_model(),
-            pk_set=pk_set,
-            using=db,
-        )
-
-    def _insert(self, placed, db, through_defaults):
-        """Taggings of (tag, position) pairs, announced as taggit's add() does."""
-        pk_set = {tag.pk for tag, _position in placed}
-        self._send("pre_add", pk_set, db)
-        self.through._default_manager.using(db).bulk_create(
-            [
-                self.through(
-                    tag=tag, position=position, **self._lookup_kwargs(), **through_defaults
-                )
-                for tag, position in placed
-            ],
-            # Two saves of one article at once may both add a tag: the first one wins.
-            ignore_conflicts=True,
-        )
-        self._send("post_add", pk_set, db)
-
-    @require_instance_manager
-    def add(self, *tags, through_defaults=None, tag_kwargs=None, **kwargs):
-        self._remove_prefetched_objects()
-        db = router.db_for_write(self.through, instance=self.instance)
-        with transaction.atomic(using=db):
-            current = dict(self._taggings(db).values_list("tag_id", "position"))
-            wanted = self._to_tag_model_instances(tags, tag_kwargs or {})
-            new = [tag for tag in wanted if tag.pk not in current]
-            if new:
-                start = max(current.values(), default=-1) + 1
-                self._insert(
-                    [(tag, start + i) for i, tag in enumerate(new)], db, through_defaults or {}
-                )
-
-    @require_instance_manager
-    def set(self, tags, *, through_defaults=None, **kwargs):
-        self._remove_prefetched_objects()
-        db = router.db_for_write(self.through, instance=self.instance)
-        with transaction.atomic(using=db):
-            if kwargs.pop("clear", False):
-                self.clear()
-            wanted = self._to_tag_model_instances(tags, kwargs.pop("tag_kwargs", {}))
-            position = {tag.pk: i for i, tag in enumerate(wanted)}
-            current = {row.tag_id: row for row in self._taggings(db)}
-            stale = current.keys() - position.keys()
-            if stale:
-                self._send("pre_remove", stale, db)
-                self._taggings(db).filter(tag_id__in=stale).delete()
-                self._send("post_remove", stale, db)
-            moved = [
-                row
-                for tag_id, row in current.items()
-                if tag_id in position and row.position != position[tag_id]
-            ]
-            for row in moved:
-                row.position = position[row.tag_id]
-            if moved:
-                self.through._default_manager.using(db).bulk_update(moved, ["position"])
-            new = [(tag, position[tag.pk]) for tag in wanted if tag.pk not in current]
-            if new:
-                self._insert(new, db, through_defaults or {})
-
-
-class ArticleTags(TaggableManager):
-    """taggit's tags field, reading and writing an article's tags in their order."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("manager", OrderedTagsManager)
-        kwargs.setdefault(
-            "ordering",
-            ["articles_taggedarticle_items__position", "articles_taggedarticle_items__pk"],
-        )
-        super().__init__(*args, **kwargs)
-
-    def value_from_object(self, obj):
-        """What a form starts from: the tags in their order (taggit's are in none)."""
-        return list(getattr(obj, self.name).all()) if obj.pk else []

@@ -71,3 +71,29 @@ def page_url(context, number):
 @register.simple_tag
 def news_language():
     return metadata.news_language()
+
+
+class CaptureNode(template.Node):
+    child_nodelists = ("nodelist",)  # so that blocks inside stay overridable
+
+    def __init__(self, nodelist, name):
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context):
+        # Rendered (and so escaped) already: safe to output as it is.
+        context[self.name] = mark_safe(self.nodelist.render(context).strip())  # noqa: S308
+        return ""
+
+
+@register.tag
+def capture(parser, token):
+    """`{% capture as name %}…{% endcapture %}`: what the enclosed template renders,
+    stripped, kept in `name` rather than output, so that base.html writes a head element
+    only when a page's block gives it something."""
+    bits = token.split_contents()
+    if len(bits) != 3 or bits[1] != "as":
+        raise template.TemplateSyntaxError("Use {% capture as name %}…{% endcapture %}")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return CaptureNode(nodelist, bits[2])

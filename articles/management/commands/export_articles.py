@@ -2,8 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.exporting import export_articles
-from articles.importing import printable
+from articles.importing import export_articles, printable
 
 
 class Command(BaseCommand):

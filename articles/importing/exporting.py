@@ -1,7 +1,7 @@
 """Articles back out as format 1 files (YAML front matter + Markdown) that re-import losslessly.
 
-Keys follow the seed files the importer reads (`header_title`, `des`, `twitter_tittle`…),
-so an export is also a worked example of the format.
+The keys, their order and their values are the archive format's (archive_format.KEYS),
+the one the importer reads, so an export is also a worked example of the format.
 """
 
 import os
@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from django.utils import timezone
 
-from .importing.parsing import KNOWN_KEYS
-from .importing.problems import printable
-from .models import Article
+from ..models import Article
+from .archive_format import KEYS, KNOWN_KEYS, Export
+from .problems import printable
 
 
 @dataclass
@@ -45,39 +44,14 @@ def article_front_matter(article: Article, image_file: str = "") -> tuple[dict, 
 
     `image_file` is where the export put a copy of the lead figure's file, relative to the
     export folder."""
-    # An empty title stays empty (the headline stands in for it): written as the
-    # headline, it would stop following the headline once re-imported.
-    meta = {"title": article.title} if article.title else {}
-    figure = article.lead_figure
-    credit = figure.credit if figure else None
-    license = credit.license if credit else None
-    values = {
-        "blog_url": article.source_url,
-        "img_alt": figure.alt_text if figure else "",
-        "des": article.description,
-        "twitter_des": article.social_description,
-        "twitter_tittle": article.social_title,
-        "header_title": article.headline,
-        "page_date": (
-            timezone.localtime(article.published_at).isoformat() if article.published_at else ""
-        ),
-        "page_first_p": article.lede,
-        "figure_author": credit.author if credit else "",
-        "figure_author_url": credit.author_url if credit else "",
-        "figure_license": license.name if license else "",
-        "figure_license_url": license.url if license else "",
-        "page_image_src_rel": figure.original_path if figure else "",
-        "img_url_full": figure.original_url if figure else "",
-        "image_file": image_file,
-        "figure_p": figure.caption if figure else "",
-        "byline": article.byline,
-    }
-    meta.update({key: value for key, value in values.items() if value})
-    meta["slug"] = article.slug
-    meta["status"] = article.status
-    tags = [tag.name for tag in article.tags.all()]
-    if tags:
-        meta["tags"] = tags
+    meta = {}
+    export = Export(image_file=image_file)
+    for key in KEYS:
+        value = key.write(article, export)
+        # Empty values are left out: an empty title stays empty, the headline standing in
+        # for it (written as the headline, it would stop following it once re-imported).
+        if key.always or value not in ("", None, []):
+            meta[key.name] = value
     skipped = []
     for key, value in (article.extra_metadata or {}).items():
         if key in KNOWN_KEYS:
