@@ -95,8 +95,9 @@ def test_writing_illustrating_and_publishing_under_the_policy(page, check, edito
 
     # The change page: the reviewer link's copy button, the preview, then the public page.
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page.click("[data-copy-target=reviewer-preview-url]")
-    page.wait_for_selector("[data-copy-target=reviewer-preview-url]:has-text('Copied')")
+    page.click("button:has-text('New reviewer link')")
+    page.click("[data-copy-target^=reviewer-link-]")
+    page.wait_for_selector("[data-copy-target^=reviewer-link-]:has-text('Copied')")
     page.goto(f"/admin/articles/article/{article.pk}/preview/")
     assert page.locator("script[type='application/ld+json']").count() == 1
     check("article change and preview")

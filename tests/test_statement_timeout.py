@@ -67,7 +67,7 @@ def article_table_locked(*, at_most):
             other.rollback()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_public_query_stuck_behind_a_lock_answers_503_then_pages_come_back(
     client, settings, caplog
 ):

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from articles.models import Article, Tag, TaggedArticle
+from articles.models import Tag, TaggedArticle
 
 # serialized_rollback: the flush after this transactional test would otherwise delete
 # the Editors and Writers groups that migration 0002 created.
@@ -73,9 +73,9 @@ def test_tags_move_to_our_table_with_slugs_every_address_can_carry(django_user_m
             bangs.pk: ("!!!", "_1"),  # a working address stays as it was
             taken.pk: ("UA", "ua"),
         }
-        flagged = Article.objects.get(slug="flag")
-        assert sorted(flagged.tags.names()) == ["Kyiv", "🇺🇦"]
-        assert TaggedArticle.objects.filter(content_object=flagged).count() == 2
+        # Through the taggings alone: later migrations may add columns to articles.
+        flagged_tags = TaggedArticle.objects.filter(content_object_id=flagged.pk)
+        assert sorted(flagged_tags.values_list("tag__name", flat=True)) == ["Kyiv", "🇺🇦"]
         assert TaggitTag.objects.count() == 0
         assert Tag.objects.create(name="New").pk > taken.pk  # the id sequence moved on
 
