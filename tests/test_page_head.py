@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from django.conf import settings
 
 from articles.metadata import article_metadata
-from articles.models import Article
+from articles.models import Article, PreviewLink
 from articles.views import PAGE_SIZE
 from tests.factories import ArticleFactory
 
@@ -100,7 +100,8 @@ def test_an_article_and_its_preview(client, articles):
     draft = articles[1]
     meta = article_metadata(draft)
     expected = (meta.title, meta.description, "noindex, nofollow", meta.canonical_url)
-    assert head_of(client, draft.get_preview_url()) == expected
+    reviewer_link = PreviewLink.objects.create_for(draft, None)
+    assert head_of(client, reviewer_link.get_absolute_url()) == expected
 
 
 def test_error_pages_are_not_indexed(client, articles):

@@ -9,9 +9,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
-from taggit.models import Tag
 
-from articles.models import Article, Figure, ImageCredit
+from articles.models import Article, Figure, ImageCredit, Tag
 from tests.factories import ArticleFactory, FigureFactory
 from tests.test_admin import article_form_data, figure_form_data
 
@@ -58,7 +57,7 @@ def forged_posts(article, figure, credit, tag):
         ),
         (
             "tag",
-            reverse("admin:taggit_tag_change", args=[tag.pk]),
+            reverse("admin:articles_tag_change", args=[tag.pk]),
             {"name": "Forged", "slug": "forged"},
             lambda: Tag.objects.get(pk=tag.pk).name,
         ),
@@ -68,7 +67,9 @@ def forged_posts(article, figure, credit, tag):
 @pytest.fixture
 def writer_who_may_rename_tags(writer):
     """Writers have no tag permission (migration 0004); with it, the rule still holds."""
-    writer.user_permissions.add(Permission.objects.get(codename="change_tag"))
+    writer.user_permissions.add(
+        Permission.objects.get(codename="change_tag", content_type__app_label="articles")
+    )
     return writer
 
 

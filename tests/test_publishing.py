@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from taggit.models import Tag
 
-from articles.models import Article, CannotPublish
+from articles.models import Article, CannotPublish, Tag
 from tests.factories import ArticleFactory, FigureFactory, ImageCreditFactory, LicenseFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,11 +13,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from taggit.models import Tag
 
 from articles.changes import Change, announce, announced_together, article_changed
 from articles.importing import Result, export_articles, import_articles, writing
-from articles.models import Article, Figure, ImageCredit, License
+from articles.models import Article, Figure, ImageCredit, License, Tag
 from tests.factories import ArticleFactory, FigureFactory, image_file
 from tests.test_admin import article_form_data, figure_form_data
 from tests.test_exporting import empty_database
@@ -163,10 +162,10 @@ def test_a_tag_renamed_or_deleted_in_the_admin_announces_the_articles_carrying_i
     tag = Tag.objects.get(name="Ukraine")
     client.force_login(editor)
     with committed():
-        url = reverse("admin:taggit_tag_change", args=[tag.pk])
+        url = reverse("admin:articles_tag_change", args=[tag.pk])
         assert client.post(url, {"name": "Ukraine war", "slug": "ukraine"}).status_code == 302
     with committed():
-        url = reverse("admin:taggit_tag_delete", args=[tag.pk])
+        url = reverse("admin:articles_tag_delete", args=[tag.pk])
         assert client.post(url, {"post": "yes"}).status_code == 302
     assert heard == [(Change.TAGS_CHANGED, ids(*tagged))] * 2
 

@@ -141,7 +141,7 @@ def _status(article, export):
 
 
 def _tag_names(article, export):
-    return sorted((tag.name for tag in article.tags.all()), key=str.casefold)
+    return [tag.name for tag in article.tags.all()]  # in the editor's order
 
 
 def _image_file(article, export):

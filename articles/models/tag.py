@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from anyascii import anyascii
 from django.conf import settings
 from django.contrib.redirects.models import Redirect
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models import Case, Count, Exists, Min, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils.text import slugify
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
-from ..changes import Change, announce_shown
+from ..changes import Change, announce, announced_together
 from .fields import reject_control_characters
 
 TAG_NAME_MAX = 100
@@ -50,7 +50,23 @@ class TagMerge:
     articles: int  # articles whose tags changed
 
 
+def _announce_retagged(tags, using):
+    """Announce the articles carrying these tags (a queryset or a list) as retagged: one
+    query, whatever the number of tags."""
+    carrying = TaggedArticle.objects.using(using).filter(tag__in=tags)
+    announce(
+        Change.TAGS_CHANGED,
+        carrying.order_by().values_list("content_object_id", flat=True).distinct(),
+        using=using,
+    )
+
+
 class TagQuerySet(models.QuerySet):
+    def delete(self):
+        with announced_together(self.db), transaction.atomic(using=self.db, savepoint=False):
+            _announce_retagged(self, self.db)
+            return super().delete()
+
     def with_article_counts(self):
         return self.annotate(article_count=Count("articles_taggedarticle_items"))
 
@@ -73,7 +89,7 @@ class TagQuerySet(models.QuerySet):
             source_ids = [tag.pk for tag in sources]
             # The taggings are rewritten in place, for speed at any size: the articles
             # carrying them are announced here, as the one write path would.
-            announce_shown(*sources, kind=Change.TAGS_CHANGED, using=self.db)
+            _announce_retagged(source_ids, self.db)
             taggings = TaggedArticle.objects.using(self.db)
             carrying = taggings.filter(tag__in=source_ids).values("content_object")
             articles = carrying.distinct().count()
@@ -164,6 +180,12 @@ class Tag(TagBase):
 
     def get_absolute_url(self):
         return reverse("articles:tag", kwargs={"slug": self.slug})
+
+    def delete(self, using=None, keep_parents=False):
+        using = using or router.db_for_write(type(self), instance=self)
+        with announced_together(using), transaction.atomic(using=using, savepoint=False):
+            _announce_retagged([self.pk], using)
+            return super().delete(using=using, keep_parents=keep_parents)
 
     def slugify(self, tag, i=None):
         """taggit's save() asks for the slug of a new tag, and again with `i` = 1, 2…

@@ -1,9 +1,9 @@
 """An article's tags, in the order the editor gave them, through the one write path: they
 are written by write_articles() whichever way they are set (`article.tags.set()`, `add()`,
 `remove()`, `clear()`, the admin form), and renaming or deleting a tag announces the
-articles that carry it."""
+articles that carry it (a deletion, in Tag.delete() and TagQuerySet.delete())."""
 
-from django.db.models.signals import post_save, pre_delete
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from taggit.managers import TaggableManager, _TaggableManager, require_instance_manager
 
@@ -62,8 +62,3 @@ class ArticleTags(TaggableManager):
 def announce_renamed_tag(sender, instance, created, using, **kwargs):
     if not created:
         announce_shown(instance, kind=Change.TAGS_CHANGED, using=using)
-
-
-@receiver(pre_delete, sender=Tag)
-def announce_deleted_tag(sender, instance, using, **kwargs):
-    announce_shown(instance, kind=Change.TAGS_CHANGED, using=using)
