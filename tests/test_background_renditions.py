@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from articles import background
+from articles.changes import Change, article_changed
 from articles.models import Figure
 from tests.factories import ArticleFactory, image_bytes
 
@@ -100,6 +101,26 @@ def test_pages_show_the_original_image_meanwhile(client, editor, held):
     assert og_image.endswith(figure.image.url)
     assert client.get("/feeds/rss/").status_code == 200
     assert client.get(reverse("admin:articles_figure_changelist")).status_code == 200
+
+
+def test_articles_showing_the_figure_are_announced_once_its_renditions_are_ready(
+    client, editor, held
+):
+    client.force_login(editor)
+    figure = upload(client)
+    article = ArticleFactory(lead_figure=figure)
+    heard = []
+
+    def listener(sender, article_ids, kind, **kwargs):
+        heard.append((kind, article_ids))
+
+    article_changed.connect(listener, dispatch_uid="test-background-listener")
+    try:
+        held.set()
+        background.wait_for_background_work()
+    finally:
+        article_changed.disconnect(dispatch_uid="test-background-listener")
+    assert heard == [(Change.FIGURE_CHANGED, (article.pk,))]
 
 
 def test_a_file_replaced_before_its_renditions_were_made_gets_only_its_own(

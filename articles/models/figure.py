@@ -310,11 +310,12 @@ def make_renditions_in_background(pk: int, name: str):
         )
         logger.error("Renditions of figure %s failed: %s", pk, error)
         return
-    with atomic_with_files():
+    with announced_together(), atomic_with_files():
         # Locked: a file replaced while these were decoded must not get them.
         figure = Figure.objects.select_for_update().filter(pk=pk, image=name).first()
         if figure is not None:
             figure.store_renditions(made)
+            announce_shown(figure)  # pages showing it now have its renditions
 
 
 class Rendition(models.Model):
