@@ -122,7 +122,7 @@ def test_a_failure_is_one_line_whatever_the_file_is_called(tmp_path):
     out, err, error = import_command(path)
     assert err == [f"{printable(path)}: file: the file is empty"]
     assert out == [
-        "1 file: created 0, updated 0, unchanged 0, conflicts 0, failed 1, warnings 0."
+        "1 file: created 0, updated 0, unchanged 0, conflicts 0, skipped 0, failed 1, warnings 0."
     ]
     assert str(error) == "1 file could not be imported."
 

@@ -17,6 +17,7 @@ class Result(enum.StrEnum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     CONFLICT = "conflict"
+    SKIPPED = "skipped"  # not an article file (or reached twice): listed, not a failure
     FAILED = "failed"
 
 
@@ -38,7 +39,7 @@ class FileOutcome:
     slug: str = ""
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    note: str = ""  # why a conflict is one
+    note: str = ""  # why a conflict is one, or why the file was skipped
 
     def error_lines(self) -> list[str]:
         return [problem.describe(self.path) for problem in self.errors]
@@ -48,6 +49,9 @@ class FileOutcome:
 
     def conflict_line(self) -> str:
         return f"{printable(self.path)}: article {self.slug!r} {self.note}"
+
+    def skip_line(self) -> str:
+        return f"{printable(self.path)}: {self.note}"
 
 
 @dataclass
@@ -66,6 +70,10 @@ class ImportReport:
     def conflicts(self) -> list[FileOutcome]:
         return [outcome for outcome in self.outcomes if outcome.result == Result.CONFLICT]
 
+    @property
+    def skipped(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.result == Result.SKIPPED]
+
     def warning_lines(self) -> list[str]:
         return [line for outcome in self.outcomes for line in outcome.warning_lines()]
 
@@ -75,6 +83,7 @@ class ImportReport:
             "updated": self.count(Result.UPDATED),
             "unchanged": self.count(Result.UNCHANGED),
             "conflicts": self.count(Result.CONFLICT),
+            "skipped": self.count(Result.SKIPPED),
             "failed": self.count(Result.FAILED),
             "warnings": len(self.warning_lines()),
         }

@@ -2,80 +2,128 @@
 
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
-from .problems import Problem, refuse
+from .problems import Problem, printable, refuse
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-ARTICLE_SUFFIXES = {".txt", ".md"}
+ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
+# Named apart so the report says what is coming rather than "not an article file".
+NOT_READ_YET = {".html": "HTML files are not read yet", ".htm": "HTML files are not read yet"}
 
 
-def find_article_files(paths) -> tuple[list[Path], list[tuple[Path, Problem]]]:
-    """Every article file under `paths`, in a stable order, and what was skipped and why.
+@dataclass(frozen=True)
+class NotRead:
+    """A path under the ones given that no article comes from, and why. `failed` when it
+    was meant to be read and could not be (a missing path, a folder that cannot be
+    listed); otherwise it was passed over on purpose, which a report lists as skipped."""
 
-    Directories are recursed for *.txt and *.md. A symbolic link is followed only when
-    it stays inside the directory tree it was found in, and never into a directory
-    already visited, so neither a link loop nor a link to /etc takes the import along.
-    Hidden files and directories (.git, macOS's ._ files) are left alone.
+    path: Path
+    problem: Problem
+    failed: bool = False
+
+
+def _skip(path, reason) -> NotRead:
+    return NotRead(Path(path), Problem("", reason))
+
+
+def _not_an_article(path: Path) -> NotRead | None:
+    """Why a file's name says it is not an article, or None when it may be one."""
+    suffix = path.suffix.lower()
+    if suffix in ARTICLE_SUFFIXES:
+        return None
+    if suffix in NOT_READ_YET:
+        return _skip(path, NOT_READ_YET[suffix])
+    return _skip(
+        path,
+        f"not an article file ({path.suffix or 'no extension'}); articles end in "
+        f"{', '.join(ARTICLE_SUFFIXES[:-1])} or {ARTICLE_SUFFIXES[-1]}",
+    )
+
+
+def find_article_files(paths) -> tuple[list[Path], list[NotRead]]:
+    """Every article file under `paths`, in a stable order, and every other path met,
+    with the reason it was not read: nothing is passed over in silence.
+
+    Directories are recursed; files ending in ARTICLE_SUFFIXES (any case) are articles,
+    whether found there or named. A symbolic link is followed only when it stays inside
+    the directory tree it was found in, and never into a directory already visited, so
+    neither a link loop nor a link to /etc takes the import along; a file reached twice
+    is read once. Hidden files and folders (.git, macOS's ._ files) are not read; a hidden
+    folder is named once, not file by file.
     """
     found: list[Path] = []
-    skipped: list[tuple[Path, Problem]] = []
-    seen_files: set[Path] = set()
+    not_read: list[NotRead] = []
+    seen_files: dict[Path, Path] = {}
     for given in map(Path, paths):
         if given.is_dir():
             root = given.resolve()
-            _walk(given, root, {root}, found, seen_files, skipped)
+            _walk(given, root, {root}, found, seen_files, not_read)
         elif given.exists() or given.is_symlink():
-            real = given.resolve()
-            if real not in seen_files:
-                seen_files.add(real)
-                found.append(given)
+            _add_file(given, given.resolve(), found, seen_files, not_read)
         else:
-            skipped.append((given, Problem("file", "no such file or directory")))
-    return found, skipped
+            not_read.append(NotRead(given, Problem("file", "no such file or directory"), True))
+    return found, not_read
 
 
-def _walk(directory, root, seen_dirs, found, seen_files, skipped):
+def _add_file(path, real, found, seen_files, not_read):
+    if (why := _not_an_article(path)) is not None:
+        not_read.append(why)
+    elif real in seen_files:
+        not_read.append(_skip(path, f"the same file as {printable(seen_files[real])}; read once"))
+    else:
+        seen_files[real] = path
+        found.append(path)
+
+
+def _walk(directory, root, seen_dirs, found, seen_files, not_read):
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError as error:
-        skipped.append((Path(directory), Problem("file", f"cannot be read ({error.strerror})")))
+        problem = Problem("file", f"cannot be read ({error.strerror})")
+        not_read.append(NotRead(Path(directory), problem, failed=True))
         return
     for entry in entries:
-        if entry.name.startswith("."):
-            continue
         path = Path(entry.path)
+        if entry.name.startswith("."):
+            try:
+                hidden_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                hidden_dir = False
+            kind = "hidden folder; nothing in it is read" if hidden_dir else "hidden file; not read"
+            not_read.append(_skip(path, kind))
+            continue
         real = None
         if entry.is_symlink():
             try:
                 real = path.resolve(strict=True)
             except (OSError, RuntimeError):
-                skipped.append(
-                    (path, Problem("file", "broken symbolic link or link loop; not followed"))
-                )
+                not_read.append(_skip(path, "broken symbolic link or link loop; not followed"))
                 continue
             if not real.is_relative_to(root):
-                skipped.append(
-                    (path, Problem("file", "symbolic link leaves the tree; not followed"))
-                )
+                not_read.append(_skip(path, "symbolic link leaves the tree; not followed"))
                 continue
         try:
             is_dir = entry.is_dir()
             is_file = not is_dir and entry.is_file()
-        except OSError:
+        except OSError as error:
+            not_read.append(_skip(path, f"cannot be examined ({error.strerror}); not read"))
             continue
         if is_dir:
             real = real or path.resolve()
             if real in seen_dirs:
-                skipped.append((path, Problem("file", "symbolic link loop; not followed")))
+                not_read.append(_skip(path, "symbolic link loop; not followed"))
                 continue
             seen_dirs.add(real)
-            _walk(path, root, seen_dirs, found, seen_files, skipped)
-        elif is_file and path.suffix.lower() in ARTICLE_SUFFIXES:
-            real = real or path.resolve()
-            if real not in seen_files:
-                seen_files.add(real)
-                found.append(path)
+            _walk(path, root, seen_dirs, found, seen_files, not_read)
+        elif is_file:
+            _add_file(path, real or path.resolve(), found, seen_files, not_read)
+        else:
+            # Opening a FIFO named *.md would wait for a writer for ever.
+            not_read.append(
+                _skip(path, "not a regular file (a pipe, socket or device); not read")
+            )
 
 
 def read_article_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

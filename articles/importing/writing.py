@@ -73,11 +73,16 @@ def import_articles(
         overwrite=overwrite,
         max_bytes=max_bytes,
     )
-    files, skipped = find_article_files([paths] if isinstance(paths, str | Path) else paths)
+    files, not_read = find_article_files([paths] if isinstance(paths, str | Path) else paths)
     report = ImportReport(dry_run=dry_run)
-    total = len(skipped) + len(files)
-    skipped_outcomes = (FileOutcome(path, Result.FAILED, errors=[why]) for path, why in skipped)
-    for outcome in chain(skipped_outcomes, ImportRun(options).import_files(files)):
+    total = len(not_read) + len(files)
+    not_read_outcomes = (
+        FileOutcome(item.path, Result.FAILED, errors=[item.problem])
+        if item.failed
+        else FileOutcome(item.path, Result.SKIPPED, note=item.problem.message)
+        for item in not_read
+    )
+    for outcome in chain(not_read_outcomes, ImportRun(options).import_files(files)):
         report.outcomes.append(outcome)
         if on_file:
             on_file(outcome, len(report.outcomes), total)

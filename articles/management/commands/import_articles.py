@@ -38,7 +38,8 @@ class ProgressBar:
 class Command(BaseCommand):
     help = (
         "Import article files (front matter + Markdown, or plain text) from files or "
-        "directories. Exit status: 0 none failed (conflicts are listed, not failures), "
+        "directories. Exit status: 0 none failed (conflicts and skipped files are listed, "
+        "not failures), "
         "1 some failed, 2 usage error."
     )
 
@@ -137,6 +138,10 @@ class Command(BaseCommand):
             self.stdout.write("Warnings:")
             for line in warnings:
                 self.stdout.write(f"  {line}")
+        if report.skipped:
+            self.stdout.write("Skipped (not read):")
+            for outcome in report.skipped:
+                self.stdout.write(f"  {outcome.skip_line()}")
         if report.conflicts:
             self.stdout.write("Conflicts (not overwritten; use --overwrite to replace):")
             for outcome in report.conflicts:
