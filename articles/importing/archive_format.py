@@ -2,9 +2,10 @@
 how its value is read (`import_articles`) and written (`export_articles`).
 
 The keys are the old site's (`header_title`, `des`, `twitter_tittle`…), so an export reads
-like its files. Adding a field to the format (an author, a section) is a line in KEYS: the
-importer copies every Article field named here onto the article, and the exporter writes
-each back under its key, in this order.
+like its files; the common keys of static-site generators (`date`, `description`…) are
+read too, as fallbacks the old site's keys win over. Adding a field to the format (an
+author, a section) is a line in KEYS: the importer copies every Article field named here
+onto the article, and the exporter writes each back under its key, in this order.
 """
 
 from collections.abc import Callable
@@ -53,23 +54,40 @@ class Key:
     read: Callable[[Any, Reading], Any]
     write: Callable[[Article, Export], Any]
     aliases: tuple[str, ...] = ()  # other spellings read; given together, they must agree
+    # Other tools' keys for the same field (a static-site generator's `date`), read only
+    # when neither the key nor an alias is given: the format's own spelling wins, and the
+    # first of these given wins over the rest. One that loses with another value is named
+    # in a warning rather than dropped in silence; it does not fail the file.
+    fallbacks: tuple[str, ...] = ()
     companions: tuple[str, ...] = ()  # other keys its reader consults in `reading.meta`
     always: bool = False
 
     @property
     def names(self):
-        return (self.name, *self.aliases)
+        return (self.name, *self.aliases, *self.fallbacks)
 
     def read_from(self, meta: dict, reading: Reading):
         """The value the front matter gives (what its reader makes of none, when absent).
         Raises InvalidArticle naming the key as the file spells it."""
         given = [name for name in self.aliases if name in meta]
-        if self.name in meta or not given:
+        fallbacks = [name for name in self.fallbacks if name in meta]
+        if self.name in meta or not (given or fallbacks):
             given.insert(0, self.name)
+        elif not given:
+            given.append(fallbacks.pop(0))
         first = self._read(given[0], meta, reading)
         for name in given[1:]:
             if self._read(name, meta, reading) != first:
                 raise InvalidArticle([Problem(name, f"{name} and {given[0]} disagree")])
+        for name in fallbacks:
+            try:
+                agrees = self._read(name, meta, reading) == first
+            except InvalidArticle:
+                agrees = False
+            if not agrees:
+                reading.warnings.append(
+                    Problem(name, f"not used: {given[0]} is given and wins")
+                )
         return first
 
     def _read(self, name, meta, reading):
@@ -158,12 +176,12 @@ KEYS = (
     _article_text("title", "title"),
     Key("blog_url", "source_url", text(Article, "source_url", url=True), attribute("source_url")),
     Key("img_alt", "figure.alt_text", text(Figure, "alt_text"), attribute("lead_figure.alt_text")),
-    _article_text("des", "description"),
+    _article_text("des", "description", fallbacks=("description", "summary", "excerpt")),
     _article_text("twitter_des", "social_description"),
     # The old site misspelt it; files with the right spelling are read too.
     _article_text("twitter_tittle", "social_title", aliases=("twitter_title",)),
     _article_text("header_title", "headline"),
-    Key("page_date", "published_at", _read_date, _local_time),
+    Key("page_date", "published_at", _read_date, _local_time, fallbacks=("date",)),
     _article_text("page_first_p", "lede"),
     Key(
         "figure_author",
