@@ -513,18 +513,9 @@ def test_a_run_killed_mid_way_leaves_whole_articles_and_a_rerun_completes(tmp_pa
         meta = {"title": f"Story {n}", "blog_url": f"https://old.example/{n}", "tags": ["a", "b"]}
         article_file(tmp_path / "files", f"{n:04d}.md", meta)
 
-    command = [sys.executable, "manage.py", "import_articles", str(tmp_path / "files")]
-    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        try:
-            if count("SELECT COUNT(*) FROM articles_article") >= 200:
-                break
-        except sqlite3.OperationalError:
-            pass  # the importer holds the write lock
-    process.kill()
-    process.wait(timeout=30)
+    kill_import_once_committed(
+        [str(tmp_path / "files")], env=env, count=count, articles=200
+    )
 
     written = count("SELECT COUNT(*) FROM articles_article")
     assert 0 < written < total, "kill the run mid-way"
@@ -536,3 +527,22 @@ def test_a_run_killed_mid_way_leaves_whole_articles_and_a_rerun_completes(tmp_pa
     assert again.returncode == 0, again.stderr
     assert f"created {total - written}, updated 0, unchanged {written}," in again.stdout
     assert count("SELECT COUNT(*) FROM articles_article") == total
+
+
+def kill_import_once_committed(arguments, *, env, count, articles, then_wait=0.0):
+    """Run `manage.py import_articles ARGUMENTS` and SIGKILL it once `count` (a query of
+    its SQLite database) sees `articles` articles committed, `then_wait` seconds later;
+    120 s at most."""
+    command = [sys.executable, "manage.py", "import_articles", *arguments]
+    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            if count("SELECT COUNT(*) FROM articles_article") >= articles:
+                break
+        except sqlite3.OperationalError:
+            pass  # the importer holds the write lock
+    time.sleep(then_wait)
+    process.kill()
+    process.wait(timeout=30)

@@ -1,31 +1,20 @@
 """Which files an import reads: every file under the paths given is imported or reported
 by name with the reason it was not read. Nothing is passed over in silence."""
 
-import io
 import os
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from articles.importing import Result
 from articles.models import Article
 from tests.test_importing import article_file, run
+from tests.test_importing_hostile import call
 
 pytestmark = pytest.mark.django_db
 
 
 def skipped_lines(report):
     return sorted(outcome.skip_line() for outcome in report.skipped)
-
-
-def call(*args):
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("import_articles", *map(str, args), stdout=out, stderr=err)
-        code = 0
-    except CommandError as error:
-        code = error.returncode
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_every_markdown_and_text_extension_is_read(tmp_path):

@@ -24,6 +24,7 @@ from articles.importing import Result
 from articles.models import Article, Figure, Rendition
 from tests.factories import image_bytes, image_file, small_figure
 from tests.test_importing import article_file, run
+from tests.test_importing_hostile import kill_import_once_committed
 
 pytestmark = pytest.mark.django_db
 
@@ -264,22 +265,13 @@ def test_clean_media_removes_what_a_killed_import_left(tmp_path):
         meta = {"title": f"Story {n}", "img_alt": "A", "page_image_src_rel": f"{n}.jpg"}
         article_file(tmp_path / "files", f"{n:04d}.md", meta)
 
-    command = [
-        sys.executable, "manage.py", "import_articles", str(tmp_path / "files"),
-        "--images-root", str(images),
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        try:
-            if count("SELECT COUNT(*) FROM articles_article") >= 50:
-                break
-        except sqlite3.OperationalError:
-            pass  # the importer holds the write lock
-    time.sleep(0.3)  # into the next batch, whose files are written but not committed
-    process.kill()
-    process.wait(timeout=30)
+    kill_import_once_committed(
+        [str(tmp_path / "files"), "--images-root", str(images)],
+        env=env,
+        count=count,
+        articles=50,
+        then_wait=0.3,  # into the next batch, whose files are written but not committed
+    )
 
     written = count("SELECT COUNT(*) FROM articles_article")
     assert 0 < written < total, "kill the run mid-way"
