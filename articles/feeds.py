@@ -8,7 +8,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 
 from .metadata import absolute_url, description_of, lead_image, modified_time
-from .models import Article, Tag, strip_control_characters
+from .models import Article, Section, Tag, strip_control_characters
 
 FEED_SIZE = 30
 
@@ -169,3 +169,29 @@ class TagArticlesFeed(LatestArticlesFeed):
 class TagArticlesAtomFeed(TagArticlesFeed):
     feed_type = AtomFeed
     feed_url_name = "articles:tag_feed_atom"
+
+
+class SectionArticlesFeed(TagArticlesFeed):
+    """The newest public articles of a section and its subsections."""
+
+    feed_url_name = "articles:section_feed_rss"
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def title(self, section):
+        return f"{settings.SITE_NAME}: {section.name}"
+
+    def description(self, section):
+        return f"The latest articles in {section.name} on {settings.SITE_NAME}."
+
+    subtitle = description
+
+    def items(self, section):
+        family = Section.objects.family_ids([section.pk])
+        return self.articles().filter(section__in=family)[:FEED_SIZE]
+
+
+class SectionArticlesAtomFeed(SectionArticlesFeed):
+    feed_type = AtomFeed
+    feed_url_name = "articles:section_feed_atom"

@@ -138,8 +138,23 @@ def lead_image(article):
     )
 
 
-def article_metadata(article):
-    """Everything the `<head>` of an article page says about it."""
+def section_ancestry(article, tree=None):
+    """The article's section and its ancestors, the top-level one first (World, Europe);
+    `tree` is the request's SectionTree, when there is one."""
+    if not article.section_id:
+        return []
+    if tree is None:
+        from .models import Section
+
+        tree = Section.objects.tree()
+    return tree.ancestry(article.section_id)
+
+
+def article_metadata(article, sections=None):
+    """Everything the `<head>` of an article page says about it. `sections` is the
+    article's section_ancestry(), read here when not given."""
+    if sections is None:
+        sections = section_ancestry(article)
     site_name = settings.SITE_NAME
     canonical = absolute_url(article.get_absolute_url())
     description = description_of(article)
@@ -172,6 +187,8 @@ def article_metadata(article):
             ("property", "article:published_time", published),
             ("property", "article:modified_time", modified),
         ]
+    if sections:
+        meta.append(("property", "article:section", sections[-1].name))
     meta += [("property", "article:tag", tag) for tag in tags]
     meta += [
         ("name", "twitter:card", "summary_large_image"),
@@ -198,11 +215,33 @@ def article_metadata(article):
             published=published,
             modified=modified,
             tags=tags,
+            sections=sections,
         ),
     )
 
 
-def json_ld_graph(article, *, canonical, description, image, published, modified, tags):
+def breadcrumb_list(canonical, crumbs):
+    """schema.org BreadcrumbList of (name, absolute URL) pairs, the home page first."""
+    return {
+        "@type": "BreadcrumbList",
+        "@id": f"{canonical}#breadcrumb",
+        "itemListElement": [
+            {"@type": "ListItem", "position": position, "name": name, "item": url}
+            for position, (name, url) in enumerate(crumbs, start=1)
+        ],
+    }
+
+
+def section_crumbs(sections):
+    """(name, absolute URL) of the home page and of each of these sections."""
+    return [(settings.SITE_NAME, absolute_url("/"))] + [
+        (section.name, absolute_url(section.get_absolute_url())) for section in sections
+    ]
+
+
+def json_ld_graph(
+    article, *, canonical, description, image, published, modified, tags, sections=()
+):
     """schema.org NewsArticle, ImageObject, WebPage, WebSite and Organization as one @graph."""
     site_url = absolute_url("/")
     organization_id, website_id = f"{site_url}#organization", f"{site_url}#website"
@@ -225,6 +264,7 @@ def json_ld_graph(article, *, canonical, description, image, published, modified
         "mainEntityOfPage": {"@id": canonical},
         "isPartOf": {"@id": canonical},
         "url": canonical,
+        "articleSection": sections[-1].name if sections else None,
         "keywords": tags,
         "inLanguage": language,
     }
@@ -253,6 +293,7 @@ def json_ld_graph(article, *, canonical, description, image, published, modified
         "description": description,
         "isPartOf": {"@id": website_id},
         "primaryImageOfPage": {"@id": image_id},
+        "breadcrumb": {"@id": f"{canonical}#breadcrumb"},
         "datePublished": published,
         "dateModified": modified,
         "inLanguage": language,
@@ -285,7 +326,15 @@ def json_ld_graph(article, *, canonical, description, image, published, modified
             "height": logo_height,
         },
     }
-    graph = [news_article, image_object, web_page, website, organization]
+    crumbs = section_crumbs(sections) + [(article.display_headline, canonical)]
+    graph = [
+        news_article,
+        image_object,
+        web_page,
+        breadcrumb_list(canonical, crumbs),
+        website,
+        organization,
+    ]
     return {"@context": "https://schema.org", "@graph": [_without_empty(n) for n in graph]}
 
 
@@ -294,3 +343,69 @@ def _without_empty(node):
     if isinstance(node, dict):
         return {k: _without_empty(v) for k, v in node.items() if v not in (None, "", [])}
     return node
+
+
+@dataclass(frozen=True)
+class SectionMetadata:
+    title: str
+    description: str
+    meta_tags: tuple
+    json_ld: dict
+
+
+def section_metadata(section, sections, *, page_number=1):
+    """What the `<head>` of a section's front says: Open Graph, and a CollectionPage with
+    its BreadcrumbList. `sections` is the section's ancestry, the section last."""
+    site_name = settings.SITE_NAME
+    canonical = absolute_url(section.get_absolute_url())
+    if page_number > 1:
+        canonical += f"?page={page_number}"
+    description = (
+        " ".join(section.description.split()) or f"The latest {section.name} news from {site_name}."
+    )
+    description = Truncator(description).chars(DESCRIPTION_FALLBACK_CHARS)
+    title = f"{section.name} – {site_name}"
+    share_width, share_height = SHARE_IMAGE_SIZE
+    share_image = absolute_url(static(SHARE_IMAGE_PATH))
+    meta = (
+        ("property", "og:type", "website"),
+        ("property", "og:title", title),
+        ("property", "og:description", description),
+        ("property", "og:url", canonical),
+        ("property", "og:site_name", site_name),
+        ("property", "og:locale", og_locale()),
+        ("property", "og:image", share_image),
+        ("property", "og:image:width", str(share_width)),
+        ("property", "og:image:height", str(share_height)),
+        ("property", "og:image:alt", site_name),
+        ("name", "twitter:card", "summary_large_image"),
+        ("name", "twitter:title", title),
+        ("name", "twitter:description", description),
+        ("name", "twitter:image", share_image),
+        ("name", "twitter:image:alt", site_name),
+    )
+    site_url = absolute_url("/")
+    page = {
+        "@type": "CollectionPage",
+        "@id": canonical,
+        "url": canonical,
+        "name": title,
+        "description": description,
+        "isPartOf": {"@id": f"{site_url}#website"},
+        "breadcrumb": {"@id": f"{canonical}#breadcrumb"},
+        "inLanguage": language_tag(),
+    }
+    website = {
+        "@type": "WebSite",
+        "@id": f"{site_url}#website",
+        "url": site_url,
+        "name": site_name,
+        "inLanguage": language_tag(),
+    }
+    graph = [page, breadcrumb_list(canonical, section_crumbs(sections)), website]
+    return SectionMetadata(
+        title=title,
+        description=description,
+        meta_tags=meta,
+        json_ld={"@context": "https://schema.org", "@graph": graph},
+    )

@@ -3,13 +3,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap, views
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .metadata import modified_time, modified_time_expression
-from .models import Article, Tag
+from .models import Article, Section, Tag
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX_URLS = 1000  # Google News reads at most this many per sitemap
@@ -85,6 +85,22 @@ class TagSitemap(SiteURLSitemap):
         return tag.last_published
 
 
+class SectionSitemap(SiteURLSitemap):
+    """Every section's front (an empty one too: it is in the navigation)."""
+
+    def items(self):
+        public = Article.objects.published()
+        return Section.objects.annotate(
+            last_published=Max("articles__published_at", filter=Q(articles__in=public.values("pk")))
+        ).order_by("position", "name", "pk")
+
+    def location(self, section):
+        return section.get_absolute_url()
+
+    def lastmod(self, section):
+        return section.last_published
+
+
 class ListingSitemap(SiteURLSitemap):
     """The home page and the yearly archives."""
 
@@ -99,7 +115,12 @@ class ListingSitemap(SiteURLSitemap):
         return reverse(name, kwargs=kwargs)
 
 
-SITEMAPS = {"articles": ArticleSitemap, "tags": TagSitemap, "listings": ListingSitemap}
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "tags": TagSitemap,
+    "sections": SectionSitemap,
+    "listings": ListingSitemap,
+}
 
 
 def sitemap_index(request, sitemaps, **kwargs):

@@ -9,6 +9,20 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
     # Tag slugs keep non-Latin letters (taggit's default): "україна" is a valid slug here.
     re_path(r"^tags/(?P<slug>[-\w]+)/$", views.TagArticleListView.as_view(), name="tag"),
+    # Under /sections/: no article, tag or archive address can take a section's.
+    re_path(
+        r"^sections/(?P<slug>[-\w]+)/$", views.SectionArticleListView.as_view(), name="section"
+    ),
+    re_path(
+        r"^sections/(?P<slug>[-\w]+)/feeds/rss/$",
+        feeds.SectionArticlesFeed(),
+        name="section_feed_rss",
+    ),
+    re_path(
+        r"^sections/(?P<slug>[-\w]+)/feeds/atom/$",
+        feeds.SectionArticlesAtomFeed(),
+        name="section_feed_atom",
+    ),
     path("archive/<int:year>/", views.ArticleYearArchiveView.as_view(), name="archive_year"),
     re_path(
         r"^archive/(?P<year>[0-9]{4})/(?P<month>0[1-9]|1[0-2])/$",

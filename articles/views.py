@@ -9,10 +9,13 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from .metadata import article_metadata
+from .context_processors import section_tree
+from .metadata import article_metadata, section_ancestry, section_metadata
 from .models import Article, PreviewLink, Tag
 
 PAGE_SIZE = 12
+# The home page's groups of the latest stories, one per top-level section.
+SECTION_GROUP_SIZE = 4
 SEARCH_MAX_CHARS = 200
 
 
@@ -43,14 +46,49 @@ class PublicArticleMixin:
 
 class ArticlePageMixin:
     """The article page's context: what machines read about the article is built once,
-    for both the head and the visible dates."""
+    for both the head and the visible dates and breadcrumb; then the related stories."""
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(meta=article_metadata(self.object), **kwargs)
+        sections = section_ancestry(self.object, section_tree(self.request))
+        return super().get_context_data(
+            meta=article_metadata(self.object, sections),
+            article_sections=sections,
+            related_articles=Article.objects.related_to(self.object),
+            **kwargs,
+        )
 
 
 class ArticleListView(PublicArticleMixin, ListView):
-    pass
+    """The home page: the latest stories, then on the first page the latest of each
+    top-level section in the navigation."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["page_obj"].number == 1:
+            context["section_groups"] = self.section_groups(context["object_list"])
+        return context
+
+    def section_groups(self, top_stories):
+        tree = section_tree(self.request)
+        sections = [(section, tree.family_ids(section.pk)) for section in tree.navigation()]
+        if not sections:
+            return []
+        latest = (
+            Article.objects.published()
+            .latest_by_section(
+                sections,
+                per_section=SECTION_GROUP_SIZE,
+                leaving_out=[article.pk for article in top_stories],
+            )
+            .select_related("lead_figure")
+            .prefetch_related("lead_figure__renditions")
+        )
+        groups = {section.pk: (section, []) for section, _ in sections}
+        for article in latest:
+            top = tree.top_level_of(article.section_id)
+            if top is not None and top.pk in groups:
+                groups[top.pk][1].append(article)
+        return [(section, articles) for section, articles in groups.values() if articles]
 
 
 class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
@@ -91,6 +129,34 @@ class TagArticleListView(PublicArticleMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class SectionArticleListView(PublicArticleMixin, ListView):
+    """A section's front: its articles and its subsections', newest first."""
+
+    template_name = "articles/article_section_list.html"
+
+    def get_queryset(self):
+        tree = section_tree(self.request)
+        self.section = next((s for s in tree.sections if s.slug == self.kwargs["slug"]), None)
+        if self.section is None:
+            raise Http404("No such section.")
+        self.tree = tree
+        return super().get_queryset().filter(section__in=tree.family_ids(self.section.pk))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sections = self.tree.ancestry(self.section.pk)
+        return {
+            **context,
+            "section": self.section,
+            "current_section": self.section,  # marked in the navigation when top-level
+            "section_path": sections,
+            "subsections": self.tree.children.get(self.section.pk, []),
+            "meta": section_metadata(
+                self.section, sections, page_number=context["page_obj"].number
+            ),
+        }
 
 
 class ArchiveMixin(PublicArticleMixin):

@@ -191,13 +191,15 @@ def test_preview_link_of_a_withdrawn_article_is_dead_and_of_a_public_one_leads_t
     assert article.headline not in response.content.decode()
 
 
-def test_article_page_makes_at_most_four_queries_whatever_its_tags(
+def test_article_page_makes_at_most_five_queries_whatever_its_tags(
     client, django_assert_max_num_queries
 ):
     few = seed_article(tags=["One"])
     many = seed_article(slug="many-tags", tags=[f"Tag {n}" for n in range(12)])
+    # The article with its figure, its tags, the figure's renditions, the sections (the
+    # navigation and breadcrumb) and the related stories.
     for article in (few, many):
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(5):
             assert client.get(article.get_absolute_url()).status_code == 200
 
 
@@ -213,9 +215,10 @@ def test_home_lists_published_articles_with_lede_time_and_thumbnail(client):
     card = cards[0]
     assert card.select_one(".card__headline a")["href"] == article.get_absolute_url()
     assert card.select_one(".card__lede").string == article.lede
-    assert card.find("time")["datetime"] == node(
-        article_metadata(article).json_ld, "NewsArticle"
-    )["datePublished"]
+    assert (
+        card.find("time")["datetime"]
+        == node(article_metadata(article).json_ld, "NewsArticle")["datePublished"]
+    )
     assert card.find("img")["alt"] == "Soldiers on a snowy road"
     for hidden in ("Secret draft", "Scheduled later", "Withdrawn old"):
         assert hidden not in page.get_text()
@@ -307,8 +310,9 @@ def test_listing_queries_do_not_grow_with_the_page(client, django_assert_max_num
     counts = []
     for size in (2, 10):
         add(size)
-        # Month archives also look up the neighbouring months for their navigation.
-        with django_assert_max_num_queries(8) as queries:
+        # Month archives also look up the neighbouring months for their navigation; every
+        # page reads the sections once for the header's navigation.
+        with django_assert_max_num_queries(9) as queries:
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts

@@ -1,5 +1,5 @@
 """The content model, one module per concern: credits and licences, figures and their
-renditions, articles and their tags."""
+renditions, sections, articles, their tags and related stories."""
 
 from .addresses import FormerSlug
 from .article import (
@@ -25,6 +25,8 @@ from .fields import (
 )
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
 from .preview_link import PreviewLink
+from .related import RelatedArticle
+from .section import SECTION_NAME_MAX, Section, SectionTree, section_slug
 from .tag import TAG_NAME_MAX, Tag, TaggedArticle, TagMerge, tag_slug
 from .writing import ArticleWrite, write_articles
 
@@ -34,6 +36,7 @@ __all__ = [
     "HEADLINE_MAX",
     "LEAD_IMAGE_MIN_WIDTH",
     "SEARCH_CONFIG",
+    "SECTION_NAME_MAX",
     "SOCIAL_TITLE_MAX",
     "TAG_NAME_MAX",
     "TITLE_MAX",
@@ -48,8 +51,11 @@ __all__ = [
     "ImageCredit",
     "License",
     "PreviewLink",
+    "RelatedArticle",
     "Rendition",
     "RenditionReport",
+    "Section",
+    "SectionTree",
     "Tag",
     "TagMerge",
     "TaggedArticle",
@@ -57,6 +63,7 @@ __all__ = [
     "control_character_problem",
     "figure_upload_to",
     "reject_control_characters",
+    "section_slug",
     "strip_control_characters",
     "tag_slug",
     "validate_web_url",

@@ -9,7 +9,7 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
-from django.db.models import Case, F, Func, Q, Value, When
+from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -20,6 +20,7 @@ from .addresses import FormerSlug
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 from .preview_link import PreviewLink
+from .section import Section
 from .tag import TaggedArticle
 from .tagging import ArticleTags
 from .writing import ArticleWrite, deleting, write_articles
@@ -42,7 +43,12 @@ SHOWN_THROUGH = {
     "articles.imagecredit": "lead_figure__credit",
     "articles.license": "lead_figure__credit__license",
     "articles.tag": "tags",
+    "articles.section": "section",  # with its subsections: their pages show it too
 }
+RELATED_MAX = 4
+# Related stories are looked for among the articles sharing the first few tags (the
+# editor's order puts the most important first).
+RELATED_BY_TAGS = 5
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -69,8 +75,60 @@ class ArticleQuerySet(models.QuerySet):
         figures (as lead figure), image credits and licences (of the lead figure), or tags."""
         if not objects:
             return self.none()
-        path = SHOWN_THROUGH[objects[0]._meta.label_lower]
-        return self.filter(**{f"{path}__in": [obj.pk for obj in objects]})
+        label = objects[0]._meta.label_lower
+        ids = [obj.pk for obj in objects]
+        if label == "articles.section":
+            ids = Section.objects.using(self.db).family_ids(ids)
+        return self.filter(**{f"{SHOWN_THROUGH[label]}__in": ids})
+
+    def among(self, *subqueries):
+        """Articles whose id one of these subqueries (each of one column of ids, sliced
+        as it likes) gives. On PostgreSQL through `id = ANY(ARRAY(…))`, an index condition
+        for each, where `id IN (…) OR id IN (…)` would read and test every row."""
+        if not subqueries:
+            return self.none()
+        found = Q()
+        postgresql = connections[self.db].vendor == "postgresql"
+        for subquery in subqueries:
+            found |= (
+                Q(_InArray(F("pk"), ArraySubquery(subquery))) if postgresql else Q(pk__in=subquery)
+            )
+        return self.filter(found)
+
+    def related_to(self, article, *, limit=RELATED_MAX):
+        """Up to `limit` public articles to read next: the editors' picks in their order,
+        then the latest sharing the article's section or one of its first tags (read from
+        `article.tags`, prefetched or not). One query: each kind of candidate is a
+        subquery that an index answers with at most `limit` rows, whatever the table's size.
+        """
+        picks = article.related_picks.through.objects.filter(from_article=article.pk)
+        public = Article.objects.published().exclude(pk=article.pk).order_by("-published_at")
+        candidates = [picks.values("to_article")]
+        if article.section_id:
+            candidates.append(public.filter(section=article.section_id).values("pk")[:limit])
+        for tag in list(article.tags.all())[:RELATED_BY_TAGS]:
+            candidates.append(public.filter(tags=tag.pk).values("pk")[:limit])
+        pick_position = picks.filter(to_article=OuterRef("pk")).values("position")[:1]
+        return (
+            self.published()
+            .exclude(pk=article.pk)
+            .among(*candidates)
+            .annotate(pick_position=Subquery(pick_position))
+            .order_by(F("pick_position").asc(nulls_last=True), "-published_at", "-pk")
+            .only("slug", "headline", "title", "published_at", "status", "section_id")[:limit]
+        )
+
+    def latest_by_section(self, sections, *, per_section, leaving_out=()):
+        """The latest `per_section` of these articles in each of `sections` (with their
+        subsections: pairs of a section and its family's ids), leaving out the ids in
+        `leaving_out`: one query, each section's part answered by an index."""
+        ordered = self.exclude(pk__in=list(leaving_out)).order_by("-published_at", "-pk")
+        return self.among(
+            *(
+                ordered.filter(section__in=family).values("pk")[:per_section]
+                for _, family in sections
+            )
+        ).order_by("-published_at", "-pk")
 
     def for_listing(self):
         return self.select_related("lead_figure__credit__license").prefetch_related(
@@ -274,6 +332,27 @@ class Article(models.Model):
     lead_figure = models.ForeignKey(
         Figure, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles"
     )
+    section = models.ForeignKey(
+        Section,
+        # A section with articles cannot be deleted: moving them silently (SET_NULL) would
+        # change published pages through a bulk update the write path never sees.
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+        # Indexed with the publication time instead (article_section_public_idx).
+        db_index=False,
+        help_text="Where the article belongs on the site: its breadcrumb, front and feeds.",
+    )
+    related_picks = models.ManyToManyField(
+        "self",
+        through="RelatedArticle",
+        through_fields=("from_article", "to_article"),
+        symmetrical=False,
+        blank=True,
+        related_name="picked_by",
+        verbose_name="related stories",
+    )
     tags = ArticleTags(
         through=TaggedArticle,
         blank=True,
@@ -323,7 +402,13 @@ class Article(models.Model):
             ),
             models.UniqueConstraint(fields=["feed_id"], name="unique_article_feed_id"),
         ]
-        indexes = [models.Index(fields=["status", "published_at"], name="article_public_idx")]
+        indexes = [
+            models.Index(fields=["status", "published_at"], name="article_public_idx"),
+            # A section's front and its related stories: its latest articles.
+            models.Index(
+                fields=["section", "status", "published_at"], name="article_section_public_idx"
+            ),
+        ]
 
     def __str__(self):
         return self.display_headline

@@ -1,0 +1,193 @@
+"""Sections: where an article belongs on the site (World › Europe), with a front page of
+their own and a place in the site's navigation in the order editors give them.
+
+Sections are few (tens, a few hundred at most), so the whole tree is read in one query
+(SectionTree) whenever a page needs more than one section: the navigation, an article's
+breadcrumb and a front's descendants all come from it."""
+
+from dataclasses import dataclass, field
+
+from anyascii import anyascii
+from django.core.exceptions import ValidationError
+from django.db import models, router, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+from ..changes import Change, announce, announced_together
+from .fields import reject_control_characters
+
+SECTION_NAME_MAX = 100
+SECTION_SLUG_MAX = 100
+PATH_SEPARATOR = "/"  # between the sections of a path in an archive file: World/Europe
+# What a change to these fields changes on the pages of the section's articles (their
+# breadcrumb, section link, JSON-LD and the navigation's order).
+SHOWN_FIELDS = ("name", "slug", "parent_id", "position")
+
+
+def section_slug(name: str) -> str:
+    """The slug made from a section's name, never empty: letters of any script kept,
+    transliterated when there are none."""
+    slug = slugify(name, allow_unicode=True) or slugify(anyascii(name)) or "section"
+    return slug[:SECTION_SLUG_MAX].rstrip("-_")
+
+
+def reject_path_separator(value):
+    if PATH_SEPARATOR in value:
+        raise ValidationError(
+            f"A section's name cannot hold “{PATH_SEPARATOR}”: archive files write a "
+            f"section's place as World{PATH_SEPARATOR}Europe."
+        )
+
+
+@dataclass
+class SectionTree:
+    """Every section, read once: parents, children and order without another query."""
+
+    sections: list = field(default_factory=list)  # in navigation order
+
+    def __post_init__(self):
+        self.by_id = {section.pk: section for section in self.sections}
+        self.children = {}
+        for section in self.sections:
+            self.children.setdefault(section.parent_id, []).append(section)
+
+    def navigation(self):
+        """Top-level sections shown in the site's header, in the editors' order."""
+        return [section for section in self.children.get(None, []) if section.in_navigation]
+
+    def top_level(self):
+        return list(self.children.get(None, []))
+
+    def ancestry(self, section_id) -> list:
+        """The section and its ancestors, the top-level one first (World, Europe)."""
+        chain, seen = [], set()
+        while section_id is not None and section_id in self.by_id and section_id not in seen:
+            seen.add(section_id)
+            chain.append(self.by_id[section_id])
+            section_id = self.by_id[section_id].parent_id
+        return chain[::-1]
+
+    def family_ids(self, section_id) -> list[int]:
+        """The section's id and those of all its descendants."""
+        ids, waiting = [], [section_id]
+        while waiting:
+            current = waiting.pop()
+            if current in ids:
+                continue
+            ids.append(current)
+            waiting += [child.pk for child in self.children.get(current, [])]
+        return ids
+
+    def top_level_of(self, section_id):
+        chain = self.ancestry(section_id)
+        return chain[0] if chain else None
+
+
+class SectionQuerySet(models.QuerySet):
+    def tree(self) -> SectionTree:
+        return SectionTree(list(self.order_by("position", "name", "pk")))
+
+    def family_ids(self, section_ids) -> list[int]:
+        """These sections' ids and their descendants'."""
+        tree = self.tree()
+        return sorted({pk for section_id in section_ids for pk in tree.family_ids(section_id)})
+
+
+class Section(models.Model):
+    name = models.CharField(
+        max_length=SECTION_NAME_MAX,
+        validators=[reject_control_characters, reject_path_separator],
+    )
+    slug = models.SlugField(
+        max_length=SECTION_SLUG_MAX,
+        unique=True,
+        allow_unicode=True,
+        help_text="The section's address, /sections/<slug>/; changing it changes the address.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        # Deleting a section whose children or articles would silently move changes
+        # published pages behind the write path's back: move them first.
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The section this one belongs to (World for Europe); empty for a "
+        "top-level section.",
+    )
+    description = models.TextField(
+        blank=True,
+        help_text="Shown on the section's front and in search results.",
+        validators=[reject_control_characters],
+    )
+    position = models.PositiveIntegerField(
+        default=0, help_text="Order in the navigation and among sibling sections: lowest first."
+    )
+    in_navigation = models.BooleanField(
+        "in the navigation",
+        default=True,
+        help_text="Whether a top-level section is listed in the site's header.",
+    )
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            # An empty slug makes no address: every page linking the section would fail.
+            models.CheckConstraint(condition=~Q(slug=""), name="section_slug_not_empty"),
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="section_not_its_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        """Refuses a parent that would make a cycle; once committed, a change readers see
+        (name, slug, parent, position) announces every article showing the section."""
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        if problem := self.parent_problem(using=using):
+            raise ValidationError({"parent": problem})
+        with announced_together(using), transaction.atomic(using=using, savepoint=False):
+            stored = None
+            if self.pk is not None:
+                stored = (
+                    type(self)
+                    ._base_manager.using(using)
+                    .filter(pk=self.pk)
+                    .values(*SHOWN_FIELDS)
+                    .first()
+                )
+            super().save(*args, **kwargs)
+            if stored and any(stored[name] != getattr(self, name) for name in SHOWN_FIELDS):
+                from .article import Article  # the article module imports this one
+
+                shown = Article.objects.using(using).showing(self).values_list("pk", flat=True)
+                announce(Change.SECTION_CHANGED, shown, using=using)
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        if problem := self.parent_problem():
+            raise ValidationError({"parent": problem})
+
+    def parent_problem(self, using=None) -> str:
+        """Why the chosen parent cannot be this section's, or ""."""
+        if self.parent_id is None or self.pk is None:
+            return ""
+        if self.parent_id == self.pk:
+            return "A section cannot be its own parent."
+        chain = Section.objects.using(using).tree().ancestry(self.parent_id)
+        if any(section.pk == self.pk for section in chain):
+            return (
+                f"“{self.parent}” is inside “{self.name}”: a section cannot belong to one "
+                "of its own subsections."
+            )
+        return ""
+
+    def path_names(self, tree: SectionTree | None = None) -> list[str]:
+        tree = tree or Section.objects.tree()
+        return [section.name for section in tree.ancestry(self.pk)]
