@@ -122,6 +122,7 @@ class ArticleAdminForm(forms.ModelForm):
             "status",
             "published_at",
             "slug",
+            "section",
             "tags",
             "source_url",
             "extra_metadata",

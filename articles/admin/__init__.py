@@ -2,6 +2,7 @@
 
 from .articles import ArticleAdmin, PopularTagFilter, StatusFilter
 from .figures import FigureAdmin, ImageCreditAdmin, LicenseAdmin
+from .sections import SectionAdmin
 from .tags import TagAdmin
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "ImageCreditAdmin",
     "LicenseAdmin",
     "PopularTagFilter",
+    "SectionAdmin",
     "StatusFilter",
     "TagAdmin",
 ]

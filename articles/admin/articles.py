@@ -27,6 +27,7 @@ from ..models import Article, CannotPublish, PreviewLink, Tag
 from ..models.addresses import article_path
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
+from .related import RelatedStoriesAdminMixin
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -97,7 +98,7 @@ class ArticleChangeList(ChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
+class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "lead_thumbnail",
@@ -116,7 +117,7 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     date_hierarchy = "published_at"
     # Undated drafts are the newest work, so they come first on every database.
     ordering = (F("published_at").desc(nulls_first=True), "-pk")
-    autocomplete_fields = ("lead_figure",)
+    autocomplete_fields = ("lead_figure", "section")
     prepopulated_fields = {"slug": ("headline",)}
     readonly_fields = (
         "lead_figure_preview",
@@ -145,7 +146,16 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
         ),
         (
             "Publishing",
-            {"fields": ("status", "published_at", "slug", "tags", "publishing_checklist")},
+            {
+                "fields": (
+                    "status",
+                    "published_at",
+                    "slug",
+                    "section",
+                    "tags",
+                    "publishing_checklist",
+                )
+            },
         ),
         (
             "Provenance",
@@ -440,7 +450,7 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
 
 
 def _lifetime(seconds):
-    """"7 days", "12 hours": how long a new reviewer link lasts."""
+    """ "7 days", "12 hours": how long a new reviewer link lasts."""
     if seconds >= 86400:
         number, unit = round(seconds / 86400), "day"
     else:

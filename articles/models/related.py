@@ -1,12 +1,52 @@
 """Related stories an editor picks for an article, in order (Article.related_picks); the
-site fills the rest of the block itself (ArticleQuerySet.related_to)."""
+site fills the rest of the block itself (ArticleQuerySet.related_to). Picks are written by
+RelatedArticle.objects.set_picks(), which announces the article's change."""
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
-from ..changes import Change, announce
+from ..changes import Change, announce, announced_together
+
+
+class RelatedArticleQuerySet(models.QuerySet):
+    def picks_of(self, article) -> list:
+        """The articles picked for `article`, in order."""
+        links = self.filter(from_article=article.pk).select_related("to_article")
+        return [link.to_article for link in links.order_by("position", "pk")]
+
+    def set_picks(self, article, picks):
+        """Make `picks` (articles, in order) the editors' related stories of `article`:
+        one statement each to remove, move and add; announced as an edit of the article
+        when anything changed."""
+        wanted = {}
+        for pick in picks:
+            if pick.pk != article.pk:
+                wanted.setdefault(pick.pk, len(wanted))
+        with announced_together(self.db), transaction.atomic(using=self.db, savepoint=False):
+            current = {
+                to_id: (pk, position)
+                for pk, to_id, position in self.filter(from_article=article.pk).values_list(
+                    "pk", "to_article_id", "position"
+                )
+            }
+            gone = [pk for to_id, (pk, _) in current.items() if to_id not in wanted]
+            moved = [
+                self.model(pk=pk, position=wanted[to_id])
+                for to_id, (pk, position) in current.items()
+                if to_id in wanted and wanted[to_id] != position
+            ]
+            added = [
+                self.model(from_article_id=article.pk, to_article_id=to_id, position=position)
+                for to_id, position in wanted.items()
+                if to_id not in current
+            ]
+            if gone:
+                self.filter(pk__in=gone).delete()
+            if moved:
+                self.bulk_update(moved, ["position"])
+            self.bulk_create(added)
+            if gone or moved or added:
+                announce(Change.EDITED, [article.pk], using=self.db)
 
 
 class RelatedArticle(models.Model):
@@ -21,6 +61,8 @@ class RelatedArticle(models.Model):
         help_text="Shown below the article once it is public.",
     )
     position = models.PositiveIntegerField(default=0, help_text="Lowest first.")
+
+    objects = RelatedArticleQuerySet.as_manager()
 
     class Meta:
         verbose_name = "related story"
@@ -37,10 +79,3 @@ class RelatedArticle(models.Model):
 
     def __str__(self):
         return f"{self.from_article} → {self.to_article}"
-
-
-@receiver(post_save, sender=RelatedArticle)
-@receiver(post_delete, sender=RelatedArticle)
-def announce_picks_changed(sender, instance, using, **kwargs):
-    """The article's page shows its picks: a pick added, moved or removed is an edit."""
-    announce(Change.EDITED, [instance.from_article_id], using=using)
