@@ -14,7 +14,7 @@ from django.conf import settings
 from articles.importing import Result, import_articles, parse_article
 from articles.importing.archive_format import FIGURE, KEYS, KNOWN_KEYS, Reading
 from articles.importing.exporting import article_to_text
-from articles.models import Article, Figure, ImageCredit, License
+from articles.models import Article, Figure, ImageCredit, License, Section
 from tests.factories import ArticleFactory
 from tests.test_importing import article_file
 
@@ -35,7 +35,9 @@ def distinct_article():
         original_path="/img/ferry.jpg",
         original_url="https://old.example/img/ferry.jpg",
     )
+    world = Section.objects.create(name="World", slug="world")
     return ArticleFactory(
+        section=Section.objects.create(name="Europe", slug="europe", parent=world),
         title="Title",
         headline="Headline",
         slug="the-slug",

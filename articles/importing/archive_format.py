@@ -16,13 +16,22 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ..models import Article, Figure, ImageCredit, License, validate_web_url
+from ..models import Article, Figure, ImageCredit, License, SectionTree, validate_web_url
+from ..models.section import PATH_SEPARATOR
 from .problems import InvalidArticle, Problem
-from .values import given_slug, parse_date, parse_status, parse_tags, text_value
+from .values import (
+    given_slug,
+    parse_date,
+    parse_section,
+    parse_status,
+    parse_tags,
+    text_value,
+)
 
 # Fields the importer decides itself (a free slug, a draft when publishing is blocked,
-# tags reused whatever their case) rather than copying them onto the article.
-IMPORTER_DECIDES = {"slug", "status", "tags"}
+# tags reused whatever their case, sections found by slug or made) rather than copying
+# them onto the article.
+IMPORTER_DECIDES = {"slug", "status", "tags", "section"}
 FIGURE = "figure."  # a field starting so is an attribute of parsing.FigureData
 
 
@@ -40,6 +49,7 @@ class Export:
     """What a writer may need beside the article."""
 
     image_file: str = ""  # where the export copied the lead figure's file
+    sections: SectionTree | None = None  # every section, read once for the export
 
 
 @dataclass(frozen=True)
@@ -85,9 +95,7 @@ class Key:
             except InvalidArticle:
                 agrees = False
             if not agrees:
-                reading.warnings.append(
-                    Problem(name, f"not used: {given[0]} is given and wins")
-                )
+                reading.warnings.append(Problem(name, f"not used: {given[0]} is given and wins"))
         return first
 
     def _read(self, name, meta, reading):
@@ -134,6 +142,10 @@ def _read_tags(value, reading):
     return parse_tags(value)
 
 
+def _read_section(value, reading):
+    return parse_section(value, reading.warnings)
+
+
 # Writers ----------------------------------------------------------------------------------
 
 
@@ -160,6 +172,18 @@ def _status(article, export):
 
 def _tag_names(article, export):
     return [tag.name for tag in article.tags.all()]  # in the editor's order
+
+
+def _section_path(article, export):
+    if not article.section_id:
+        return ""
+    sections = export.sections.ancestry(article.section_id) if export.sections else None
+    if sections is None:
+        sections, section = [], article.section
+        while section is not None:
+            sections.insert(0, section)
+            section = section.parent
+    return PATH_SEPARATOR.join(section.name for section in sections)
 
 
 def _image_file(article, export):
@@ -227,6 +251,10 @@ KEYS = (
     Key("slug", "slug", _read_slug, attribute("slug"), always=True),
     Key("status", "status", _read_status, _status, companions=("draft",), always=True),
     Key("tags", "tags", _read_tags, _tag_names),
+    # The article's section as a path from the top (World/Europe), found by slug or made.
+    # Other tools' categories are read too: a list's first is the section (see
+    # values.parse_section).
+    Key("section", "section", _read_section, _section_path, fallbacks=("category", "categories")),
 )
 KNOWN_KEYS = {name for key in KEYS for name in (*key.names, *key.companions)}
 _KEY_OF_FIELD = {key.field: key.name for key in KEYS}

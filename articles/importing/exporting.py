@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from ..models import Article
+from ..models import Article, Section, SectionTree
 from .archive_format import KEYS, KNOWN_KEYS, Export
 from .problems import printable
 
@@ -39,13 +39,15 @@ _Dumper.add_representer(str, _represent_text)
 IMAGES_FOLDER = "images"  # beside the exported files; import with --images-root DIR
 
 
-def article_front_matter(article: Article, image_file: str = "") -> tuple[dict, list[str]]:
+def article_front_matter(
+    article: Article, image_file: str = "", sections: SectionTree | None = None
+) -> tuple[dict, list[str]]:
     """The article's fields under the importer's keys, and the extra keys that could not go.
 
     `image_file` is where the export put a copy of the lead figure's file, relative to the
-    export folder."""
+    export folder; `sections`, every section (read once for many articles)."""
     meta = {}
-    export = Export(image_file=image_file)
+    export = Export(image_file=image_file, sections=sections)
     for key in KEYS:
         value = key.write(article, export)
         # Empty values are left out: an empty title stays empty, the headline standing in
@@ -61,8 +63,10 @@ def article_front_matter(article: Article, image_file: str = "") -> tuple[dict, 
     return meta, skipped
 
 
-def article_to_text(article: Article, image_file: str = "") -> tuple[str, list[str]]:
-    meta, skipped = article_front_matter(article, image_file)
+def article_to_text(
+    article: Article, image_file: str = "", sections: SectionTree | None = None
+) -> tuple[str, list[str]]:
+    meta, skipped = article_front_matter(article, image_file, sections)
     front_matter = yaml.dump(
         meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000
     )
@@ -74,6 +78,7 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     report = ExportReport()
+    sections = Section.objects.tree()
     articles = queryset if queryset is not None else Article.objects.all()
     articles = articles.select_related("lead_figure__credit__license").prefetch_related("tags")
     for article in articles.order_by("pk"):
@@ -88,7 +93,7 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
                     f"could not be copied ({error.strerror or error}); the file is written "
                     "without it"
                 )
-        text, skipped = article_to_text(article, image_file)
+        text, skipped = article_to_text(article, image_file, sections)
         _write_atomically(path, text)
         report.written.append(path)
         if skipped:

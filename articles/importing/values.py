@@ -1,4 +1,5 @@
-"""Single front matter values checked and converted: dates, tags, slugs, status, text, JSON.
+"""Single front matter values checked and converted: dates, tags, sections, slugs, status,
+text, JSON.
 
 Each raises ValueError with a message written for the person fixing the file.
 """
@@ -12,7 +13,8 @@ from zoneinfo import ZoneInfo
 from anyascii import anyascii
 from django.utils.text import slugify
 
-from ..models import Article, Tag, control_character_problem
+from ..models import SECTION_NAME_MAX, Article, Tag, control_character_problem
+from ..models.section import PATH_SEPARATOR
 from .problems import Problem
 
 DATE_FORMATS = (
@@ -96,6 +98,39 @@ def parse_tags(value) -> list[str]:
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
             names.append(name)
+    return names
+
+
+def parse_section(value, warnings) -> list[str]:
+    """The path of the article's section, the top-level section first: text such as
+    "World/Europe", or a list of categories whose first is the article's section (each
+    may be a path; the others are named in a warning)."""
+    if isinstance(value, list):
+        for item in value:
+            if not isinstance(item, str):
+                raise ValueError(f"expected a list of text, found {kind(item)}")
+        given = [item for item in value if item.strip()]
+        if len(given) > 1:
+            unused = ", ".join(repr(item) for item in given[1:])
+            warnings.append(
+                Problem(
+                    "section", f"the first category is the article's section; not used: {unused}"
+                )
+            )
+        value = given[0] if given else None
+    if value is None:
+        return []
+    if not isinstance(value, str):
+        raise ValueError(f"expected text or a list of text, got {kind(value)}")
+    names = [" ".join(part.split()) for part in value.split(PATH_SEPARATOR)]
+    names = [name for name in names if name]
+    for name in names:
+        check_text(name)
+        if len(name) > SECTION_NAME_MAX:
+            raise ValueError(
+                f"the section {name[:40]!r}… is {len(name)} characters; the limit is "
+                f"{SECTION_NAME_MAX}"
+            )
     return names
 
 

@@ -25,7 +25,7 @@ from django.db import DatabaseError, connection, transaction
 
 from ..changes import announced_together
 from ..media import atomic_with_files
-from ..models import Article, CannotPublish, ImageCredit, License, Tag
+from ..models import Article, CannotPublish, ImageCredit, License, Section, Tag, section_slug
 from .figures import can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
 from .new_articles import NewArticles
@@ -38,7 +38,7 @@ from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
 logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: section, category and categories are read
 # Files written per transaction, and the longest a batch goes on (SQLite lets no one else
 # write meanwhile).
 BATCH_FILES = 200
@@ -98,17 +98,20 @@ def import_article_file(
 
 
 class _RunCache:
-    """Licences, credits and tags already fetched this run; emptied whenever a write rolls back."""
+    """Licences, credits, tags and sections already fetched this run; emptied whenever a
+    write rolls back."""
 
     def __init__(self):
         self.licenses: dict[tuple, License] = {}
         self.credits: dict[tuple, ImageCredit] = {}
         self.tags: dict[str, Tag] = {}
+        self.sections: dict[str, Section] = {}
 
     def clear(self):
         self.licenses.clear()
         self.credits.clear()
         self.tags.clear()
+        self.sections.clear()
 
 
 @dataclass
@@ -355,6 +358,7 @@ def _write_article(
     )
     article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
     _set_status(article, data.status or options.status, outcome)
+    article.section = _section_at(data.section, run.cache)
     tags = _tags_named(data.tags, run.cache)
     redirects = redirects_to(article, data.source_url, outcome)
     outcome.slug = article.slug
@@ -395,3 +399,15 @@ def _tags_named(names: list[str], cache: _RunCache) -> list[Tag]:
     return list(tags.values())
 
 
+def _section_at(names: list[str], cache: _RunCache) -> Section | None:
+    """The section at the end of this path (World, Europe): each found by the slug of its
+    name, or made under the one before it. An existing section stays where editors put it."""
+    section = None
+    for name in names:
+        slug = section_slug(name)
+        if slug not in cache.sections:
+            cache.sections[slug] = Section.objects.filter(slug=slug).first() or (
+                Section.objects.create(name=name, slug=slug, parent=section)
+            )
+        section = cache.sections[slug]
+    return section
