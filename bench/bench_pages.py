@@ -10,6 +10,9 @@ called `newsroom_bench_pages` (or --database), made afresh and dropped again unl
 the cache; on SQLite a temporary file, and media in a temporary folder. Articles are written
 with bulk_create, each with three of twelve tags and one of --figures lead figures whose
 files and renditions are real, so pages carry their srcset, Open Graph image and credit.
+Sections: eight top-level sections with two subsections each; nine articles in ten have
+one of the 24 (so fronts, breadcrumbs and related stories have real work). On PostgreSQL
+the plans of the related-stories and section-front queries are printed (EXPLAIN ANALYZE).
 """
 
 import argparse
@@ -23,6 +26,7 @@ from bench_import import django_on_a_throwaway_database
 from bench_search import articles as generated_articles
 
 RUNS = 15
+SECTIONS = ["World", "Politics", "Business", "Science", "Sport", "Culture", "Opinion", "Local"]
 TAGS = [
     "council", "budget", "harbour", "schools", "transport", "weather", "courts", "health",
     "culture", "sport", "business", "housing",
@@ -56,14 +60,32 @@ def make_figures(count):
     return figures
 
 
+def make_sections():
+    from articles.models import Section
+
+    sections = []
+    for position, name in enumerate(SECTIONS):
+        top = Section.objects.create(name=name, slug=name.lower(), position=position)
+        sections.append(top)
+        for child in ("North", "South"):
+            sections.append(
+                Section.objects.create(
+                    name=f"{name} {child}", slug=f"{name.lower()}-{child.lower()}", parent=top
+                )
+            )
+    return sections
+
+
 def fill(count, figure_count, rng):
     from articles.models import Article, Tag, TaggedArticle
 
     figures = make_figures(figure_count)
+    sections = make_sections()
     tags = Tag.objects.bulk_create(Tag(name=name, slug=name) for name in TAGS)
     rows = []
     for article in generated_articles(count, rng):
         article.lead_figure = rng.choice(figures)
+        article.section = rng.choice(sections) if rng.random() < 0.9 else None
         rows.append(article)
     articles = Article.objects.bulk_create(rows, batch_size=2000)
     TaggedArticle.objects.bulk_create(
@@ -94,9 +116,14 @@ def pages(articles):
         ("RSS feed", "/feeds/rss/"),
         ("Atom feed", "/feeds/atom/"),
         ("tag feed", "/feeds/tags/harbour/rss/"),
+        ("section front", "/sections/world/"),
+        ("section, page 20", "/sections/world/?page=20"),
+        ("subsection front", "/sections/world-north/"),
+        ("section feed", "/sections/world/feeds/rss/"),
         ("sitemap index", "/sitemap.xml"),
         ("sitemap: articles", "/sitemap-articles.xml"),
         ("sitemap: tags", "/sitemap-tags.xml"),
+        ("sitemap: sections", "/sitemap-sections.xml"),
         ("news sitemap", "/news-sitemap.xml"),
     ]
 
@@ -117,6 +144,45 @@ def time_page(client, url):
             timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     return statistics.median(timings), max(timings), len(queries), len(response.content)
+
+
+def time_related(articles, rng):
+    """Milliseconds of the related-stories query alone (the article's tags prefetched, as
+    on its page), over a sample of articles."""
+    from articles.models import Article
+
+    timings = []
+    for article in rng.sample(articles, 200):
+        article = Article.objects.for_detail().get(pk=article.pk)
+        started = time.perf_counter()
+        list(Article.objects.related_to(article))
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.95)], timings[-1]
+
+
+def explain(articles):
+    """PostgreSQL's plans of the related-stories query and a section front's page."""
+    from django.db import connection
+
+    from articles.models import Article, Section
+
+    article = Article.objects.for_detail().get(pk=articles[len(articles) // 2].pk)
+    world = Section.objects.get(slug="world")
+    front = (
+        Article.objects.published()
+        .filter(section__in=Section.objects.family_ids([world.pk]))
+        .for_listing()[240:252]
+    )
+    for label, queryset in (
+        ("related stories", Article.objects.related_to(article)),
+        ("section front, page 21", front),
+    ):
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+            plan = "\n    ".join(row[0] for row in cursor.fetchall())
+        print(f"  plan of the {label}:\n    {plan}")
 
 
 def main():
@@ -149,6 +215,13 @@ def main():
                 f"  {label:<18} {median:7.1f} ms  (slowest {slowest:7.1f})  "
                 f"{queries:2d} queries  {size / 1024:7.1f} KB  {url}"
             )
+        median, p95, slowest = time_related(articles, random.Random(7))
+        print(
+            f"  related stories query alone, 200 articles: median {median:.2f} ms, "
+            f"95th percentile {p95:.2f} ms, slowest {slowest:.2f} ms"
+        )
+        if connection.vendor == "postgresql":
+            explain(articles)
     return 0
 
 
