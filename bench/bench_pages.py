@@ -162,7 +162,8 @@ def time_related(articles, rng):
 
 
 def explain(articles):
-    """PostgreSQL's plans of the related-stories query and a section front's page."""
+    """PostgreSQL's plans of the related-stories query, a section front's page and the
+    home page's groups."""
     from django.db import connection
 
     from articles.models import Article, Section
@@ -174,9 +175,16 @@ def explain(articles):
         .filter(section__in=Section.objects.family_ids([world.pk]))
         .for_listing()[240:252]
     )
+    tree = Section.objects.tree()
+    groups = Article.objects.published().latest_by_section(
+        [(section, tree.family_ids(section.pk)) for section in tree.navigation()],
+        per_section=4,
+        leaving_out=Article.objects.published().values_list("pk", flat=True)[:12],
+    )
     for label, queryset in (
         ("related stories", Article.objects.related_to(article)),
         ("section front, page 21", front),
+        ("home page's groups by section", groups),
     ):
         sql, params = queryset.query.sql_with_params()
         with connection.cursor() as cursor:

@@ -22,7 +22,7 @@ from django.utils.http import urlencode
 
 from ..changes import announced_together
 from ..forms import ArticleAdminForm
-from ..metadata import article_metadata
+from ..metadata import article_metadata, section_ancestry
 from ..models import Article, CannotPublish, PreviewLink, Tag
 from ..models.addresses import article_path
 from .figures import thumbnail
@@ -318,13 +318,16 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
         article = get_object_or_404(Article.objects.for_detail(), pk=object_id)
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
+        sections = section_ancestry(article)
         response = TemplateResponse(
             request,
             "articles/article_detail.html",
             {
                 "article": article,
                 "object": article,
-                "meta": article_metadata(article),
+                "meta": article_metadata(article, sections),
+                "article_sections": sections,
+                "related_articles": Article.objects.related_to(article),
                 "is_preview": True,
             },
         )
