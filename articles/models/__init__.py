@@ -1,5 +1,5 @@
 """The content model, one module per concern: credits and licences, figures and their
-renditions, articles and their tags."""
+renditions, articles, their tags and their authors."""
 
 from .addresses import FormerSlug
 from .article import (
@@ -14,14 +14,17 @@ from .article import (
     ArticleQuerySet,
     CannotPublish,
 )
+from .author import AUTHOR_SLUG_MAX, ArticleAuthor, Author, author_slug
 from .credit import ImageCredit, License
 from .fields import (
     XML_FORBIDDEN_CHARACTERS,
     WebURLField,
+    WebURLListField,
     control_character_problem,
     reject_control_characters,
     strip_control_characters,
     validate_web_url,
+    validate_web_url_list,
 )
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
 from .preview_link import PreviewLink
@@ -29,6 +32,7 @@ from .tag import TAG_NAME_MAX, Tag, TaggedArticle, TagMerge, tag_slug
 from .writing import ArticleWrite, write_articles
 
 __all__ = [
+    "AUTHOR_SLUG_MAX",
     "DESCRIPTION_MAX",
     "DESCRIPTION_MIN",
     "HEADLINE_MAX",
@@ -39,8 +43,10 @@ __all__ = [
     "TITLE_MAX",
     "XML_FORBIDDEN_CHARACTERS",
     "Article",
+    "ArticleAuthor",
     "ArticleQuerySet",
     "ArticleWrite",
+    "Author",
     "CannotPublish",
     "Figure",
     "FigureQuerySet",
@@ -54,11 +60,14 @@ __all__ = [
     "TagMerge",
     "TaggedArticle",
     "WebURLField",
+    "WebURLListField",
+    "author_slug",
     "control_character_problem",
     "figure_upload_to",
     "reject_control_characters",
     "strip_control_characters",
     "tag_slug",
     "validate_web_url",
+    "validate_web_url_list",
     "write_articles",
 ]
