@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .metadata import modified_time, modified_time_expression
-from .models import Article, Tag
+from .models import Article, Author, Tag
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX_URLS = 1000  # Google News reads at most this many per sitemap
@@ -85,6 +85,20 @@ class TagSitemap(SiteURLSitemap):
         return tag.last_published
 
 
+class AuthorSitemap(SiteURLSitemap):
+    """The pages of authors credited by a published article."""
+
+    def items(self):
+        return (
+            Author.objects.filter(bylines__article__in=Article.objects.published())
+            .annotate(last_published=Max("bylines__article__published_at"))
+            .order_by("name", "pk")
+        )
+
+    def lastmod(self, author):
+        return author.last_published
+
+
 class ListingSitemap(SiteURLSitemap):
     """The home page and the yearly archives."""
 
@@ -99,7 +113,12 @@ class ListingSitemap(SiteURLSitemap):
         return reverse(name, kwargs=kwargs)
 
 
-SITEMAPS = {"articles": ArticleSitemap, "tags": TagSitemap, "listings": ListingSitemap}
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+    "listings": ListingSitemap,
+}
 
 
 def sitemap_index(request, sitemaps, **kwargs):
