@@ -79,13 +79,14 @@ class BylineFormSet(BaseInlineFormSet):
         self._non_form_errors = self.error_class(error_class="nonform", renderer=self.renderer)
 
     def clean(self):
-        super().clean()
+        # Before the formset's own unique check, whose message names no one.
         seen = set()
         for form in self._kept_forms():
             author = form.cleaned_data["author"]
             if author.pk in seen:
                 raise forms.ValidationError(f"{author} is listed twice.")
             seen.add(author.pk)
+        super().clean()
 
     def _kept_forms(self):
         return [
