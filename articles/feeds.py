@@ -53,7 +53,7 @@ class RssFeed(PlainTextFeedMixin, XMLSafeFeedMixin, Rss201rev2Feed):
         super().add_item_elements(handler, item)
         # RSS's own <author> must be an e-mail address; Dublin Core's creator is a name,
         # and may be repeated.
-        for name, _ in item.get("authors", ()):
+        for name, _ in item.get("item_authors", ()):
             handler.addQuickElement("dc:creator", name, {"xmlns:dc": DUBLIN_CORE})
 
 
@@ -62,7 +62,7 @@ class AtomFeed(PlainTextFeedMixin, XMLSafeFeedMixin, Atom1Feed):
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
-        for name, url in item.get("authors", ()):
+        for name, url in item.get("item_authors", ()):
             handler.startElement("author", {})
             handler.addQuickElement("name", name)
             if url:
@@ -145,7 +145,7 @@ class LatestArticlesFeed(Feed):
         ]
         if not authors and article.byline:
             authors = [(article.byline, None)]
-        return {"authors": authors}
+        return {"item_authors": authors}
 
     def item_categories(self, article):
         return [tag.name for tag in article.tags.all()]

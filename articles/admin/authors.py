@@ -134,8 +134,6 @@ class BylineInline(admin.TabularInline):
     formset = BylineFormSet
     autocomplete_fields = ("author",)
     extra = 1
-    verbose_name = "author"
-    verbose_name_plural = "authors"
 
     def _article_admin(self):
         return self.admin_site.get_model_admin(Article)

@@ -75,7 +75,9 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
     directory.mkdir(parents=True, exist_ok=True)
     report = ExportReport()
     articles = queryset if queryset is not None else Article.objects.all()
-    articles = articles.select_related("lead_figure__credit__license").prefetch_related("tags")
+    articles = articles.select_related("lead_figure__credit__license").prefetch_related(
+        "tags", "bylines__author"
+    )
     for article in articles.order_by("pk"):
         path = directory / f"{article.slug}.md"
         image_file = ""

@@ -59,6 +59,7 @@ class ArticleData:
     status: str | None = None  # None: the importer's --status decides
     slug: str = ""  # the base slug; the writer adds a suffix on a clash
     tags: list[str] = field(default_factory=list)
+    authors: list = field(default_factory=list)  # values.AuthorData, in order
     figure: FigureData = field(default_factory=FigureData)
     extra_metadata: dict = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)

@@ -25,7 +25,7 @@ from django.db import DatabaseError, connection, transaction
 
 from ..changes import announced_together
 from ..media import atomic_with_files
-from ..models import Article, CannotPublish, ImageCredit, License, Tag
+from ..models import Article, Author, CannotPublish, ImageCredit, License, Tag
 from .figures import can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
 from .new_articles import NewArticles
@@ -38,7 +38,7 @@ from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
 logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 # Files written per transaction, and the longest a batch goes on (SQLite lets no one else
 # write meanwhile).
 BATCH_FILES = 200
@@ -98,17 +98,20 @@ def import_article_file(
 
 
 class _RunCache:
-    """Licences, credits and tags already fetched this run; emptied whenever a write rolls back."""
+    """Licences, credits, tags and authors already fetched this run; emptied whenever a write
+    rolls back."""
 
     def __init__(self):
         self.licenses: dict[tuple, License] = {}
         self.credits: dict[tuple, ImageCredit] = {}
         self.tags: dict[str, Tag] = {}
+        self.authors: dict[str, Author] = {}
 
     def clear(self):
         self.licenses.clear()
         self.credits.clear()
         self.tags.clear()
+        self.authors.clear()
 
 
 @dataclass
@@ -356,14 +359,15 @@ def _write_article(
     article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
     _set_status(article, data.status or options.status, outcome)
     tags = _tags_named(data.tags, run.cache)
+    authors = _authors_found(data.authors, run.cache)
     redirects = redirects_to(article, data.source_url, outcome)
     outcome.slug = article.slug
     outcome.result = Result.UPDATED if existing else Result.CREATED
     if existing is None and new_articles is not None:
-        new_articles.add(article, tags, redirects)
+        new_articles.add(article, tags, redirects, authors)
         return article
     # Our own write must not look like an editor's; a new slug keeps the old address.
-    article.save(tags=tags, imported=True)
+    article.save(tags=tags, authors=authors, imported=True)
     save_redirects(redirects)
     return article
 
@@ -395,3 +399,22 @@ def _tags_named(names: list[str], cache: _RunCache) -> list[Tag]:
     return list(tags.values())
 
 
+def _authors_found(authors, cache: _RunCache) -> list[tuple[Author, str]]:
+    """(Author, role) pairs for the file's authors, found by slug or made; an author's URL
+    joins their links when it is new to them (an editor's profile is otherwise left as
+    it is)."""
+    found = []
+    for data in authors:
+        author = cache.authors.get(data.slug)
+        if author is None:
+            author = Author.objects.filter(slug=data.slug).first()
+            if author is None:
+                author = Author.objects.create(
+                    name=data.name, slug=data.slug, links=[data.url] if data.url else []
+                )
+            cache.authors[data.slug] = author
+        if data.url and data.url not in author.links:
+            author.links = [*author.links, data.url]
+            author.save(update_fields=["links"])
+        found.append((author, data.role))
+    return found
