@@ -452,3 +452,38 @@ def test_author_pages_are_in_the_sitemap_once_they_have_a_public_article(client,
     assert pages == ["https://news.example/authors/jane-doe/"]
     (lastmod,) = [element.text for element in root.iterfind(".//sm:lastmod", SITEMAP_NS)]
     assert lastmod.startswith(published.published_at.date().isoformat())
+
+
+def test_the_author_page_at_ten_thousand_articles_takes_the_same_queries(
+    client, jane, django_assert_num_queries
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    colleague, figure = make_author("Joe Roe"), small_figure()
+    now = timezone.now()
+    # Bulk inserts past the write path: rows to read, nothing to announce.
+    articles = Article.objects.bulk_create(
+        Article(
+            headline=f"Story {n}",
+            slug=f"story-{n}",
+            body="Text.",
+            body_html="<p>Text.</p>",
+            status=Article.Status.PUBLISHED,
+            published_at=now - timedelta(minutes=n),
+            lead_figure=figure,
+        )
+        for n in range(10_000)
+    )
+    ArticleAuthor.objects.bulk_create(
+        ArticleAuthor(article=article, author=author, position=position)
+        for n, article in enumerate(articles)
+        for position, author in enumerate([jane, colleague] if n % 2 else [colleague])
+    )
+    with django_assert_num_queries(7):
+        response = client.get("/authors/jane-doe/?page=100")
+    assert response.status_code == 200
+    page = soup(response)
+    assert len(page.select(".card")) == 12
+    assert page.select_one(".card__byline").get_text() == "By Jane Doe and Joe Roe"
