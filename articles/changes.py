@@ -14,7 +14,7 @@ An article changed several ways at once is listed once, under the first kind in
 is "published".
 
 Writes announce themselves: the one write path of articles (articles/models/writing.py)
-and the saves of figures, credits, licences, tags and sections call announce();
+and the saves of figures, credits, licences, tags, sections and authors call announce();
 announced_together() gathers what a larger piece of work writes into one announcement.
 This module is a leaf: it knows the Article model only through the app registry.
 """
@@ -46,6 +46,7 @@ class Change(enum.StrEnum):
     RETURNED_TO_DRAFT = "returned to draft"
     EDITED = "edited"  # the article's own fields, which include its choice of lead figure
     TAGS_CHANGED = "tags changed"  # which tags it carries, or a tag's name or slug
+    AUTHORS_CHANGED = "authors changed"  # which authors it credits, or what it shows of one
     FIGURE_CHANGED = "figure changed"  # its lead figure, the figure's credit or licence
     SECTION_CHANGED = "section changed"  # its section's (or an ancestor's) name, slug, place
 

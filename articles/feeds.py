@@ -8,9 +8,10 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 
 from .metadata import absolute_url, description_of, lead_image, modified_time
-from .models import Article, Section, Tag, strip_control_characters
+from .models import Article, ArticleAuthor, Section, Tag, strip_control_characters
 
 FEED_SIZE = 30
+DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
 
 
 class XMLSafeFeedMixin:
@@ -48,9 +49,25 @@ class PlainTextFeedMixin:
 class RssFeed(PlainTextFeedMixin, XMLSafeFeedMixin, Rss201rev2Feed):
     feed_html_fields = ("description",)
 
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        # RSS's own <author> must be an e-mail address; Dublin Core's creator is a name,
+        # and may be repeated.
+        for name, _ in item.get("item_authors", ()):
+            handler.addQuickElement("dc:creator", name, {"xmlns:dc": DUBLIN_CORE})
+
 
 class AtomFeed(PlainTextFeedMixin, XMLSafeFeedMixin, Atom1Feed):
-    pass  # Atom's <subtitle>, which Django writes without a type, is text.
+    # Atom's <subtitle>, which Django writes without a type, is text.
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, url in item.get("item_authors", ()):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            if url:
+                handler.addQuickElement("uri", url)
+            handler.endElement("author")
 
 
 def _escaped(fields, names):
@@ -119,8 +136,16 @@ class LatestArticlesFeed(Feed):
     def item_updateddate(self, article):
         return modified_time(article)
 
-    def item_author_name(self, article):
-        return article.byline or None
+    def item_extra_kwargs(self, article):
+        """Every author, in order, as (name, page URL): Django's own item_author_name()
+        holds one author only. Without authors, the byline text is the author's name."""
+        authors = [
+            (author.name, absolute_url(author.get_absolute_url()))
+            for author in article.credited(ArticleAuthor.Role.AUTHOR)
+        ]
+        if not authors and article.byline:
+            authors = [(article.byline, None)]
+        return {"item_authors": authors}
 
     def item_categories(self, article):
         return [tag.name for tag in article.tags.all()]

@@ -17,7 +17,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import to_locale
 
-from .models import HEADLINE_MAX
+from .models import HEADLINE_MAX, ArticleAuthor
 
 DESCRIPTION_FALLBACK_CHARS = 160
 # An edit this soon after publication (or after the import that created the article) is
@@ -189,6 +189,10 @@ def article_metadata(article, sections=None):
         ]
     if sections:
         meta.append(("property", "article:section", sections[-1].name))
+    meta += [
+        ("property", "article:author", absolute_url(author.get_absolute_url()))
+        for author in article.credited(ArticleAuthor.Role.AUTHOR)
+    ]
     meta += [("property", "article:tag", tag) for tag in tags]
     meta += [
         ("name", "twitter:card", "summary_large_image"),
@@ -247,7 +251,14 @@ def json_ld_graph(
     organization_id, website_id = f"{site_url}#organization", f"{site_url}#website"
     image_id = f"{canonical}#primaryimage"
     publisher = {"@type": "Organization", "@id": organization_id, "name": settings.SITE_NAME}
-    author = {"@type": "Person", "name": article.byline} if article.byline else publisher
+    authors = [person(author) for author in article.credited(ArticleAuthor.Role.AUTHOR)]
+    if not authors:
+        authors = [{"@type": "Person", "name": article.byline} if article.byline else publisher]
+    contributors = [
+        person(byline.author)
+        for byline in article.bylines.all()
+        if byline.role != ArticleAuthor.Role.AUTHOR
+    ]
     logo_width, logo_height = LOGO_SIZE
     language = language_tag()
 
@@ -259,7 +270,8 @@ def json_ld_graph(
         "image": {"@id": image_id, "url": image.url},
         "datePublished": published,
         "dateModified": modified,
-        "author": [author],
+        "author": authors,
+        "contributor": contributors,
         "publisher": publisher,
         "mainEntityOfPage": {"@id": canonical},
         "isPartOf": {"@id": canonical},
@@ -336,6 +348,95 @@ def json_ld_graph(
         organization,
     ]
     return {"@context": "https://schema.org", "@graph": [_without_empty(n) for n in graph]}
+
+
+def person(author):
+    """An author as schema.org's Person, as articles name them: the same @id as the
+    mainEntity of the author's page."""
+    url = absolute_url(author.get_absolute_url())
+    return _without_empty(
+        {
+            "@type": "Person",
+            "@id": f"{url}#person",
+            "name": author.name,
+            "url": url,
+            "jobTitle": author.job_title,
+            "sameAs": author.links,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class PageMetadata:
+    title: str
+    description: str
+    meta_tags: tuple  # (attribute, key, content) triples of Open Graph and X tags
+    json_ld: dict
+
+
+def author_metadata(author):
+    """Everything the `<head>` of an author's page says about them: a ProfilePage whose
+    mainEntity is the Person articles name as their author."""
+    site_name = settings.SITE_NAME
+    url = absolute_url(author.get_absolute_url())
+    description = Truncator(" ".join(author.bio.split())).chars(DESCRIPTION_FALLBACK_CHARS) or (
+        f"Articles by {author.name} on {site_name}."
+    )
+    photo = author.photo if author.photo_id else None
+    found = photo.social_image() if photo is not None else None
+    if found:
+        image_url, width, height = absolute_url(found[0]), found[1], found[2]
+        image_alt = photo.alt_text or author.name
+    else:
+        image_url, (width, height) = absolute_url(static(SHARE_IMAGE_PATH)), SHARE_IMAGE_SIZE
+        image_alt = site_name
+    title = f"{author.name} – {site_name}"
+    meta = [
+        ("property", "og:type", "profile"),
+        ("property", "og:title", author.name),
+        ("property", "og:description", description),
+        ("property", "og:url", url),
+        ("property", "og:site_name", site_name),
+        ("property", "og:locale", og_locale()),
+        ("property", "og:image", image_url),
+    ]
+    if width and height:
+        meta += [
+            ("property", "og:image:width", str(width)),
+            ("property", "og:image:height", str(height)),
+        ]
+    meta += [
+        ("property", "og:image:alt", image_alt),
+        ("name", "twitter:card", "summary"),
+        ("name", "twitter:title", author.name),
+        ("name", "twitter:description", description),
+        ("name", "twitter:image", image_url),
+        ("name", "twitter:image:alt", image_alt),
+    ]
+    main_entity = {
+        **person(author),
+        "description": " ".join(author.bio.split()),
+        "image": image_url if found else None,
+    }
+    site_url = absolute_url("/")
+    profile_page = {
+        "@context": "https://schema.org",
+        "@type": "ProfilePage",
+        "@id": url,
+        "url": url,
+        "name": title,
+        "inLanguage": language_tag(),
+        "mainEntity": _without_empty(main_entity),
+        "isPartOf": {
+            "@type": "WebSite",
+            "@id": f"{site_url}#website",
+            "url": site_url,
+            "name": site_name,
+        },
+    }
+    return PageMetadata(
+        title=title, description=description, meta_tags=tuple(meta), json_ld=profile_page
+    )
 
 
 def _without_empty(node):

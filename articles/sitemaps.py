@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .metadata import modified_time, modified_time_expression
-from .models import Article, Section, Tag
+from .models import Article, Author, Section, Tag
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX_URLS = 1000  # Google News reads at most this many per sitemap
@@ -99,6 +99,18 @@ class SectionSitemap(SiteURLSitemap):
 
     def lastmod(self, section):
         return section.last_published
+class AuthorSitemap(SiteURLSitemap):
+    """The pages of authors credited by a published article."""
+
+    def items(self):
+        return (
+            Author.objects.filter(bylines__article__in=Article.objects.published())
+            .annotate(last_published=Max("bylines__article__published_at"))
+            .order_by("name", "pk")
+        )
+
+    def lastmod(self, author):
+        return author.last_published
 
 
 class ListingSitemap(SiteURLSitemap):
@@ -119,6 +131,7 @@ SITEMAPS = {
     "articles": ArticleSitemap,
     "tags": TagSitemap,
     "sections": SectionSitemap,
+    "authors": AuthorSitemap,
     "listings": ListingSitemap,
 }
 

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import feeds, views
+from . import authors, feeds, views
 
 app_name = "articles"
 
@@ -28,6 +28,13 @@ urlpatterns = [
         r"^archive/(?P<year>[0-9]{4})/(?P<month>0[1-9]|1[0-2])/$",
         views.ArticleMonthArchiveView.as_view(),
         name="archive_month",
+    ),
+    path("authors/<slug:slug>/", authors.AuthorArticleListView.as_view(), name="author"),
+    path("authors/<slug:slug>/feeds/rss/", authors.AuthorArticlesFeed(), name="author_feed_rss"),
+    path(
+        "authors/<slug:slug>/feeds/atom/",
+        authors.AuthorArticlesAtomFeed(),
+        name="author_feed_atom",
     ),
     path("search/", views.ArticleSearchView.as_view(), name="search"),
     path("preview/<str:token>/", views.SignedPreviewView.as_view(), name="preview"),

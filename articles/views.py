@@ -80,8 +80,7 @@ class ArticleListView(PublicArticleMixin, ListView):
                 per_section=SECTION_GROUP_SIZE,
                 leaving_out=[article.pk for article in top_stories],
             )
-            .select_related("lead_figure")
-            .prefetch_related("lead_figure__renditions")
+            .for_cards()
         )
         groups = {section.pk: (section, []) for section, _ in sections}
         for article in latest:

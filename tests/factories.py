@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
-from articles.models import Article, Figure, ImageCredit, License
+from articles.models import Article, Figure, ImageCredit, License, Section
 
 
 def image_bytes(width=1600, height=900, image_format="JPEG", color=(40, 90, 160), exif=None):
@@ -99,3 +99,9 @@ def seed_article(**overrides):
         "tags": ["Ukraine", "War"],
     }
     return ArticleFactory(**{**fields, **overrides})
+
+
+def warm_navigation():
+    """The sections read into the cache, as every page but the first after a change to a
+    section finds them."""
+    Section.objects.shared_tree()

@@ -11,9 +11,9 @@ from tests.factories import ArticleFactory
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:articles_article_changelist"
-# Session, user, the list's count, its rows, tags, the tag filter's and the date
+# Session, user, the list's count, its rows, tags, authors, the tag filter's and the date
 # hierarchy's queries, …: the same with or without a filter (see test_admin.py).
-CHANGELIST_QUERIES = 10
+CHANGELIST_QUERIES = 11
 
 
 @pytest.fixture

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from django.apps import apps
 from django.conf import settings
 
 from articles.importing import Result, import_articles, parse_article
 from articles.importing.archive_format import FIGURE, KEYS, KNOWN_KEYS, Reading
 from articles.importing.exporting import article_to_text
-from articles.models import Article, Figure, ImageCredit, License, Section
+from articles.models import Article, ArticleAuthor, Author, Figure, ImageCredit, License, Section
 from tests.factories import ArticleFactory
 from tests.test_importing import article_file
 
@@ -36,7 +37,7 @@ def distinct_article():
         original_url="https://old.example/img/ferry.jpg",
     )
     world = Section.objects.create(name="World", slug="world")
-    return ArticleFactory(
+    article = ArticleFactory(
         section=Section.objects.create(name="Europe", slug="europe", parent=world),
         title="Title",
         headline="Headline",
@@ -52,6 +53,13 @@ def distinct_article():
         lead_figure=figure,
         tags=["Ferries", "ports"],
     )
+    article.save(
+        authors=[
+            Author.objects.create(name="Olena Shevchenko", links=["https://olena.example/"]),
+            (Author.objects.create(name="Pat Lens", slug="pat"), ArticleAuthor.Role.PHOTOGRAPHS),
+        ]
+    )
+    return Article.objects.prefetch_related("bylines__author").get(pk=article.pk)
 
 
 def read_back(data, key):
@@ -111,9 +119,11 @@ def test_draft_is_read_with_status_and_never_kept_as_extra_metadata(tmp_path):
 def test_no_module_but_the_table_names_a_key_of_the_format():
     """Keys written out elsewhere would be a second declaration of the format."""
     fields = {field.name for field in Article._meta.get_fields()}
+    # The site's own names for its things (the "authors" sitemap section) are not keys.
+    models = {str(model._meta.verbose_name_plural) for model in apps.get_models()}
     # Fallbacks are other tools' common words (`date`, `summary`), which other modules use
     # in their own sense; the format's own spellings are the ones kept to the table.
-    names = {name for key in KEYS for name in (key.name, *key.aliases)} - fields
+    names = {name for key in KEYS for name in (key.name, *key.aliases)} - fields - models
     folder = Path(settings.BASE_DIR) / "articles"
     found = []
     for path in folder.rglob("*.py"):

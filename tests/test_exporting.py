@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from articles.importing import Result, import_articles
 from articles.importing.exporting import article_to_text, export_articles
-from articles.models import Article, Figure, ImageCredit, License, Tag
+from articles.models import Article, Author, Figure, ImageCredit, License, Tag
 from tests.factories import ArticleFactory, image_file
 from tests.test_importing import SEED_FRONT_MATTER, SEEDS, seed_meta
 
@@ -30,6 +30,10 @@ def snapshot():
     for article in Article.objects.select_related("lead_figure__credit__license"):
         values = {name: getattr(article, name) for name in ARTICLE_FIELDS}
         values["tags"] = sorted(article.tags.names())
+        values["authors"] = [
+            (b.author.name, b.author.slug, b.role, b.author.links[:1])
+            for b in article.bylines.all()
+        ]
         figure = article.lead_figure
         credit = figure.credit if figure else None
         license = credit.license if credit else None
@@ -54,6 +58,7 @@ def empty_database():
     ImageCredit.objects.all().delete()
     License.objects.all().delete()
     Tag.objects.all().delete()
+    Author.objects.all().delete()
     Redirect.objects.all().delete()
 
 
@@ -68,7 +73,7 @@ def awkward_articles():
         original_url="https://old.example/img/a.jpg?size=large&v=2",
         original_path="/img/a.jpg",
     )
-    ArticleFactory(
+    kyiv = ArticleFactory(
         title="Київ: 'quotes' and \"double\" # not a comment",
         headline="",
         slug="kyiv-quotes",
@@ -89,6 +94,13 @@ def awkward_articles():
             "unicode": "Київ",
         },
         tags=["Війна", "kursk", "Politics"],
+    )
+    kyiv.save(
+        authors=[
+            Author.objects.create(name="Олена Коваль", links=["https://olena.example/?a=1&b=2"]),
+            (Author.objects.create(name="John Smith", slug="john-smith-2"), "reporting"),
+            (Author.objects.create(name="null"), "photographs"),
+        ]
     )
     ArticleFactory(
         title="Draft without a date", slug="draft-undated", published_at=None, status="draft"

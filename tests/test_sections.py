@@ -21,7 +21,7 @@ from articles.importing import Result, export_articles, import_articles
 from articles.models import Article, Section
 from articles.views import PAGE_SIZE
 from tests import test_write_path
-from tests.factories import ArticleFactory, seed_article, small_figure
+from tests.factories import ArticleFactory, seed_article, small_figure, warm_navigation
 from tests.test_admin import article_form_data
 from tests.test_importing import article_file
 
@@ -318,7 +318,8 @@ def test_section_front_queries_are_pinned_at_ten_thousand_articles(
         )
         for n in range(10_000)
     )
-    # The sections, the count, the page of articles (their figures joined), their tags.
+    warm_navigation()
+    # The count, the page of articles (their figures joined), their tags, their bylines.
     with django_assert_num_queries(4):
         response = client.get("/sections/world/?page=3")
     assert response.status_code == 200
@@ -383,8 +384,10 @@ def test_the_home_page_groups_the_latest_stories_by_top_level_section(
         ArticleFactory(section=sport, published_at=ago(4 + n), lead_figure=small_figure())
         for n in range(6)
     ]
-    # Sections, count, top stories, their tags and renditions, the groups and their renditions.
-    with django_assert_num_queries(7):
+    warm_navigation()
+    # Count, top stories, their tags, renditions and bylines, the groups, their renditions
+    # and bylines.
+    with django_assert_num_queries(8):
         response = client.get("/")
     page = BeautifulSoup(response.content, "html.parser")
     groups = {
@@ -406,8 +409,9 @@ def test_the_article_page_stays_at_five_queries_with_section_and_related_stories
     article = seed_article(section=world[2], tags=["Elections", "Paris"])
     for n in range(6):
         seed_article(slug=f"other-{n}", section=world[2], tags=["Paris"])
-    # The article (figure, credit, licence joined), its tags, the renditions, the
-    # sections, the related stories.
+    warm_navigation()
+    # The article (figure, credit, licence joined), its tags, the renditions, its bylines,
+    # the related stories.
     with django_assert_num_queries(5):
         response = client.get(article.get_absolute_url())
     page = BeautifulSoup(response.content, "html.parser")
@@ -491,3 +495,40 @@ def test_export_writes_the_section_path_and_a_fresh_import_makes_it_again(tmp_pa
     assert (tmp_path / "again" / "paris.md").read_text() == (
         tmp_path / "out" / "paris.md"
     ).read_text()
+
+
+# --- The navigation is read from the cache --------------------------------------------------
+
+
+def navigation_names(client):
+    page = BeautifulSoup(client.get("/").content, "html.parser")
+    return [link.get_text(strip=True) for link in page.select(".site-nav a")]
+
+
+def test_the_navigation_is_read_from_the_cache_without_a_query(
+    client, world, django_assert_num_queries
+):
+    assert navigation_names(client) == ["World", "Sport"]
+    with django_assert_num_queries(0):
+        Section.objects.shared_tree()
+
+
+@pytest.mark.parametrize("change", ["rename", "reorder", "add", "delete"])
+def test_a_change_to_any_section_reaches_the_cached_navigation_at_once(client, world, change):
+    world_section, _europe, _france, sport = world
+    assert navigation_names(client) == ["World", "Sport"]
+    if change == "rename":
+        sport.name = "Sports"
+        sport.save()
+        expected = ["World", "Sports"]
+    elif change == "reorder":
+        sport.position = 0
+        sport.save()
+        expected = ["Sport", "World"]
+    elif change == "add":
+        section("Business", position=3)
+        expected = ["World", "Sport", "Business"]
+    else:
+        sport.delete()
+        expected = ["World"]
+    assert navigation_names(client) == expected

@@ -41,6 +41,12 @@ PUBLIC = {
     "feed_atom": ["/feeds/atom/?q=%00"],
     "tag_feed_rss": ["/feeds/tags/%00/rss/", "/feeds/tags/energy/rss/?q=%00"],
     "tag_feed_atom": ["/feeds/tags/energy%00/atom/"],
+    "section": ["/sections/%00/", "/sections/world%00/", "/sections/world/?page=%00"],
+    "section_feed_rss": ["/sections/%00/feeds/rss/", "/sections/world/feeds/rss/?q=%00"],
+    "section_feed_atom": ["/sections/world%00/feeds/atom/"],
+    "author": ["/authors/%00/", "/authors/jane%00/", "/authors/jane/?page=%00"],
+    "author_feed_rss": ["/authors/%00/feeds/rss/", "/authors/jane/feeds/rss/?q=%00"],
+    "author_feed_atom": ["/authors/jane%00/feeds/atom/"],
     "sitemap_index": ["/sitemap.xml?p=%00"],
     "sitemap_section": ["/sitemap-%00.xml", "/sitemap-articles.xml?p=%00"],
     "news_sitemap": ["/news-sitemap.xml?p=%00"],
@@ -126,7 +132,7 @@ def test_admin_autocomplete_refuses_a_nul_byte(admin_client, content):
         for model, model_admin in admin.site._registry.items()
         for field in model_admin.autocomplete_fields
     ]
-    assert len(autocompletes) == 3
+    assert len(autocompletes) == 6
     for model, field in autocompletes:
         params = {
             "app_label": model._meta.app_label,

@@ -1,12 +1,16 @@
-"""The editor's desk: articles, figures, credits, licences and tags in the Django admin."""
+"""The editor's desk: articles, authors, figures, credits, licences and tags in the Django
+admin."""
 
 from .articles import ArticleAdmin, PopularTagFilter, StatusFilter
+from .authors import AuthorAdmin, BylineInline
 from .figures import FigureAdmin, ImageCreditAdmin, LicenseAdmin
 from .sections import SectionAdmin
 from .tags import TagAdmin
 
 __all__ = [
     "ArticleAdmin",
+    "AuthorAdmin",
+    "BylineInline",
     "FigureAdmin",
     "ImageCreditAdmin",
     "LicenseAdmin",

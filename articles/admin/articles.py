@@ -25,6 +25,7 @@ from ..forms import ArticleAdminForm
 from ..metadata import article_metadata, section_ancestry
 from ..models import Article, CannotPublish, PreviewLink, Tag
 from ..models.addresses import article_path
+from .authors import BylineInline
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
 from .related import RelatedStoriesAdminMixin
@@ -103,6 +104,7 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
     list_display = (
         "lead_thumbnail",
         "headline_column",
+        "author_list",
         "status_column",
         "published_at",
         "tag_list",
@@ -171,6 +173,7 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
             },
         ),
     )
+    inlines = (BylineInline,)
     actions = ("publish_selected", "unpublish_selected")
 
     class Media:
@@ -210,6 +213,13 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
         form.can_publish = self.has_publish_permission(request)
         return form
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        # Shown, not assumed: what is posted is what the writer left in the form.
+        if isinstance(inline, BylineInline) and obj._state.adding and request.method == "GET":
+            kwargs["initial"] = inline.preselected(request)
+        return kwargs
+
     def save_model(self, request, obj, form, change):
         self.check_may_save(request, obj, change)
         if "status" in form.changed_data:
@@ -235,6 +245,10 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
     @admin.display(description="Headline", ordering="headline")
     def headline_column(self, obj):
         return obj.display_headline
+
+    @admin.display(description="Authors")
+    def author_list(self, obj):
+        return ", ".join(author.name for author in obj.credited()) or obj.byline
 
     @admin.display(description="Status", ordering="status")
     def status_column(self, obj):

@@ -6,6 +6,9 @@ drafts: an article while it is a draft, and a figure, credit or tag while no art
 draft shows it (editing it would change a published page). Past draft is
 `Article.objects.past_draft()`; what an article shows is `Article.objects.showing()`.
 Only Editors merge tags, which changes every article carrying them.
+
+Author profiles: Editors change any and link them to staff accounts; a Writer changes
+their own profile, or one no article past draft credits and no other staff account holds.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -54,3 +57,25 @@ class TagMergingForEditorsMixin:
         return request.user.has_perms(
             ["articles.publish_article", "articles.change_tag", "articles.delete_tag"]
         )
+
+
+class OwnProfilesForWritersMixin(DraftsOnlyForWritersMixin):
+    """Author profiles: a Writer may change their own, or, like any object articles show,
+    one no article past draft credits, as long as it is nobody else's; only Editors link
+    a profile to a staff account."""
+
+    def _may_touch(self, request, obj):
+        if obj is None or self.has_publish_permission(request):
+            return True
+        if obj.user_id is not None:
+            return obj.user_id == request.user.pk
+        return not self.is_past_draft(obj)
+
+    def check_may_save(self, request, obj, change):
+        if self.has_publish_permission(request):
+            return
+        stored = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        if obj.user_id != (stored.user_id if stored else None) or (
+            stored and not self._may_touch(request, stored)
+        ):
+            raise PermissionDenied("Only editors can change other people's author profiles.")

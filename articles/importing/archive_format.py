@@ -16,11 +16,21 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from ..models import Article, Figure, ImageCredit, License, SectionTree, validate_web_url
+from ..models import (
+    Article,
+    ArticleAuthor,
+    Figure,
+    ImageCredit,
+    License,
+    SectionTree,
+    author_slug,
+    validate_web_url,
+)
 from ..models.section import PATH_SEPARATOR
 from .problems import InvalidArticle, Problem
 from .values import (
     given_slug,
+    parse_authors,
     parse_date,
     parse_section,
     parse_status,
@@ -29,9 +39,9 @@ from .values import (
 )
 
 # Fields the importer decides itself (a free slug, a draft when publishing is blocked,
-# tags reused whatever their case, sections found by slug or made) rather than copying
-# them onto the article.
-IMPORTER_DECIDES = {"slug", "status", "tags", "section"}
+# tags reused whatever their case, sections and authors found by slug or made) rather than
+# copying them onto the article.
+IMPORTER_DECIDES = {"slug", "status", "tags", "section", "authors"}
 FIGURE = "figure."  # a field starting so is an attribute of parsing.FigureData
 
 
@@ -144,6 +154,8 @@ def _read_tags(value, reading):
 
 def _read_section(value, reading):
     return parse_section(value, reading.warnings)
+def _read_authors(value, reading):
+    return parse_authors(value)
 
 
 # Writers ----------------------------------------------------------------------------------
@@ -184,6 +196,21 @@ def _section_path(article, export):
             sections.insert(0, section)
             section = section.parent
     return PATH_SEPARATOR.join(section.name for section in sections)
+def _authors(article, export):
+    """Each author in order: the name alone, or a mapping when there is more to say (a
+    link, a role other than author, a slug not made from the name)."""
+    written = []
+    for byline in article.bylines.all():
+        author = byline.author
+        entry = {"name": author.name}
+        if author.links:
+            entry["url"] = author.links[0]
+        if byline.role != ArticleAuthor.Role.AUTHOR:
+            entry["role"] = str(byline.role)
+        if author.slug != author_slug(author.name):
+            entry["slug"] = author.slug
+        written.append(entry if len(entry) > 1 else author.name)
+    return written
 
 
 def _image_file(article, export):
@@ -248,6 +275,8 @@ KEYS = (
     Key("image_file", "figure.image_file", text(Figure, "original_path"), _image_file),
     Key("figure_p", "figure.caption", text(Figure, "caption"), attribute("lead_figure.caption")),
     _article_text("byline", "byline"),
+    # A static-site generator's single `author` is read when `authors` is not given.
+    Key("authors", "authors", _read_authors, _authors, fallbacks=("author",)),
     Key("slug", "slug", _read_slug, attribute("slug"), always=True),
     Key("status", "status", _read_status, _status, companions=("draft",), always=True),
     Key("tags", "tags", _read_tags, _tag_names),

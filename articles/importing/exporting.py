@@ -80,7 +80,9 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
     report = ExportReport()
     sections = Section.objects.tree()
     articles = queryset if queryset is not None else Article.objects.all()
-    articles = articles.select_related("lead_figure__credit__license").prefetch_related("tags")
+    articles = articles.select_related("lead_figure__credit__license").prefetch_related(
+        "tags", "bylines__author"
+    )
     for article in articles.order_by("pk"):
         path = directory / f"{article.slug}.md"
         image_file = ""

@@ -1,6 +1,6 @@
 """New articles of a batch, gathered as its files are read and written together at its end,
-through the one write path: one statement each for their figures, themselves, their tags
-and their redirects, where one by one they cost five an article."""
+through the one write path: one statement each for their figures, themselves, their tags,
+their authors and their redirects, where one by one they cost five an article."""
 
 from ..models import Article, ArticleWrite, write_articles
 from .identity import ArticleIndex
@@ -13,10 +13,11 @@ class NewArticles:
         self.writes: list[ArticleWrite] = []
         self.redirects = []
 
-    def add(self, article: Article, tags, redirects):
-        """Queue an unsaved article (its lead figure saved or not) with its tags and redirects."""
+    def add(self, article: Article, tags, redirects, authors=()):
+        """Queue an unsaved article (its lead figure saved or not) with its tags, redirects
+        and authors ((Author, role) pairs)."""
         self.index.reserve(article.slug)
-        self.writes.append(ArticleWrite(article, tags=tags))
+        self.writes.append(ArticleWrite(article, tags=tags, authors=list(authors)))
         self.redirects.extend(redirects)
 
     def write(self):

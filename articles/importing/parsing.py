@@ -60,6 +60,7 @@ class ArticleData:
     slug: str = ""  # the base slug; the writer adds a suffix on a clash
     tags: list[str] = field(default_factory=list)
     section: list[str] = field(default_factory=list)  # its path: World, Europe
+    authors: list = field(default_factory=list)  # values.AuthorData, in order
     figure: FigureData = field(default_factory=FigureData)
     extra_metadata: dict = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)

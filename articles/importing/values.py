@@ -1,4 +1,5 @@
-"""Single front matter values checked and converted: dates, tags, sections, slugs, status,
+"""Single front matter values checked and converted: dates, tags, sections, authors, slugs,
+status,
 text, JSON.
 
 Each raises ValueError with a message written for the person fixing the file.
@@ -6,14 +7,26 @@ Each raises ValueError with a message written for the person fixing the file.
 
 import hashlib
 import math
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from anyascii import anyascii
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
-from ..models import SECTION_NAME_MAX, Article, Tag, control_character_problem
+from ..models import (
+    AUTHOR_SLUG_MAX,
+    SECTION_NAME_MAX,
+    Article,
+    ArticleAuthor,
+    Author,
+    Tag,
+    author_slug,
+    control_character_problem,
+    validate_web_url,
+)
 from ..models.section import PATH_SEPARATOR
 from .problems import Problem
 
@@ -132,6 +145,80 @@ def parse_section(value, warnings) -> list[str]:
                 f"{SECTION_NAME_MAX}"
             )
     return names
+@dataclass(frozen=True)
+class AuthorData:
+    """An author as a file names them: found, or made, by `slug`."""
+
+    name: str
+    slug: str
+    url: str = ""
+    role: str = ArticleAuthor.Role.AUTHOR
+
+
+AUTHOR_KEYS = ("name", "url", "role", "slug")
+
+
+def parse_authors(value) -> list[AuthorData]:
+    """A name, a list of names, or a list of mappings with a `name` and, if need be, a
+    `url` (kept among the author's links), a `role` and a `slug`; an author given twice
+    (by slug) counts once, at their first place."""
+    if value is None or value == "":
+        return []
+    items = [value] if isinstance(value, str | dict) else value
+    if not isinstance(items, list):
+        raise ValueError(f"expected a name or a list of authors, got {kind(value)}")
+    authors, seen = [], set()
+    for item in items:
+        author = _author_data(item)
+        if author and author.slug not in seen:
+            seen.add(author.slug)
+            authors.append(author)
+    return authors
+
+
+def _author_data(item) -> AuthorData | None:
+    if isinstance(item, str):
+        item = {"name": item}
+    if not isinstance(item, dict):
+        raise ValueError(f"expected an author's name or a mapping, found {kind(item)}")
+    unknown = [key for key in item if key not in AUTHOR_KEYS]
+    if unknown:
+        # Refused rather than dropped: nothing in a file is lost without a word.
+        raise ValueError(
+            f"an author has no {str(unknown[0])[:40]!r} (only {', '.join(AUTHOR_KEYS)})"
+        )
+    fields = {}
+    for key in AUTHOR_KEYS:
+        raw = item.get(key)
+        if raw is not None and not isinstance(raw, str):
+            raise ValueError(f"an author's {key} must be text, got {kind(raw)}")
+        check_text(raw or "")
+        fields[key] = " ".join((raw or "").split())
+    name = fields["name"]
+    if not name:
+        if any(fields.values()):
+            raise ValueError("an author without a name")
+        return None
+    limits = {"name": Author._meta.get_field("name").max_length, "url": 500}
+    for key, limit in limits.items():
+        if len(fields[key]) > limit:
+            raise ValueError(
+                f"an author's {key} is {len(fields[key]):,} characters; the limit is {limit}"
+            )
+    if fields["url"]:
+        try:
+            validate_web_url(fields["url"])
+        except ValidationError:
+            raise ValueError(f"{fields['url'][:80]!r} is not an http or https URL") from None
+    role = fields["role"] or ArticleAuthor.Role.AUTHOR
+    if role not in ArticleAuthor.Role.values:
+        raise ValueError(f"{role[:40]!r} is not a role ({', '.join(ArticleAuthor.Role.values)})")
+    slug = author_slug(name)
+    if fields["slug"]:
+        slug = ascii_slug(fields["slug"])
+        if not slug or len(slug) > AUTHOR_SLUG_MAX:
+            raise ValueError(f"{fields['slug'][:60]!r} is not an author's slug")
+    return AuthorData(name=name, slug=slug, url=fields["url"], role=role)
 
 
 def slug_from_url(url: str) -> str:

@@ -25,7 +25,16 @@ from django.db import DatabaseError, connection, transaction
 
 from ..changes import announced_together
 from ..media import atomic_with_files
-from ..models import Article, CannotPublish, ImageCredit, License, Section, Tag, section_slug
+from ..models import (
+    Article,
+    Author,
+    CannotPublish,
+    ImageCredit,
+    License,
+    Section,
+    Tag,
+    section_slug,
+)
 from .figures import can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
 from .new_articles import NewArticles
@@ -38,7 +47,7 @@ from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
 logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
-PARSER_VERSION = "2"  # 2: section, category and categories are read
+PARSER_VERSION = "2"  # 2: section, category, categories, author and authors are read
 # Files written per transaction, and the longest a batch goes on (SQLite lets no one else
 # write meanwhile).
 BATCH_FILES = 200
@@ -98,20 +107,22 @@ def import_article_file(
 
 
 class _RunCache:
-    """Licences, credits, tags and sections already fetched this run; emptied whenever a
-    write rolls back."""
+    """Licences, credits, tags, sections and authors already fetched this run; emptied
+    whenever a write rolls back."""
 
     def __init__(self):
         self.licenses: dict[tuple, License] = {}
         self.credits: dict[tuple, ImageCredit] = {}
         self.tags: dict[str, Tag] = {}
         self.sections: dict[str, Section] = {}
+        self.authors: dict[str, Author] = {}
 
     def clear(self):
         self.licenses.clear()
         self.credits.clear()
         self.tags.clear()
         self.sections.clear()
+        self.authors.clear()
 
 
 @dataclass
@@ -360,14 +371,15 @@ def _write_article(
     _set_status(article, data.status or options.status, outcome)
     article.section = _section_at(data.section, run.cache)
     tags = _tags_named(data.tags, run.cache)
+    authors = _authors_found(data.authors, run.cache)
     redirects = redirects_to(article, data.source_url, outcome)
     outcome.slug = article.slug
     outcome.result = Result.UPDATED if existing else Result.CREATED
     if existing is None and new_articles is not None:
-        new_articles.add(article, tags, redirects)
+        new_articles.add(article, tags, redirects, authors)
         return article
     # Our own write must not look like an editor's; a new slug keeps the old address.
-    article.save(tags=tags, imported=True)
+    article.save(tags=tags, authors=authors, imported=True)
     save_redirects(redirects)
     return article
 
@@ -411,3 +423,22 @@ def _section_at(names: list[str], cache: _RunCache) -> Section | None:
             )
         section = cache.sections[slug]
     return section
+def _authors_found(authors, cache: _RunCache) -> list[tuple[Author, str]]:
+    """(Author, role) pairs for the file's authors, found by slug or made; an author's URL
+    joins their links when it is new to them (an editor's profile is otherwise left as
+    it is)."""
+    found = []
+    for data in authors:
+        author = cache.authors.get(data.slug)
+        if author is None:
+            author = Author.objects.filter(slug=data.slug).first()
+            if author is None:
+                author = Author.objects.create(
+                    name=data.name, slug=data.slug, links=[data.url] if data.url else []
+                )
+            cache.authors[data.slug] = author
+        if data.url and data.url not in author.links:
+            author.links = [*author.links, data.url]
+            author.save(update_fields=["links"])
+        found.append((author, data.role))
+    return found

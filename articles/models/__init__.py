@@ -1,5 +1,5 @@
 """The content model, one module per concern: credits and licences, figures and their
-renditions, sections, articles, their tags and related stories."""
+renditions, sections, articles, their tags, authors and related stories."""
 
 from .addresses import FormerSlug
 from .article import (
@@ -14,14 +14,17 @@ from .article import (
     ArticleQuerySet,
     CannotPublish,
 )
+from .author import AUTHOR_SLUG_MAX, ArticleAuthor, Author, author_slug
 from .credit import ImageCredit, License
 from .fields import (
     XML_FORBIDDEN_CHARACTERS,
     WebURLField,
+    WebURLListField,
     control_character_problem,
     reject_control_characters,
     strip_control_characters,
     validate_web_url,
+    validate_web_url_list,
 )
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
 from .preview_link import PreviewLink
@@ -31,6 +34,7 @@ from .tag import TAG_NAME_MAX, Tag, TaggedArticle, TagMerge, tag_slug
 from .writing import ArticleWrite, write_articles
 
 __all__ = [
+    "AUTHOR_SLUG_MAX",
     "DESCRIPTION_MAX",
     "DESCRIPTION_MIN",
     "HEADLINE_MAX",
@@ -42,8 +46,10 @@ __all__ = [
     "TITLE_MAX",
     "XML_FORBIDDEN_CHARACTERS",
     "Article",
+    "ArticleAuthor",
     "ArticleQuerySet",
     "ArticleWrite",
+    "Author",
     "CannotPublish",
     "Figure",
     "FigureQuerySet",
@@ -60,6 +66,8 @@ __all__ = [
     "TagMerge",
     "TaggedArticle",
     "WebURLField",
+    "WebURLListField",
+    "author_slug",
     "control_character_problem",
     "figure_upload_to",
     "reject_control_characters",
@@ -67,5 +75,6 @@ __all__ = [
     "strip_control_characters",
     "tag_slug",
     "validate_web_url",
+    "validate_web_url_list",
     "write_articles",
 ]

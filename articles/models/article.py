@@ -9,7 +9,7 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
-from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, Func, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from .. import snippets
 from ..rendering import markup_shown_as_text, render_markdown
 from .addresses import FormerSlug
+from .author import ArticleAuthor
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 from .preview_link import PreviewLink
@@ -36,7 +37,7 @@ SEARCH_CONFIG = "english"
 
 
 # How an article shows each kind of object: through itself, its lead figure, that
-# figure's credit and licence, and its tags.
+# figure's credit and licence, its tags and its authors.
 SHOWN_THROUGH = {
     "articles.article": "pk",
     "articles.figure": "lead_figure",
@@ -44,11 +45,16 @@ SHOWN_THROUGH = {
     "articles.license": "lead_figure__credit__license",
     "articles.tag": "tags",
     "articles.section": "section",  # with its subsections: their pages show it too
+    "articles.author": "bylines__author",
 }
 RELATED_MAX = 4
 # Related stories are looked for among the articles sharing the first few tags (the
 # editor's order puts the most important first).
 RELATED_BY_TAGS = 5
+
+
+def _bylines():
+    return Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -72,7 +78,8 @@ class ArticleQuerySet(models.QuerySet):
 
     def showing(self, *objects):
         """The articles that show these objects, all of one model: articles themselves,
-        figures (as lead figure), image credits and licences (of the lead figure), or tags."""
+        figures (as lead figure), image credits and licences (of the lead figure), tags,
+        or authors."""
         if not objects:
             return self.none()
         label = objects[0]._meta.label_lower
@@ -132,7 +139,13 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_listing(self):
         return self.select_related("lead_figure__credit__license").prefetch_related(
-            "tags", "lead_figure__renditions"
+            "tags", "lead_figure__renditions", _bylines()
+        )
+
+    def for_cards(self):
+        """What a card without its tags shows: the thumbnail and the bylines."""
+        return self.select_related("lead_figure").prefetch_related(
+            "lead_figure__renditions", _bylines()
         )
 
     def for_detail(self):
@@ -282,9 +295,11 @@ class Article(models.Model):
     )
     slug = models.SlugField(max_length=255, unique=True, allow_unicode=False)
     byline = models.CharField(
+        "byline text",
         max_length=200,
         blank=True,
-        help_text="The author, if credited.",
+        help_text="Shown after the authors' names (“and agencies”, “in Kyiv”); with no "
+        "authors, the byline itself (“By staff and agencies”).",
         validators=[reject_control_characters],
     )
     description = models.CharField(
@@ -413,10 +428,13 @@ class Article(models.Model):
     def __str__(self):
         return self.display_headline
 
-    def save(self, *, tags=None, imported=False, **kwargs):
+    def save(self, *, tags=None, authors=None, imported=False, **kwargs):
         """Save through the one write path (models/writing.py), with exactly `tags` (Tag
-        instances) when given; `imported=True` marks the importer's own write."""
-        write_articles([ArticleWrite(self, tags=tags)], imported=imported, **kwargs)
+        instances) and `authors` (Authors, or (Author, role) pairs, in order) when given;
+        `imported=True` marks the importer's own write."""
+        write_articles(
+            [ArticleWrite(self, tags=tags, authors=authors)], imported=imported, **kwargs
+        )
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
@@ -473,6 +491,32 @@ class Article(models.Model):
         self.updated_at = timezone.now()
         if imported:
             self.imported_at = self.updated_at
+
+    def byline_lines(self):
+        """What the byline says, a line a role: [(prefix, [Author…], text after)…]: "By"
+        the authors then the byline text, then "Photographs by"… Without authors, the
+        byline text is the byline ("By staff and agencies"). No query when prefetched
+        (for_listing(), for_detail())."""
+        roles = {role: [] for role in ArticleAuthor.Role}
+        for byline in self.bylines.all():
+            roles[byline.role].append(byline.author)
+        lines = [
+            [ArticleAuthor.CREDIT_PREFIX[role], authors, ""]
+            for role, authors in roles.items()
+            if authors
+        ]
+        if self.byline:
+            if roles[ArticleAuthor.Role.AUTHOR]:
+                lines[0][2] = self.byline
+            else:
+                lines.insert(
+                    0, [ArticleAuthor.CREDIT_PREFIX[ArticleAuthor.Role.AUTHOR], [], self.byline]
+                )
+        return [tuple(line) for line in lines]
+
+    def credited(self, role=None):
+        """The authors the article credits (in `role` only, when given), in order."""
+        return [byline.author for byline in self.bylines.all() if role in (None, byline.role)]
 
     @property
     def display_headline(self):

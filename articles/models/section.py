@@ -8,13 +8,16 @@ breadcrumb and a front's descendants all come from it."""
 from dataclasses import dataclass, field
 
 from anyascii import anyascii
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import F, Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.text import slugify
 
-from ..changes import Change, announce, announced_together
+from ..changes import Change, announce_shown, announced_together
 from .fields import reject_control_characters
 
 SECTION_NAME_MAX = 100
@@ -23,6 +26,11 @@ PATH_SEPARATOR = "/"  # between the sections of a path in an archive file: World
 # What a change to these fields changes on the pages of the section's articles (their
 # breadcrumb, section link, JSON-LD and the navigation's order).
 SHOWN_FIELDS = ("name", "slug", "parent_id", "position")
+# Every public page reads the tree (the navigation): it is kept in the site's cache, shared
+# by every server when that is Redis, and forgotten as soon as any section is saved or
+# deleted. The time bounds what a reader racing a section's change could keep.
+SHARED_TREE_KEY = "sections:tree"
+SHARED_TREE_SECONDS = 300
 
 
 def section_slug(name: str) -> str:
@@ -87,6 +95,14 @@ class SectionTree:
 class SectionQuerySet(models.QuerySet):
     def tree(self) -> SectionTree:
         return SectionTree(list(self.order_by("position", "name", "pk")))
+
+    def shared_tree(self) -> SectionTree:
+        """The tree as public pages read it: from the site's cache, without a query."""
+        tree = cache.get(SHARED_TREE_KEY)
+        if tree is None:
+            tree = self.tree()
+            cache.set(SHARED_TREE_KEY, tree, SHARED_TREE_SECONDS)
+        return tree
 
     def family_ids(self, section_ids) -> list[int]:
         """These sections' ids and their descendants'."""
@@ -161,10 +177,7 @@ class Section(models.Model):
                 )
             super().save(*args, **kwargs)
             if stored and any(stored[name] != getattr(self, name) for name in SHOWN_FIELDS):
-                from .article import Article  # the article module imports this one
-
-                shown = Article.objects.using(using).showing(self).values_list("pk", flat=True)
-                announce(Change.SECTION_CHANGED, shown, using=using)
+                announce_shown(self, kind=Change.SECTION_CHANGED, using=using)
 
     def get_absolute_url(self):
         return reverse("articles:section", kwargs={"slug": self.slug})
@@ -191,3 +204,10 @@ class Section(models.Model):
     def path_names(self, tree: SectionTree | None = None) -> list[str]:
         tree = tree or Section.objects.tree()
         return [section.name for section in tree.ancestry(self.pk)]
+
+
+@receiver([post_save, post_delete], sender=Section)
+def forget_shared_tree(sender, using, **kwargs):
+    cache.delete(SHARED_TREE_KEY)
+    # Again once committed: a page made meanwhile may have put the old tree back.
+    transaction.on_commit(lambda: cache.delete(SHARED_TREE_KEY), using=using)

@@ -1,13 +1,15 @@
 """The one write path of articles.
 
-Every write of an article, of its tags and of a new lead figure comes through
-write_articles(): Article.save() does, and so do the tag manager (`article.tags.set()`…),
-the admin and the importer, single or batched. Once committed, each write is announced by
-`articles.changes.article_changed` (deletions by ArticleQuerySet.delete() and
-Article.delete(); edits of figures, credits, licences and tags by their own saves).
+Every write of an article, of its tags, of its authors and of a new lead figure comes
+through write_articles(): Article.save() does, and so do the tag manager
+(`article.tags.set()`…), the admin and the importer, single or batched. Once committed,
+each write is announced by `articles.changes.article_changed` (deletions by
+ArticleQuerySet.delete() and Article.delete(); edits of figures, credits, licences, tags
+and authors by their own saves).
 
 A batch goes the same way: its new articles are inserted together, one statement each
-for their figures, themselves and their tags, and the batch is announced at once.
+for their figures, themselves, their tags and their authors, and the batch is announced
+at once.
 """
 
 from contextlib import contextmanager
@@ -29,7 +31,9 @@ STATUS_CHANGES = {
 class ArticleWrite(NamedTuple):
     article: models.Model
     tags: list | None = None  # Tag instances, exactly; None leaves the tags as they are
-    tags_only: bool = False  # the tags alone: the article's row is not written
+    tags_only: bool = False  # the tags or authors alone: the article's row is not written
+    # Saved Authors, or (Author, role) pairs, in order; None leaves the authors as they are.
+    authors: list | None = None
 
 
 def write_articles(writes, *, imported=False, **save_options):
@@ -64,10 +68,14 @@ def write_articles(writes, *, imported=False, **save_options):
                 article.saved(moved_from=moved_from, using=using)
             if update_fields is None or "status" in update_fields:
                 article._stored_status = article.status
-        changed_tags = _write_tags(writes, created=set(map(id, new)), using=using)
+        created = set(map(id, new))
+        changed_tags = _write_tags(writes, created=created, using=using)
+        changed_authors = _write_authors(writes, created=created, using=using)
         kinds = {article.pk: kind for article, kind in changes if kind}
         for pk in changed_tags:
             kinds.setdefault(pk, Change.TAGS_CHANGED)
+        for pk in changed_authors:
+            kinds.setdefault(pk, Change.AUTHORS_CHANGED)
         for kind in Change:
             announce(kind, [pk for pk, found in kinds.items() if found == kind], using=using)
 
@@ -162,3 +170,57 @@ def _write_tags(writes, *, created, using) -> set[int]:
         links.bulk_update(moved, ["position"])
     links.bulk_create(added)
     return changed
+
+
+def _write_authors(writes, *, created, using) -> set[int]:
+    """Give each article whose write names authors exactly those, in that order and
+    with those roles; the ids of the articles whose authors changed. Reads the bylines of
+    existing articles once, then deletes, updates and inserts in one statement each."""
+    credited = [(write.article, write.authors) for write in writes if write.authors is not None]
+    if not credited:
+        return set()
+    through = type(credited[0][0]).bylines.rel.related_model
+    bylines = through.objects.using(using)
+    existing = [article.pk for article, _ in credited if id(article) not in created]
+    current: dict[int, dict[int, tuple[int, int, str]]] = {}  # article → author → row
+    if existing:
+        rows = bylines.filter(article_id__in=existing).values_list(
+            "pk", "article_id", "author_id", "position", "role"
+        )
+        for pk, article_id, author_id, position, role in rows:
+            current.setdefault(article_id, {})[author_id] = (pk, position, role)
+    removed, added, moved, changed = [], [], [], set()
+    for article, authors in credited:
+        have = current.get(article.pk, {})
+        wanted = {}  # author → (position, role, author): a repeated author at its first place
+        for author, role in map(_with_role, authors):
+            wanted.setdefault(author.pk, (len(wanted), role, author))
+        gone = [pk for author_id, (pk, _, _) in have.items() if author_id not in wanted]
+        new = [row for author_id, row in wanted.items() if author_id not in have]
+        placed = [
+            through(pk=have[author_id][0], position=position, role=role)
+            for author_id, (position, role, _) in wanted.items()
+            if author_id in have and have[author_id][1:] != (position, role)
+        ]
+        if gone or new or placed:
+            changed.add(article.pk)
+        removed += gone
+        moved += placed
+        added += [
+            through(article=article, author=author, position=position, role=role)
+            for position, role, author in new
+        ]
+        getattr(article, "_prefetched_objects_cache", {}).pop("bylines", None)
+    if removed:
+        bylines.filter(pk__in=removed).delete()
+    if moved:
+        bylines.bulk_update(moved, ["position", "role"])
+    bylines.bulk_create(added)
+    return changed
+
+
+def _with_role(author):
+    """(author, role) from an Author, whose role is then the default, or from a pair."""
+    if isinstance(author, tuple):
+        return author
+    return author, type(author).bylines.rel.related_model.Role.AUTHOR
