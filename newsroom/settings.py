@@ -209,8 +209,9 @@ if _proxy_ssl_header:
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own files (the
-# admin's included), inline scripts only with the request's nonce (the article's JSON-LD),
-# images also by HTTPS address (a body may show one), nothing may frame a page.
+# admin's included), inline scripts only with the request's nonce (none has one yet: the
+# article's JSON-LD is data, which the policy does not govern), images also by HTTPS
+# address (a body may show one), nothing may frame a page.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
