@@ -25,4 +25,9 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
+        from . import caching
+        from .changes import article_changed
+
         post_migrate.connect(sync_site_with_site_url, sender=self)
+        article_changed.connect(caching.forget_pages, dispatch_uid="forget_pages")
+        article_changed.connect(caching.purge_cdn, dispatch_uid="purge_cdn")

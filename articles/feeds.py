@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 
+from .caching import LISTINGS, article_key, shows, tag_key
 from .metadata import absolute_url, description_of, lead_image, modified_time
 from .models import Article, Tag, strip_control_characters
 
@@ -92,6 +93,17 @@ class LatestArticlesFeed(Feed):
     def articles(self):
         return Article.objects.published().for_listing()
 
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        shows(request, LISTINGS, *self.listing_keys(obj), *(item["key"] for item in feed.items))
+        return feed
+
+    def listing_keys(self, obj):
+        return ["feed"]
+
+    def item_extra_kwargs(self, article):
+        return {"key": article_key(article)}  # for get_feed(); feeds write known fields only
+
     def items(self):
         return self.articles()[:FEED_SIZE]
 
@@ -147,6 +159,9 @@ class TagArticlesFeed(LatestArticlesFeed):
 
     def get_object(self, request, slug):
         return get_object_or_404(Tag, slug=slug)
+
+    def listing_keys(self, tag):
+        return ["feed", tag_key(tag)]
 
     def title(self, tag):
         return f"{settings.SITE_NAME}: {tag.name}"

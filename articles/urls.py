@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import feeds, views
+from .caching import cached_public_page
 
 app_name = "articles"
 
@@ -17,10 +18,16 @@ urlpatterns = [
     ),
     path("search/", views.ArticleSearchView.as_view(), name="search"),
     path("preview/<str:token>/", views.SignedPreviewView.as_view(), name="preview"),
-    path("feeds/rss/", feeds.LatestArticlesFeed(), name="feed_rss"),
-    path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
-    re_path(r"^feeds/tags/(?P<slug>[-\w]+)/rss/$", feeds.TagArticlesFeed(), name="tag_feed_rss"),
+    path("feeds/rss/", cached_public_page(feeds.LatestArticlesFeed()), name="feed_rss"),
+    path("feeds/atom/", cached_public_page(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
     re_path(
-        r"^feeds/tags/(?P<slug>[-\w]+)/atom/$", feeds.TagArticlesAtomFeed(), name="tag_feed_atom"
+        r"^feeds/tags/(?P<slug>[-\w]+)/rss/$",
+        cached_public_page(feeds.TagArticlesFeed()),
+        name="tag_feed_rss",
+    ),
+    re_path(
+        r"^feeds/tags/(?P<slug>[-\w]+)/atom/$",
+        cached_public_page(feeds.TagArticlesAtomFeed()),
+        name="tag_feed_atom",
     ),
 ]

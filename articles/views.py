@@ -9,6 +9,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
+from .caching import LISTINGS, CachedPublicPageMixin, article_key, shows, tag_key
 from .metadata import article_metadata
 from .models import Article, PreviewLink, Tag
 
@@ -28,17 +29,27 @@ class ArticleMoved(Http404):
         self.article = article
 
 
-class PublicArticleMixin:
+class PublicArticleMixin(CachedPublicPageMixin):
     """Every public page shows only what `Article.objects.published()` allows, fetched in
-    the shape the page needs."""
+    the shape the page needs, and is kept in the page cache (articles/caching.py) under
+    the keys page_keys() names."""
 
     paginate_by = PAGE_SIZE
+    listing = "home"  # the kind of listing, a key of its pages
 
     def get_queryset(self):
         return self.shape(Article.objects.published())
 
     def shape(self, articles):
         return articles.for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        shows(self.request, *self.page_keys(context))
+        return context
+
+    def page_keys(self, context):
+        return [LISTINGS, self.listing, *map(article_key, context["object_list"])]
 
 
 class ArticlePageMixin:
@@ -56,6 +67,11 @@ class ArticleListView(PublicArticleMixin, ListView):
 class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
     def shape(self, articles):
         return articles.for_detail()
+
+    def page_keys(self, context):
+        # Only what the article shows: every change to it (its tags, figure, credit and
+        # licence included) is announced under its id.
+        return [article_key(self.object)]
 
     def get(self, request, *args, **kwargs):
         try:
@@ -92,9 +108,13 @@ class TagArticleListView(PublicArticleMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
 
+    def page_keys(self, context):
+        return [LISTINGS, tag_key(self.tag), *map(article_key, context["object_list"])]
+
 
 class ArchiveMixin(PublicArticleMixin):
     date_field = "published_at"
+    listing = "archive"
 
     def shape(self, articles):
         # The archive views also query for neighbouring dates through get_queryset();
@@ -116,6 +136,7 @@ class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
 
 class ArticleSearchView(PublicArticleMixin, ListView):
     template_name = "articles/article_search.html"
+    listing = "search"
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "")[:SEARCH_MAX_CHARS].strip()

@@ -9,6 +9,14 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def page_cache(settings):
+    """Pages are made for every request, as each test's writes are never announced (the
+    announcement waits for a commit the test's transaction never makes). The page cache's
+    own tests turn it on: tests/test_page_cache.py."""
+    settings.PAGE_CACHE = False
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Cached pages (the sitemaps) never carry over from one test to the next."""
     from django.core.cache import cache
