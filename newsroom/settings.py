@@ -209,6 +209,8 @@ PAGE_STALE_IF_ERROR = int(os.environ.get("PAGE_STALE_IF_ERROR", 86_400))
 # Told the Surrogate-Keys of what changed, after each change (see README, "Caching").
 CDN_PURGE_URL = os.environ.get("CDN_PURGE_URL", "")
 CDN_PURGE_TOKEN = os.environ.get("CDN_PURGE_TOKEN", "")
+if CDN_PURGE_URL and urlsplit(CDN_PURGE_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured(f"CDN_PURGE_URL must be an http(s) URL, got {CDN_PURGE_URL!r}.")
 
 # Security ---------------------------------------------------------------------------------
 # Headers, proxies and sign-in throttling; the code behind them is in newsroom/security.py.
