@@ -22,9 +22,12 @@ from tests.test_settings import manage
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def page_cache(settings):
+@pytest.fixture(autouse=True, params=["locmem", "redis"])
+def page_cache(request, settings):
+    """Each test on each cache: a process's own memory, and Redis."""
     settings.PAGE_CACHE = True
+    if request.param == "redis":
+        request.getfixturevalue("redis_cache")
     settings.PAGE_MAX_AGE = 5
     settings.PAGE_SHARED_MAX_AGE = 5
     settings.PAGE_STALE_WHILE_REVALIDATE = 30
