@@ -51,6 +51,7 @@ from django.utils.cache import (
     set_response_etag,
 )
 from django.utils.http import http_date, parse_http_date_safe
+from redis import RedisError
 
 from .background import run_soon
 from .models import Article
@@ -62,6 +63,8 @@ LISTINGS = "listings"  # every page but an article's own: any change may reach i
 KEPT_STATUSES = frozenset({200, 301, 404, 410})
 # How long an address remembers when it first served its current bytes (Last-Modified).
 FIRST_SERVED_SECONDS = 30 * 24 * 3600
+# What Django's cache backends raise when their server fails (locmem never does).
+CACHE_ERRORS = (RedisError,)
 PURGE_TIMEOUT_SECONDS = 5
 PURGE_BATCH = 30  # keys per request: Cloudflare's limit for purging by tag
 
@@ -101,22 +104,26 @@ def cached_public_page(view, *keys):
         if not settings.PAGE_CACHE or request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         address = _address(request)
-        generation = current_generation()
-        key = f"pages:{generation}:{address}"
-        page = cache.get(key)
+        try:
+            generation = current_generation()
+            key = f"pages:{generation}:{address}"
+            page = cache.get(key)
+        except CACHE_ERRORS as error:
+            _unavailable(request, error)
+            return view(request, *args, **kwargs)
         if page is not None and _seconds_until(page.next_publication) == 0:
             page = None  # the cache's clock and ours may differ: ours decides
         if page is None:
             response = view(request, *args, **kwargs)
-            page = _keepable(request, response, address, generation, keys)
+            try:
+                page = _keepable(request, response, address, generation, keys)
+                if page is not None:
+                    _keep(key, page)
+            except CACHE_ERRORS as error:
+                _unavailable(request, error)
+                return response
             if page is None:
                 return response
-            timeout = settings.PAGE_CACHE_SECONDS
-            left = _seconds_until(page.next_publication)
-            if left is not None:
-                timeout = min(timeout, left)
-            if timeout >= 1:
-                cache.set(key, page, timeout)
         return _answer(request, page)
 
     return cached_view
@@ -128,6 +135,20 @@ class CachedPublicPageMixin:
     @classmethod
     def as_view(cls, **initkwargs):
         return cached_public_page(super().as_view(**initkwargs))
+
+
+def _keep(key, page):
+    timeout = settings.PAGE_CACHE_SECONDS
+    left = _seconds_until(page.next_publication)
+    if left is not None:
+        timeout = min(timeout, left)
+    if timeout >= 1:
+        cache.set(key, page, timeout)
+
+
+def _unavailable(request, error):
+    """A cache that fails (Redis down) costs readers the cache, not the page."""
+    logger.warning("Page cache unavailable, %s made afresh: %s", request.path, error)
 
 
 # The generation ---------------------------------------------------------------------------

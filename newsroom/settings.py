@@ -196,8 +196,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Public pages kept whole in that cache and forgotten on every change (articles/caching.py).
+# In each process's own memory a change is heard only by the process that made it, so
+# there a page is kept briefly: the other workers serve it stale for as long at most.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 600))
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 10))
 # What browsers and shared caches (nginx, a CDN) are told: seconds a browser may keep a
 # page, a shared cache may keep it (nothing tells nginx of a change: keep it short unless
 # CDN_PURGE_URL purges the CDN), and may serve it stale while fetching it again or while

@@ -86,3 +86,22 @@ def test_a_change_announced_by_another_process_is_seen_here_at_once(client, page
         database=tmp_path / "other.sqlite3",
     )
     assert headline(client.get(url).content) == "After the change"
+
+
+def test_a_redis_that_fails_costs_the_cache_not_the_page(client, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    article = ArticleFactory(headline="Still served")
+    with caplog.at_level("WARNING", logger="articles.caching"):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200 and headline(response.content) == "Still served"
+    assert not response.has_header("Cache-Control")
+    (record,) = caplog.records
+    assert record.getMessage().startswith(
+        f"Page cache unavailable, {article.get_absolute_url()} made afresh: Error 111"
+    )
