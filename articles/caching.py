@@ -108,15 +108,18 @@ def cached_public_page(view, *keys):
             generation = current_generation()
             key = f"pages:{generation}:{address}"
             page = cache.get(key)
+            if page is not None and _seconds_until(page.next_publication) == 0:
+                page = None  # the cache's clock and ours may differ: ours decides
+            # Read before the page is made, so that an article whose time comes while it
+            # is made still caps it.
+            upcoming = next_publication(generation) if page is None else None
         except CACHE_ERRORS as error:
             _unavailable(request, error)
             return view(request, *args, **kwargs)
-        if page is not None and _seconds_until(page.next_publication) == 0:
-            page = None  # the cache's clock and ours may differ: ours decides
         if page is None:
             response = view(request, *args, **kwargs)
             try:
-                page = _keepable(request, response, address, generation, keys)
+                page = _keepable(request, response, address, upcoming, keys)
                 if page is not None:
                     _keep(key, page)
             except CACHE_ERRORS as error:
@@ -198,7 +201,7 @@ def _address(request):
     return hashlib.sha256(address.encode()).hexdigest()
 
 
-def _keepable(request, response, address, generation, keys):
+def _keepable(request, response, address, upcoming, keys):
     """The response made ready to keep (with its validators and what it shows), or None
     if it must not be."""
     if hasattr(response, "render"):
@@ -218,7 +221,7 @@ def _keepable(request, response, address, generation, keys):
         response["Last-Modified"] = http_date(_first_served(address, response.get("ETag")))
     response.page_keys = tuple(dict.fromkeys([*keys, *getattr(request, "page_keys", ())]))
     response.page_keys = response.page_keys or (LISTINGS,)
-    response.next_publication = next_publication(generation)
+    response.next_publication = upcoming
     return response
 
 

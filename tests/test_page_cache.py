@@ -337,6 +337,29 @@ def test_a_page_is_kept_no_longer_than_the_next_publication(client, settings):
     assert 40 <= page_timeout <= 42
 
 
+def test_an_article_whose_time_comes_while_a_page_is_made_still_caps_it():
+    due = timezone.now() + timedelta(seconds=10)
+    ArticleFactory(published_at=due)
+    publication_passes = mock.patch(
+        "django.utils.timezone.now", return_value=due + timedelta(seconds=1)
+    )
+    made = []
+
+    def view(request):
+        made.append(request)
+        publication_passes.start()  # the page was read before the article's time
+        return HttpResponse("made without the article")
+
+    try:
+        for _ in range(2):
+            response = caching.cached_public_page(view)(RequestFactory().get("/x/"))
+            assert cache_control(response)["s-maxage"] == "0"
+            publication_passes.stop()
+    finally:
+        mock.patch.stopall()
+    assert len(made) == 2  # and not kept
+
+
 def cache_control(response):
     directives = {}
     for part in response["Cache-Control"].split(","):
