@@ -49,7 +49,10 @@ class PublicArticleMixin(CachedPublicPageMixin):
         return context
 
     def page_keys(self, context):
-        return [LISTINGS, self.listing, *map(article_key, context["object_list"])]
+        return [LISTINGS, self.listing_key(), *map(article_key, context["object_list"])]
+
+    def listing_key(self):
+        return self.listing
 
 
 class ArticlePageMixin:
@@ -108,8 +111,8 @@ class TagArticleListView(PublicArticleMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
 
-    def page_keys(self, context):
-        return [LISTINGS, tag_key(self.tag), *map(article_key, context["object_list"])]
+    def listing_key(self):
+        return tag_key(self.tag)
 
 
 class ArchiveMixin(PublicArticleMixin):

@@ -258,6 +258,23 @@ def test_figure_credit_and_licence_edits_reach_the_article_page(client, announce
     assert "https://creativecommons.org/licenses/by-sa/4.0/" in client.get(url).content.decode()
 
 
+def test_deleting_a_figure_or_a_tag_reaches_the_article_page(client, announced):
+    article = seed_article()
+    url = article.get_absolute_url()
+
+    def tags():
+        page = BeautifulSoup(client.get(url).content, "html.parser")
+        return [item.get_text(strip=True) for item in page.select(".article__header .tag-list li")]
+
+    assert "Raw Pixel" in text(client.get(url)) and "Ukraine" in tags()
+    with announced():
+        article.lead_figure.delete()
+    assert "Raw Pixel" not in text(client.get(url))
+    with announced():
+        Tag.objects.get(name="Ukraine").delete()
+    assert tags() and "Ukraine" not in tags()
+
+
 def test_a_new_lead_figure_reaches_the_article_and_the_listings(client, announced):
     article = ArticleFactory(headline="Illustrated later")
     client.get("/"), client.get(article.get_absolute_url())
