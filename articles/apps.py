@@ -2,7 +2,7 @@ from urllib.parse import urlsplit
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def sync_site_with_site_url(using="default", **kwargs):
@@ -25,4 +25,16 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
+        from . import caching
+        from .changes import article_changed
+
         post_migrate.connect(sync_site_with_site_url, sender=self)
+        article_changed.connect(caching.forget_pages, dispatch_uid="forget_pages")
+        article_changed.connect(caching.purge_cdn, dispatch_uid="purge_cdn")
+        for model in (self.get_model("Section"), self.get_model("Author")):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    caching.forget_pages_once_committed,
+                    sender=model,
+                    dispatch_uid=f"forget_pages_{signal is post_save}_{model.__name__}",
+                )

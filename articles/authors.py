@@ -28,6 +28,9 @@ class AuthorArticleListView(PublicArticleMixin, ListView):
             author=self.author, meta=author_metadata(self.author), **kwargs
         )
 
+    def listing_key(self):
+        return f"author-{self.author.pk}"
+
 
 class AuthorArticlesFeed(LatestArticlesFeed):
     """The newest public articles crediting one author."""
@@ -36,6 +39,9 @@ class AuthorArticlesFeed(LatestArticlesFeed):
 
     def get_object(self, request, slug):
         return get_object_or_404(Author, slug=slug)
+
+    def listing_keys(self, author):
+        return ["feed", f"author-{author.pk}"]
 
     def title(self, author):
         return f"{settings.SITE_NAME}: {author.name}"

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 
+from .caching import LISTINGS, article_key, shows, tag_key
 from .metadata import absolute_url, description_of, lead_image, modified_time
 from .models import Article, ArticleAuthor, Section, Tag, strip_control_characters
 
@@ -109,6 +110,14 @@ class LatestArticlesFeed(Feed):
     def articles(self):
         return Article.objects.published().for_listing()
 
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        shows(request, LISTINGS, *self.listing_keys(obj), *(item["key"] for item in feed.items))
+        return feed
+
+    def listing_keys(self, obj):
+        return ["feed"]
+
     def items(self):
         return self.articles()[:FEED_SIZE]
 
@@ -145,7 +154,8 @@ class LatestArticlesFeed(Feed):
         ]
         if not authors and article.byline:
             authors = [(article.byline, None)]
-        return {"item_authors": authors}
+        # The key is for get_feed(): the feed generators write the fields they know only.
+        return {"item_authors": authors, "key": article_key(article)}
 
     def item_categories(self, article):
         return [tag.name for tag in article.tags.all()]
@@ -172,6 +182,9 @@ class TagArticlesFeed(LatestArticlesFeed):
 
     def get_object(self, request, slug):
         return get_object_or_404(Tag, slug=slug)
+
+    def listing_keys(self, tag):
+        return ["feed", tag_key(tag)]
 
     def title(self, tag):
         return f"{settings.SITE_NAME}: {tag.name}"
@@ -203,6 +216,9 @@ class SectionArticlesFeed(TagArticlesFeed):
 
     def get_object(self, request, slug):
         return get_object_or_404(Section, slug=slug)
+
+    def listing_keys(self, section):
+        return ["feed", f"section-{section.pk}"]
 
     def title(self, section):
         return f"{settings.SITE_NAME}: {section.name}"

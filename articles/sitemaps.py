@@ -13,10 +13,6 @@ from .models import Article, Author, Section, Tag
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX_URLS = 1000  # Google News reads at most this many per sitemap
-# The index and its sections are served from the cache for this long: crawlers read them a
-# few times a day, and a page of 10,000 articles costs seconds to make. The news sitemap
-# (two days of articles) is cheap and always fresh.
-SITEMAP_CACHE_SECONDS = 15 * 60
 
 
 class SiteURLSitemap(Sitemap):

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import authors, feeds, views
+from .caching import cached_public_page
 
 app_name = "articles"
 
@@ -15,12 +16,12 @@ urlpatterns = [
     ),
     re_path(
         r"^sections/(?P<slug>[-\w]+)/feeds/rss/$",
-        feeds.SectionArticlesFeed(),
+        cached_public_page(feeds.SectionArticlesFeed()),
         name="section_feed_rss",
     ),
     re_path(
         r"^sections/(?P<slug>[-\w]+)/feeds/atom/$",
-        feeds.SectionArticlesAtomFeed(),
+        cached_public_page(feeds.SectionArticlesAtomFeed()),
         name="section_feed_atom",
     ),
     path("archive/<int:year>/", views.ArticleYearArchiveView.as_view(), name="archive_year"),
@@ -30,18 +31,28 @@ urlpatterns = [
         name="archive_month",
     ),
     path("authors/<slug:slug>/", authors.AuthorArticleListView.as_view(), name="author"),
-    path("authors/<slug:slug>/feeds/rss/", authors.AuthorArticlesFeed(), name="author_feed_rss"),
+    path(
+        "authors/<slug:slug>/feeds/rss/",
+        cached_public_page(authors.AuthorArticlesFeed()),
+        name="author_feed_rss",
+    ),
     path(
         "authors/<slug:slug>/feeds/atom/",
-        authors.AuthorArticlesAtomFeed(),
+        cached_public_page(authors.AuthorArticlesAtomFeed()),
         name="author_feed_atom",
     ),
     path("search/", views.ArticleSearchView.as_view(), name="search"),
     path("preview/<str:token>/", views.SignedPreviewView.as_view(), name="preview"),
-    path("feeds/rss/", feeds.LatestArticlesFeed(), name="feed_rss"),
-    path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
-    re_path(r"^feeds/tags/(?P<slug>[-\w]+)/rss/$", feeds.TagArticlesFeed(), name="tag_feed_rss"),
+    path("feeds/rss/", cached_public_page(feeds.LatestArticlesFeed()), name="feed_rss"),
+    path("feeds/atom/", cached_public_page(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
     re_path(
-        r"^feeds/tags/(?P<slug>[-\w]+)/atom/$", feeds.TagArticlesAtomFeed(), name="tag_feed_atom"
+        r"^feeds/tags/(?P<slug>[-\w]+)/rss/$",
+        cached_public_page(feeds.TagArticlesFeed()),
+        name="tag_feed_rss",
+    ),
+    re_path(
+        r"^feeds/tags/(?P<slug>[-\w]+)/atom/$",
+        cached_public_page(feeds.TagArticlesAtomFeed()),
+        name="tag_feed_atom",
     ),
 ]

@@ -9,6 +9,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
+from .caching import LISTINGS, CachedPublicPageMixin, article_key, shows, tag_key
 from .context_processors import section_tree
 from .metadata import article_metadata, section_ancestry, section_metadata
 from .models import Article, PreviewLink, Tag
@@ -31,17 +32,30 @@ class ArticleMoved(Http404):
         self.article = article
 
 
-class PublicArticleMixin:
+class PublicArticleMixin(CachedPublicPageMixin):
     """Every public page shows only what `Article.objects.published()` allows, fetched in
-    the shape the page needs."""
+    the shape the page needs, and is kept in the page cache (articles/caching.py) under
+    the keys page_keys() names."""
 
     paginate_by = PAGE_SIZE
+    listing = "home"  # the kind of listing, a key of its pages
 
     def get_queryset(self):
         return self.shape(Article.objects.published())
 
     def shape(self, articles):
         return articles.for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        shows(self.request, *self.page_keys(context))
+        return context
+
+    def page_keys(self, context):
+        return [LISTINGS, self.listing_key(), *map(article_key, context["object_list"])]
+
+    def listing_key(self):
+        return self.listing
 
 
 class ArticlePageMixin:
@@ -94,6 +108,13 @@ class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
     def shape(self, articles):
         return articles.for_detail()
 
+    def page_keys(self, context):
+        # The article (every change to it, its tags, figure, credit and licence included,
+        # is announced under its id), and what it shows that any change may reach: the
+        # related stories, which a newly published article can join, and the navigation.
+        related = context["related_articles"]
+        return [article_key(self.object), LISTINGS, *map(article_key, related)]
+
     def get(self, request, *args, **kwargs):
         try:
             return super().get(request, *args, **kwargs)
@@ -129,11 +150,17 @@ class TagArticleListView(PublicArticleMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
 
+    def listing_key(self):
+        return tag_key(self.tag)
+
 
 class SectionArticleListView(PublicArticleMixin, ListView):
     """A section's front: its articles and its subsections', newest first."""
 
     template_name = "articles/article_section_list.html"
+
+    def listing_key(self):
+        return f"section-{self.section.pk}"
 
     def get_queryset(self):
         tree = section_tree(self.request)
@@ -160,6 +187,7 @@ class SectionArticleListView(PublicArticleMixin, ListView):
 
 class ArchiveMixin(PublicArticleMixin):
     date_field = "published_at"
+    listing = "archive"
 
     def shape(self, articles):
         # The archive views also query for neighbouring dates through get_queryset();
@@ -181,6 +209,7 @@ class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
 
 class ArticleSearchView(PublicArticleMixin, ListView):
     template_name = "articles/article_search.html"
+    listing = "search"
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "")[:SEARCH_MAX_CHARS].strip()

@@ -178,6 +178,42 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Signed preview links for reviewers without an account.
 PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600))
 
+# Caching ----------------------------------------------------------------------------------
+# Django's cache: Redis when REDIS_URL names one (shared by every process and server, which
+# the page cache needs to forget pages everywhere at once), else each process's memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
+            # A Redis that hangs costs a reader a second, not a worker for ever.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Public pages kept whole in that cache and forgotten on every change (articles/caching.py).
+# In each process's own memory a change is heard only by the process that made it, so
+# there a page is kept briefly: the other workers serve it stale for as long at most.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 10))
+# What browsers and shared caches (nginx, a CDN) are told: seconds a browser may keep a
+# page, a shared cache may keep it (nothing tells nginx of a change: keep it short unless
+# CDN_PURGE_URL purges the CDN), and may serve it stale while fetching it again or while
+# the site fails. Never past the next scheduled publication.
+PAGE_MAX_AGE = int(os.environ.get("PAGE_MAX_AGE", 5))
+PAGE_SHARED_MAX_AGE = int(os.environ.get("PAGE_SHARED_MAX_AGE", 5))
+PAGE_STALE_WHILE_REVALIDATE = int(os.environ.get("PAGE_STALE_WHILE_REVALIDATE", 30))
+PAGE_STALE_IF_ERROR = int(os.environ.get("PAGE_STALE_IF_ERROR", 86_400))
+# Told the Surrogate-Keys of what changed, after each change (see README, "Caching").
+CDN_PURGE_URL = os.environ.get("CDN_PURGE_URL", "")
+CDN_PURGE_TOKEN = os.environ.get("CDN_PURGE_TOKEN", "")
+if CDN_PURGE_URL and urlsplit(CDN_PURGE_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured(f"CDN_PURGE_URL must be an http(s) URL, got {CDN_PURGE_URL!r}.")
+
 # Security ---------------------------------------------------------------------------------
 # Headers, proxies and sign-in throttling; the code behind them is in newsroom/security.py.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -209,8 +245,9 @@ if _proxy_ssl_header:
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own files (the
-# admin's included), inline scripts only with the request's nonce (the article's JSON-LD),
-# images also by HTTPS address (a body may show one), nothing may frame a page.
+# admin's included), inline scripts only with the request's nonce (none has one yet: the
+# article's JSON-LD is data, which the policy does not govern), images also by HTTPS
+# address (a body may show one), nothing may frame a page.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

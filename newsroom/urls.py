@@ -4,9 +4,9 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
-from django.views.decorators.cache import cache_page
 
-from articles.sitemaps import SITEMAP_CACHE_SECONDS, SITEMAPS, NewsSitemap, sitemap_index
+from articles.caching import LISTINGS, cached_public_page
+from articles.sitemaps import SITEMAPS, NewsSitemap, sitemap_index
 from articles.views import RobotsView
 
 admin.site.site_header = f"{settings.SITE_NAME} desk"
@@ -25,19 +25,19 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(
         "sitemap.xml",
-        cache_page(SITEMAP_CACHE_SECONDS)(sitemap_index),
+        cached_public_page(sitemap_index, LISTINGS, "sitemap"),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap_index",
     ),
     path(
         "sitemap-<section>.xml",
-        cache_page(SITEMAP_CACHE_SECONDS)(sitemap_views.sitemap),
+        cached_public_page(sitemap_views.sitemap, LISTINGS, "sitemap"),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
     path(
         "news-sitemap.xml",
-        sitemap_views.sitemap,
+        cached_public_page(sitemap_views.sitemap, LISTINGS, "sitemap"),
         {"sitemaps": {"news": NewsSitemap}, "template_name": "articles/news_sitemap.xml"},
         name="news_sitemap",
     ),

@@ -1,3 +1,6 @@
+import os
+import uuid
+
 import pytest
 
 
@@ -6,6 +9,46 @@ def media_root(settings, tmp_path):
     """Every test writes uploads and renditions to its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    """Pages are made for every request, as each test's writes are never announced (the
+    announcement waits for a commit the test's transaction never makes). The page cache's
+    own tests turn it on: tests/test_page_cache.py."""
+    settings.PAGE_CACHE = False
+
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """Django's cache on Redis (TEST_REDIS_URL), under a key prefix of this test's own, so
+    that parallel runs never meet; its keys are deleted afterwards (never FLUSHDB). A Redis
+    that cannot be reached fails the test, never skips it."""
+    import redis
+
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.fail(
+            f"Redis at {TEST_REDIS_URL} cannot be reached ({error}): start it "
+            "(apt-get install redis-server) or point TEST_REDIS_URL at one."
+        )
+    prefix = f"newsroom-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield prefix
+    keys = list(client.scan_iter(f"{prefix}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)

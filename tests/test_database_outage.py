@@ -148,6 +148,9 @@ class Site:
             "MEDIA_ROOT": str(directory / "media"),
             "DATABASE_STATEMENT_TIMEOUT": str(STATEMENT_TIMEOUT),
             "DATABASE_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+            # Every page made for its request, so that each meets the outage (a page in
+            # the page cache would be served without the database).
+            "PAGE_CACHE": "off",
         }
         self.process = None
 

@@ -66,6 +66,13 @@ class ArticleQuerySet(models.QuerySet):
         """Published articles whose time has not come yet."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
 
+    def next_publication_time(self):
+        """When the next scheduled article goes public, or None: one lookup in the
+        (status, published_at) index."""
+        return (
+            self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
+        )
+
     def past_draft(self):
         """Published, scheduled or withdrawn: readers have seen them or are about to, so
         only editors may change them (and what they show)."""

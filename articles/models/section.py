@@ -5,6 +5,7 @@ Sections are few (tens, a few hundred at most), so the whole tree is read in one
 (SectionTree) whenever a page needs more than one section: the navigation, an article's
 breadcrumb and a front's descendants all come from it."""
 
+import logging
 from dataclasses import dataclass, field
 
 from anyascii import anyascii
@@ -16,9 +17,12 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.text import slugify
+from redis import RedisError
 
 from ..changes import Change, announce_shown, announced_together
 from .fields import reject_control_characters
+
+logger = logging.getLogger(__name__)
 
 SECTION_NAME_MAX = 100
 SECTION_SLUG_MAX = 100
@@ -98,10 +102,13 @@ class SectionQuerySet(models.QuerySet):
 
     def shared_tree(self) -> SectionTree:
         """The tree as public pages read it: from the site's cache, without a query."""
-        tree = cache.get(SHARED_TREE_KEY)
-        if tree is None:
+        try:
+            tree = cache.get(SHARED_TREE_KEY)
+            if tree is None:
+                tree = self.tree()
+                cache.set(SHARED_TREE_KEY, tree, SHARED_TREE_SECONDS)
+        except RedisError:  # a cache server down costs the cache, not the page
             tree = self.tree()
-            cache.set(SHARED_TREE_KEY, tree, SHARED_TREE_SECONDS)
         return tree
 
     def family_ids(self, section_ids) -> list[int]:
@@ -208,6 +215,17 @@ class Section(models.Model):
 
 @receiver([post_save, post_delete], sender=Section)
 def forget_shared_tree(sender, using, **kwargs):
-    cache.delete(SHARED_TREE_KEY)
+    _forget_shared_tree()
     # Again once committed: a page made meanwhile may have put the old tree back.
-    transaction.on_commit(lambda: cache.delete(SHARED_TREE_KEY), using=using)
+    transaction.on_commit(_forget_shared_tree, using=using)
+
+
+def _forget_shared_tree():
+    try:
+        cache.delete(SHARED_TREE_KEY)
+    except RedisError:
+        logger.error(
+            "Sections saved while the cache was unavailable: the navigation "
+            "may show the old sections for up to %s s",
+            SHARED_TREE_SECONDS,
+        )

@@ -1,7 +1,6 @@
 import json
 
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .. import metadata
@@ -15,17 +14,15 @@ register = template.Library()
 _JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-@register.simple_tag(takes_context=True)
-def json_ld(context, data):
-    """The JSON-LD <script>, with the nonce the Content-Security-Policy names for this
-    response (django-csp adds it to the header only once it is read here)."""
+@register.simple_tag
+def json_ld(data):
+    """The JSON-LD <script>. It carries no nonce: a script of another type than JavaScript
+    is a data block, which browsers neither run nor check against the
+    Content-Security-Policy; and a nonce in a page kept by a cache would be the same for
+    every reader, which is no nonce at all."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    nonce = getattr(context.get("request"), "csp_nonce", None)
-    # str(): the lazy nonce is falsy until read, and reading it is what puts it in the header.
-    nonce_attribute = format_html(' nonce="{}"', str(nonce)) if nonce is not None else ""
     return mark_safe(  # noqa: S308 - every character that could close the element is escaped
-        f'<script type="application/ld+json"{nonce_attribute}>'
-        f"{text.translate(_JSON_SCRIPT_ESCAPES)}</script>"
+        f'<script type="application/ld+json">{text.translate(_JSON_SCRIPT_ESCAPES)}</script>'
     )
 
 

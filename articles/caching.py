@@ -1,0 +1,311 @@
+"""Public pages kept whole in Django's cache, and what browsers, nginx and CDNs are told.
+
+**What is kept.** The answer of a view wrapped in `cached_public_page()` (class-based
+views: `CachedPublicPageMixin`, which every `PublicArticleMixin` view has), to a GET or
+HEAD from a reader: a request without the session or CSRF cookie. Whoever carries one of
+those has used the desk and is answered afresh, `Cache-Control: private, no-store`. Kept
+only if it is the same for everyone: status 200, 301, 404 or 410, no cookie, no `Vary`
+and no `Cache-Control` of the view's own (a preview says private). A page is keyed by
+its address (scheme, host, path and query parameters in sorted order).
+
+**Invalidation.** Every key holds a generation: a counter in the cache that every
+`article_changed` moves on, whatever changed and in whichever article. That is exact
+because it is coarse: listings show most articles, so nearly any change reaches nearly
+every listing. Servers sharing the cache (Redis) share the counter, so the next request
+anywhere makes the page afresh. Nothing is deleted: pages of past generations are never
+asked for again and expire. The counter starts at the time in nanoseconds, so a counter
+lost with the cache starts again above every value it had.
+
+**Scheduled articles** go public with nothing announced, so no page is kept, here or by
+anyone told `s-maxage`, past the next publication time to come (one indexed query per
+generation, kept with it).
+
+**HTTP.** A kept page says who may keep it and how long (`Cache-Control`, settings
+PAGE_*), names what it shows (`Surrogate-Key`, `Cache-Tag`: `article-<id>`, and for
+every page but an article's own `listings` and its kind: `home`, `tag-<id>`,
+`archive`, `search`, `feed`, `sitemap`), and a 200 carries `ETag` and `Last-Modified`,
+answered with 304 by Django's `get_conditional_response()`. The ETag is the hash of the
+bytes (Django's `set_response_etag()`), so it stays when a change elsewhere leaves the
+page as it was; Last-Modified is when the address first served these bytes, which no
+timestamp of the articles could say (a tag renamed changes pages, not articles).
+
+**CDN.** With CDN_PURGE_URL set, every change is posted there, in the background, as the
+keys of the pages it reaches: the changed articles' and `listings`.
+"""
+
+import hashlib
+import json
+import logging
+import time
+import urllib.request
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_cache_control,
+    set_response_etag,
+)
+from django.utils.http import http_date, parse_http_date_safe
+from redis import RedisError
+
+from .background import run_soon
+from .models import Article
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "pages:generation"
+LISTINGS = "listings"  # every page but an article's own: any change may reach it
+KEPT_STATUSES = frozenset({200, 301, 404, 410})
+# How long an address remembers when it first served its current bytes (Last-Modified).
+FIRST_SERVED_SECONDS = 30 * 24 * 3600
+# What Django's cache backends raise when their server fails (locmem never does).
+CACHE_ERRORS = (RedisError,)
+PURGE_TIMEOUT_SECONDS = 5
+PURGE_BATCH = 30  # keys per request: Cloudflare's limit for purging by tag
+
+
+def article_key(article):
+    return f"article-{article.pk}"
+
+
+def tag_key(tag):
+    return f"tag-{tag.pk}"
+
+
+def shows(request, *keys):
+    """Name what the page answering `request` shows, for its Surrogate-Key and Cache-Tag."""
+    request.page_keys = [*getattr(request, "page_keys", ()), *keys]
+
+
+def from_the_desk(request):
+    """Whether the request may come from someone signed in, or about to sign in: told by
+    its cookies alone, without reading a session."""
+    return any(
+        name in request.COOKIES
+        for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+    )
+
+
+def cached_public_page(view, *keys):
+    """Serve `view` from the page cache (see the module's docstring); `keys` are named on
+    every page it answers, besides those the view names with shows()."""
+
+    @wraps(view)
+    def cached_view(request, *args, **kwargs):
+        if from_the_desk(request):
+            response = view(request, *args, **kwargs)
+            add_never_cache_headers(response)
+            return response
+        if not settings.PAGE_CACHE or request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        address = _address(request)
+        try:
+            generation = current_generation()
+            key = f"pages:{generation}:{address}"
+            page = cache.get(key)
+            if page is not None and _seconds_until(page.next_publication) == 0:
+                page = None  # the cache's clock and ours may differ: ours decides
+            # Read before the page is made, so that an article whose time comes while it
+            # is made still caps it.
+            upcoming = next_publication(generation) if page is None else None
+        except CACHE_ERRORS as error:
+            _unavailable(request, error)
+            return view(request, *args, **kwargs)
+        if page is None:
+            response = view(request, *args, **kwargs)
+            try:
+                page = _keepable(request, response, address, upcoming, keys)
+                if page is not None:
+                    _keep(key, page)
+            except CACHE_ERRORS as error:
+                _unavailable(request, error)
+                return response
+            if page is None:
+                return response
+        return _answer(request, page)
+
+    return cached_view
+
+
+class CachedPublicPageMixin:
+    """A class-based view whose pages go through cached_public_page()."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return cached_public_page(super().as_view(**initkwargs))
+
+
+def _keep(key, page):
+    timeout = settings.PAGE_CACHE_SECONDS
+    left = _seconds_until(page.next_publication)
+    if left is not None:
+        timeout = min(timeout, left)
+    if timeout >= 1:
+        cache.set(key, page, timeout)
+
+
+def _unavailable(request, error):
+    """A cache that fails (Redis down) costs readers the cache, not the page."""
+    logger.warning("Page cache unavailable, %s made afresh: %s", request.path, error)
+
+
+# The generation ---------------------------------------------------------------------------
+
+
+def current_generation():
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def forget_pages(**kwargs):
+    """article_changed: every page kept so far belongs to a past generation."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no generation yet: the first reader starts one
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def forget_pages_once_committed(sender, using, **kwargs):
+    """post_save and post_delete of what listings show beyond articles (the sections of
+    the navigation, an author's profile on their page): a section or an author without
+    articles reaches pages that no article_changed would."""
+    transaction.on_commit(forget_pages, using=using)
+    if settings.CDN_PURGE_URL:
+        transaction.on_commit(lambda: run_soon(purge, [LISTINGS]), using=using)
+
+
+def next_publication(generation):
+    """When the next scheduled article goes public, as the articles of `generation` say."""
+    key = f"pages:next-publication:{generation}"
+    known = cache.get(key)
+    if known is None or _seconds_until(known[0]) == 0:
+        known = (Article.objects.next_publication_time(),)
+        timeout = _seconds_until(known[0])
+        if timeout is None or timeout >= 1:
+            cache.set(key, known, timeout or settings.PAGE_CACHE_SECONDS)
+    return known[0]
+
+
+def _seconds_until(moment):
+    """Whole seconds left until `moment` (rounded down, so never past it), or None."""
+    if moment is None:
+        return None
+    return max(0, int((moment - timezone.now()).total_seconds()))
+
+
+# Pages ------------------------------------------------------------------------------------
+
+
+def _address(request):
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
+    return hashlib.sha256(address.encode()).hexdigest()
+
+
+def _keepable(request, response, address, upcoming, keys):
+    """The response made ready to keep (with its validators and what it shows), or None
+    if it must not be."""
+    if hasattr(response, "render"):
+        response.render()
+    if response.cookies:
+        add_never_cache_headers(response)  # someone's cookie is no one else's
+        return None
+    if (
+        response.status_code not in KEPT_STATUSES
+        or response.streaming
+        or response.has_header("Vary")
+        or response.has_header("Cache-Control")
+    ):
+        return None
+    if response.status_code == 200:
+        set_response_etag(response)
+        response["Last-Modified"] = http_date(_first_served(address, response.get("ETag")))
+    response.page_keys = tuple(dict.fromkeys([*keys, *getattr(request, "page_keys", ())]))
+    response.page_keys = response.page_keys or (LISTINGS,)
+    response.next_publication = upcoming
+    return response
+
+
+def _first_served(address, etag):
+    """When this address first served the content tagged `etag`: its Last-Modified. Each
+    new content is dated at least a second after the one before, so that If-Modified-Since
+    (whole seconds) tells them apart."""
+    key = f"pages:first-served:{address}"
+    known = cache.get(key)
+    if known is not None and known[0] == etag:
+        return known[1]
+    since = int(time.time())
+    if known is not None:
+        since = max(since, known[1] + 1)
+    cache.set(key, (etag, since), FIRST_SERVED_SECONDS)
+    return since
+
+
+def _answer(request, page):
+    """The kept page as this request's answer: told who may keep it for how long from now,
+    and 304 if the request holds it already."""
+    left = _seconds_until(page.next_publication)
+
+    def capped(seconds):
+        return seconds if left is None else min(seconds, left)
+
+    max_age, shared_max_age = capped(settings.PAGE_MAX_AGE), capped(settings.PAGE_SHARED_MAX_AGE)
+    stale = settings.PAGE_STALE_WHILE_REVALIDATE
+    if left is not None:  # a stale page served while fetching anew is still a page kept
+        stale = max(0, min(stale, left - max(max_age, shared_max_age)))
+    patch_cache_control(
+        page,
+        public=True,
+        max_age=max_age,
+        s_maxage=shared_max_age,
+        stale_while_revalidate=stale,
+        stale_if_error=settings.PAGE_STALE_IF_ERROR,
+    )
+    page["Surrogate-Key"] = " ".join(page.page_keys)
+    page["Cache-Tag"] = ",".join(page.page_keys)
+    if page.status_code != 200:
+        return page
+    last_modified = parse_http_date_safe(page["Last-Modified"])
+    return get_conditional_response(
+        request, etag=page.get("ETag"), last_modified=last_modified, response=page
+    )
+
+
+# Purging a CDN ----------------------------------------------------------------------------
+
+
+def purge_cdn(sender, article_ids, **kwargs):
+    """article_changed: tell CDN_PURGE_URL, in the background, which pages to drop."""
+    if settings.CDN_PURGE_URL:
+        keys = [LISTINGS, *(f"article-{pk}" for pk in article_ids)]
+        run_soon(purge, keys)
+
+
+def purge(keys):
+    """POST the keys to CDN_PURGE_URL, PURGE_BATCH at a time: as JSON `{"tags": [...]}`
+    (Cloudflare's purge by Cache-Tag) and as a `Surrogate-Key` header (Fastly's), with
+    `Authorization: Bearer CDN_PURGE_TOKEN` if set."""
+    for start in range(0, len(keys), PURGE_BATCH):
+        batch = keys[start : start + PURGE_BATCH]
+        request = urllib.request.Request(  # noqa: S310 - the operator's http(s) URL, see settings
+            settings.CDN_PURGE_URL,
+            data=json.dumps({"tags": batch}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Surrogate-Key": " ".join(batch)},
+        )
+        if settings.CDN_PURGE_TOKEN:
+            request.add_header("Authorization", f"Bearer {settings.CDN_PURGE_TOKEN}")
+        try:
+            with urllib.request.urlopen(request, timeout=PURGE_TIMEOUT_SECONDS) as answer:  # noqa: S310
+                answer.read()
+        except OSError as error:  # refused, timed out, or an HTTP error status
+            logger.error("CDN purge of %s failed: %s", " ".join(batch), error)
