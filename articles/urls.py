@@ -16,6 +16,7 @@ urlpatterns = [
         name="archive_month",
     ),
     path("search/", views.ArticleSearchView.as_view(), name="search"),
+    path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
     path("preview/<str:token>/", views.SignedPreviewView.as_view(), name="preview"),
     path("feeds/rss/", feeds.LatestArticlesFeed(), name="feed_rss"),
     path("feeds/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
@@ -23,4 +24,6 @@ urlpatterns = [
     re_path(
         r"^feeds/tags/(?P<slug>[-\w]+)/atom/$", feeds.TagArticlesAtomFeed(), name="tag_feed_atom"
     ),
+    path("feeds/corrections/rss/", feeds.CorrectionsFeed(), name="corrections_feed_rss"),
+    path("feeds/corrections/atom/", feeds.CorrectionsAtomFeed(), name="corrections_feed_atom"),
 ]

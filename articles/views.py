@@ -10,9 +10,10 @@ from django.views.generic import (
 )
 
 from .metadata import article_metadata
-from .models import Article, PreviewLink, Tag
+from .models import Article, Correction, PreviewLink, Tag
 
 PAGE_SIZE = 12
+CORRECTIONS_PAGE_SIZE = 30
 SEARCH_MAX_CHARS = 200
 
 
@@ -123,6 +124,16 @@ class ArticleSearchView(PublicArticleMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(query=self.query, **kwargs)
+
+
+class CorrectionListView(ListView):
+    """Every correction of a public article, newest first. A withdrawn article's stay
+    stored but unlisted: they would repeat what was taken down."""
+
+    paginate_by = CORRECTIONS_PAGE_SIZE
+
+    def get_queryset(self):
+        return Correction.objects.public().for_listing()
 
 
 class SignedPreviewView(ArticlePageMixin, DetailView):

@@ -13,7 +13,7 @@ from django.views.defaults import server_error
 from PIL import Image
 
 from articles.metadata import article_metadata
-from articles.models import Article, PreviewLink
+from articles.models import Article, ChangeKind, PreviewLink
 from tests.factories import (
     ArticleFactory,
     FigureFactory,
@@ -112,8 +112,9 @@ def test_article_page_shows_seed_fields_exactly(client):
     assert "25,200 were irretrievable losses" in page.select_one(".article__body").get_text()
 
 
-def test_article_edited_after_publication_shows_when(client):
+def test_article_updated_after_publication_shows_when(client):
     article = ArticleFactory(published_at=timezone.now() - timedelta(days=2))
+    article.save_change(ChangeKind.UPDATE)
     page = soup(client.get(article.get_absolute_url()))
     published, updated = page.select(".article__meta time")
     news = node(json_ld(page), "NewsArticle")
@@ -213,9 +214,10 @@ def test_home_lists_published_articles_with_lede_time_and_thumbnail(client):
     card = cards[0]
     assert card.select_one(".card__headline a")["href"] == article.get_absolute_url()
     assert card.select_one(".card__lede").string == article.lede
-    assert card.find("time")["datetime"] == node(
-        article_metadata(article).json_ld, "NewsArticle"
-    )["datePublished"]
+    assert (
+        card.find("time")["datetime"]
+        == node(article_metadata(article).json_ld, "NewsArticle")["datePublished"]
+    )
     assert card.find("img")["alt"] == "Soldiers on a snowy road"
     for hidden in ("Secret draft", "Scheduled later", "Withdrawn old"):
         assert hidden not in page.get_text()

@@ -17,8 +17,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.timezone import localtime
 
 from ..changes import announced_together
 from ..forms import ArticleAdminForm
@@ -122,6 +124,7 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
         "lead_figure_preview",
         "search_and_social_preview",
         "publishing_checklist",
+        "published_corrections",
         "imported_at",
         "created_at",
         "updated_at",
@@ -160,6 +163,12 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
                 ),
             },
         ),
+    )
+    # Shown by get_fieldsets() to Editors changing a public article: ArticleAdminForm's
+    # LIVE_CHANGE_FIELDS, beside the corrections published so far.
+    live_change_fieldset = (
+        "Telling readers",
+        {"fields": (*ArticleAdminForm.LIVE_CHANGE_FIELDS, "published_corrections")},
     )
     actions = ("publish_selected", "unpublish_selected")
 
@@ -200,11 +209,20 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
         form.can_publish = self.has_publish_permission(request)
         return form
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.is_public and self.has_publish_permission(request):
+            fieldsets = (*fieldsets, self.live_change_fieldset)
+        return fieldsets
+
     def save_model(self, request, obj, form, change):
         self.check_may_save(request, obj, change)
+        kind = form.cleaned_data.get("change_kind")
         if "status" in form.changed_data:
             # Through the model's workflow, which checks what blocks publishing.
             obj.change_status(form.cleaned_data["status"], at=obj.published_at)
+        elif kind:
+            obj.save_change(kind, note=form.cleaned_data["correction"], by=request.user)
         else:
             obj.save()
         if change and "slug" in form.changed_data and obj.is_public:
@@ -280,6 +298,27 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
             '<ul class="publishing-checklist">{}{}</ul>',
             format_html_join("", '<li class="error">Must fix: {}</li>', ((e,) for e in errors)),
             format_html_join("", '<li class="warning">Consider: {}</li>', ((w,) for w in warnings)),
+        )
+
+    @admin.display(description="Corrections published")
+    def published_corrections(self, obj):
+        corrections = obj.corrections.all() if obj.pk else []
+        if not corrections:
+            return "None."
+        return format_html(
+            '<ul class="published-corrections">{}</ul>',
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>: {}</li>',
+                (
+                    (
+                        reverse("admin:articles_correction_change", args=[c.pk]),
+                        date_format(localtime(c.published_at), "j F Y, H:i"),
+                        c.text,
+                    )
+                    for c in corrections
+                ),
+            ),
         )
 
     # Previews ------------------------------------------------------------------------
@@ -440,7 +479,7 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
 
 
 def _lifetime(seconds):
-    """"7 days", "12 hours": how long a new reviewer link lasts."""
+    """ "7 days", "12 hours": how long a new reviewer link lasts."""
     if seconds >= 86400:
         number, unit = round(seconds / 86400), "day"
     else:

@@ -5,7 +5,9 @@ Editors hold `articles.publish_article` and may touch everything. Writers may on
 drafts: an article while it is a draft, and a figure, credit or tag while no article past
 draft shows it (editing it would change a published page). Past draft is
 `Article.objects.past_draft()`; what an article shows is `Article.objects.showing()`.
-Only Editors merge tags, which changes every article carrying them.
+Only Editors merge tags, which changes every article carrying them, and only Editors edit
+or delete corrections, which are public statements (a new one comes with a change to a
+public article, which only Editors may make).
 """
 
 from django.core.exceptions import PermissionDenied
@@ -53,4 +55,18 @@ class TagMergingForEditorsMixin:
         tags: Editors only."""
         return request.user.has_perms(
             ["articles.publish_article", "articles.change_tag", "articles.delete_tag"]
+        )
+
+
+class EditorsOnlyMixin:
+    """Changed and deleted by Editors alone, whatever else the user may change."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and request.user.has_perm(
+            "articles.publish_article"
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and request.user.has_perm(
+            "articles.publish_article"
         )

@@ -270,9 +270,7 @@ class ImportRun:
         ):
             return None
         old_slug = existing.slug if existing else None
-        article = _write_article(
-            to_write, existing, self, outcome, new_articles=new_articles
-        )
+        article = _write_article(to_write, existing, self, outcome, new_articles=new_articles)
         return article, old_slug
 
 
@@ -342,6 +340,8 @@ def _write_article(
         return existing
 
     article = existing or Article()
+    was_public = existing is not None and existing.is_public
+    changed = [name for name, value in data.fields.items() if getattr(article, name) != value]
     for name, value in data.fields.items():
         setattr(article, name, value)
     article.extra_metadata = data.extra_metadata
@@ -355,6 +355,9 @@ def _write_article(
     )
     article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
     _set_status(article, data.status or options.status, outcome)
+    if was_public and changed and article.is_public:
+        # A re-run that changes what readers see of a public article is an update.
+        article.mark_updated()
     tags = _tags_named(data.tags, run.cache)
     redirects = redirects_to(article, data.source_url, outcome)
     outcome.slug = article.slug
@@ -393,5 +396,3 @@ def _tags_named(names: list[str], cache: _RunCache) -> list[Tag]:
             )
         tags[cache.tags[key].pk] = cache.tags[key]
     return list(tags.values())
-
-

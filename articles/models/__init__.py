@@ -14,6 +14,7 @@ from .article import (
     ArticleQuerySet,
     CannotPublish,
 )
+from .correction import CORRECTION_MAX_CHARS, ChangeKind, Correction, CorrectionQuerySet
 from .credit import ImageCredit, License
 from .fields import (
     XML_FORBIDDEN_CHARACTERS,
@@ -29,6 +30,7 @@ from .tag import TAG_NAME_MAX, Tag, TaggedArticle, TagMerge, tag_slug
 from .writing import ArticleWrite, write_articles
 
 __all__ = [
+    "CORRECTION_MAX_CHARS",
     "DESCRIPTION_MAX",
     "DESCRIPTION_MIN",
     "HEADLINE_MAX",
@@ -42,6 +44,9 @@ __all__ = [
     "ArticleQuerySet",
     "ArticleWrite",
     "CannotPublish",
+    "ChangeKind",
+    "Correction",
+    "CorrectionQuerySet",
     "Figure",
     "FigureQuerySet",
     "FormerSlug",

@@ -8,7 +8,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.core.exceptions import ValidationError
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.db.models import Case, F, Func, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from .. import snippets
 from ..rendering import markup_shown_as_text, render_markdown
 from .addresses import FormerSlug
+from .correction import ChangeKind, Correction
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 from .preview_link import PreviewLink
@@ -78,7 +79,10 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_detail(self):
-        return self.for_listing()
+        return self.for_listing().prefetch_related("corrections")
+
+    def for_feed(self):
+        return self.for_listing().prefetch_related("corrections")
 
     def matching(self, terms):
         """Articles an editor's search finds, in the queryset's own order: every word in
@@ -308,6 +312,16 @@ class Article(models.Model):
     # Stamped by save(), not auto_now, so that an import can stamp imported_at with the
     # very same instant in the same write.
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Readers' "Updated" time, moved only by an editor's update or correction (or an
+    # import that changes a public article), never by a save alone.
+    updated_publicly_at = models.DateTimeField(
+        "last update shown to readers",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The “Updated” time on the page and dateModified: set by an update or a "
+        "correction, not by a minor fix.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -508,6 +522,32 @@ class Article(models.Model):
         if save:
             self.save()
         return True
+
+    # Changes to a live article: what readers are told of them.
+
+    def mark_updated(self, at=None):
+        """Tell readers the article changed: its "Updated" time and dateModified move to
+        `at`, else now. Written by the next save."""
+        self.updated_publicly_at = at or timezone.now()
+
+    def save_change(self, kind, *, note="", by=None):
+        """Save an edit of the live article as `kind` (a ChangeKind) tells readers: a minor
+        fix moves no date; an update moves "Updated" to now; a correction does too, and
+        publishes `note`, by `by`, in the article's corrections. Returns the Correction,
+        if any."""
+        using = router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            if kind != ChangeKind.MINOR_FIX:
+                self.mark_updated()
+            self.save()
+            if kind != ChangeKind.CORRECTION:
+                return None
+            correction = Correction(
+                article=self, text=note, published_at=self.updated_publicly_at, created_by=by
+            )
+            correction.full_clean(exclude=["article", "created_by"])
+            correction.save(using=using)
+            return correction
 
     def publishing_warnings(self):
         """Softer problems an editor should see before publishing."""
