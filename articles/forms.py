@@ -130,6 +130,7 @@ class ArticleAdminForm(forms.ModelForm):
     correction = Correction._meta.get_field("text").formfield(
         label="Correction note",
         required=False,
+        validators=Correction._meta.get_field("text").validators,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required for a correction, published as written: what was wrong, and what "
         "is right.",
