@@ -256,6 +256,30 @@ def correction_of(article=None, text="The report misstated the cost.", **fields)
     return Correction.objects.create(article=article or published_article(), text=text, **fields)
 
 
+def test_the_change_form_lists_the_corrections_published_and_the_admin_lists_all(
+    client, editor, django_assert_max_num_queries
+):
+    article = published_article()
+    correction = correction_of(article, "The <b>cost</b> was wrong.")
+    for _ in range(5):
+        correction_of()
+    client.force_login(editor)
+    page = soup(client.get(reverse("admin:articles_article_change", args=[article.pk])))
+    (item,) = page.select(".published-corrections li")
+    change_url = reverse("admin:articles_correction_change", args=[correction.pk])
+    assert item.find("a")["href"] == change_url
+    assert item.get_text().endswith(": The <b>cost</b> was wrong.") and not item.find("b")
+    counts = []
+    for more in (0, 20):
+        for _ in range(more):
+            correction_of()
+        with django_assert_max_num_queries(9) as queries:
+            response = client.get(reverse("admin:articles_correction_changelist"))
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert len(soup(response).select("#result_list tbody tr")) == 26
+
+
 def test_a_writer_sees_corrections_but_cannot_edit_or_delete_them(client, writer):
     correction = correction_of()
     client.force_login(writer)

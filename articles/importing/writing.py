@@ -270,7 +270,9 @@ class ImportRun:
         ):
             return None
         old_slug = existing.slug if existing else None
-        article = _write_article(to_write, existing, self, outcome, new_articles=new_articles)
+        article = _write_article(
+            to_write, existing, self, outcome, new_articles=new_articles
+        )
         return article, old_slug
 
 
@@ -396,3 +398,5 @@ def _tags_named(names: list[str], cache: _RunCache) -> list[Tag]:
             )
         tags[cache.tags[key].pk] = cache.tags[key]
     return list(tags.values())
+
+
