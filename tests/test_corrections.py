@@ -11,6 +11,7 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 from django.apps import apps
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -81,6 +82,7 @@ def what_readers_are_told(client, article):
     (entry,) = [e for e in feedparser.parse(client.get("/feeds/atom/").content).entries]
     # Atom's times keep their microseconds; the page's and the sitemaps' do not.
     feed_updated = moment(entry.updated).replace(microsecond=0)
+    cache.clear()  # the sitemaps are cached for 15 minutes
     lastmod = {}
     for path in ("/sitemap-articles.xml", "/news-sitemap.xml"):
         root = etree.fromstring(client.get(path).content)  # noqa: S314 - our own output
