@@ -401,6 +401,8 @@ def test_the_article_page_needs_one_query_more_for_any_number_of_corrections(
     for n in range(3):
         correction_of(corrected, f"Correction number {n}.")
     client.get(bare.get_absolute_url())  # the sites framework caches its row
+    # The article with its figure, credit and licence; its tags; the figure's renditions;
+    # its corrections (three before corrections were shown).
     with django_assert_num_queries(4):
         client.get(bare.get_absolute_url())
     with django_assert_num_queries(4):
