@@ -116,10 +116,12 @@ CHANGE_KIND_HELP = {
 
 
 class ArticleAdminForm(forms.ModelForm):
-    # Set by ArticleAdmin.get_form() from the requesting user's permissions.
+    # Set by ArticleAdmin.get_form() from the requesting user's permissions, and whether
+    # the article being changed is public (so its readers are told of the change).
     can_publish = False
+    asks_kind_of_change = False
 
-    # On a public article only (see LIVE_CHANGE_FIELDS): how readers are told of the change.
+    # LIVE_CHANGE_FIELDS, asked only when saving a public article: how readers are told.
     change_kind = forms.ChoiceField(
         label="Kind of change",
         choices=[(kind.value, f"{kind.label}: {help}") for kind, help in CHANGE_KIND_HELP.items()],
@@ -173,16 +175,9 @@ class ArticleAdminForm(forms.ModelForm):
         if "status" in self.fields and not self.can_publish:
             self.fields["status"].choices = [(Article.Status.DRAFT, Article.Status.DRAFT.label)]
             self.fields["status"].help_text = "Only editors can publish."
-        if not self.changes_live_article:
+        if not self.asks_kind_of_change:
             for name in self.LIVE_CHANGE_FIELDS:
                 self.fields.pop(name, None)
-
-    @property
-    def changes_live_article(self):
-        """Whether this form saves a change to an article readers see now (as stored: the
-        instance still holds it here), by someone who may. Only then is the kind of change
-        asked."""
-        return self.can_publish and self.instance.pk is not None and self.instance.is_public
 
     def clean(self):
         cleaned_data = super().clean()

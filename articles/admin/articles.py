@@ -207,11 +207,23 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.can_publish = self.has_publish_permission(request)
+        form.asks_kind_of_change = self.asks_kind_of_change(request, obj)
         return form
+
+    def asks_kind_of_change(self, request, obj):
+        """Whether saving `obj` is a change readers are told of (ArticleAdminForm's
+        LIVE_CHANGE_FIELDS): an Editor's, to an article public when the page was opened
+        (decided once, so the form and its fieldsets agree even as a scheduled time
+        passes)."""
+        if obj is None or not self.has_publish_permission(request):
+            return False
+        if not hasattr(obj, "_public_when_opened"):
+            obj._public_when_opened = obj.is_public
+        return obj._public_when_opened
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is not None and obj.is_public and self.has_publish_permission(request):
+        if self.asks_kind_of_change(request, obj):
             fieldsets = (*fieldsets, self.live_change_fieldset)
         return fieldsets
 
