@@ -29,6 +29,7 @@ def test_a_new_slug_for_a_public_article_warns_that_the_old_address_redirects(pa
     page.fill("#id_slug", "bridge")
     assert warning.is_hidden()
     page.fill("#id_slug", "bridge-reopens")
+    page.get_by_label("Minor fix:", exact=False).check()
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .info")
     assert "/articles/bridge/ now redirects" in page.text_content(".messagelist")
