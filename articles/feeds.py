@@ -4,12 +4,22 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.dateformat import format as format_date
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
-from django.utils.html import escape
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 from .caching import LISTINGS, article_key, shows, tag_key
 from .metadata import absolute_url, description_of, lead_image, modified_time
-from .models import Article, ArticleAuthor, Section, Tag, strip_control_characters
+from .models import (
+    Article,
+    ArticleAuthor,
+    Correction,
+    Section,
+    Tag,
+    strip_control_characters,
+)
 
 FEED_SIZE = 30
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
@@ -44,7 +54,7 @@ class PlainTextFeedMixin:
 
     def add_item(self, *args, **kwargs):
         super().add_item(*args, **kwargs)
-        self.items[-1] = _escaped(self.items[-1], self.item_html_fields)
+        self.items[-1] = _with_corrections(_escaped(self.items[-1], self.item_html_fields))
 
 
 class RssFeed(PlainTextFeedMixin, XMLSafeFeedMixin, Rss201rev2Feed):
@@ -78,6 +88,18 @@ def _escaped(fields, names):
     }
 
 
+def _with_corrections(item):
+    """The item's description (escaped already) followed by its article's corrections, each
+    a paragraph marked "Correction" with its date: readers show the description, and many
+    ignore any element of a feed they do not know."""
+    corrections = item.pop("corrections", ())
+    if not corrections:
+        return item
+    notes = format_html_join("", "<p><strong>Correction</strong> ({}): {}</p>", corrections)
+    description = format_html("<p>{}</p>{}", mark_safe(item["description"]), notes)
+    return {**item, "description": description}
+
+
 def _xml_safe(value):
     if isinstance(value, str):
         return strip_control_characters(value)
@@ -108,7 +130,7 @@ class LatestArticlesFeed(Feed):
         return absolute_url(reverse("articles:feed_rss"))
 
     def articles(self):
-        return Article.objects.published().for_listing()
+        return Article.objects.published().for_feed()
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
@@ -154,8 +176,13 @@ class LatestArticlesFeed(Feed):
         ]
         if not authors and article.byline:
             authors = [(article.byline, None)]
-        # The key is for get_feed(): the feed generators write the fields they know only.
-        return {"item_authors": authors, "key": article_key(article)}
+        corrections = [
+            (shown_time(correction.published_at), correction.text)
+            for correction in article.corrections.all()
+        ]
+        # Read by our feed generators: the authors by add_item_elements(), the corrections
+        # by PlainTextFeedMixin (appended to the description), the key by get_feed().
+        return {"item_authors": authors, "corrections": corrections, "key": article_key(article)}
 
     def item_categories(self, article):
         return [tag.name for tag in article.tags.all()]
@@ -236,3 +263,56 @@ class SectionArticlesFeed(TagArticlesFeed):
 class SectionArticlesAtomFeed(SectionArticlesFeed):
     feed_type = AtomFeed
     feed_url_name = "articles:section_feed_atom"
+class CorrectionsFeed(Feed):
+    """The newest corrections of public articles, each linking to its article."""
+
+    feed_type = RssFeed
+
+    def title(self):
+        return f"{settings.SITE_NAME}: corrections"
+
+    def description(self):
+        return f"What {settings.SITE_NAME} got wrong, and corrected."
+
+    subtitle = description
+
+    def link(self):
+        return absolute_url(reverse("articles:corrections"))
+
+    def feed_url(self):
+        return absolute_url(reverse("articles:corrections_feed_rss"))
+
+    def items(self):
+        return Correction.objects.public().for_listing()[:FEED_SIZE]
+
+    def item_title(self, correction):
+        return f"Correction: {correction.article.display_headline}"
+
+    def item_description(self, correction):
+        return correction.text
+
+    def item_link(self, correction):
+        return absolute_url(correction.get_absolute_url())
+
+    # An id that a new slug of the article does not change: its entry on /corrections/.
+    item_guid_is_permalink = False
+
+    def item_guid(self, correction):
+        return f"{absolute_url(reverse('articles:corrections'))}#{correction.anchor}"
+
+    def item_pubdate(self, correction):
+        return correction.published_at
+
+    item_updateddate = item_pubdate
+
+
+class CorrectionsAtomFeed(CorrectionsFeed):
+    feed_type = AtomFeed
+
+    def feed_url(self):
+        return absolute_url(reverse("articles:corrections_feed_atom"))
+
+
+def shown_time(moment):
+    """A time as the site's pages show it: "1 December 2026, 14:05 UTC"."""
+    return format_date(localtime(moment), "j F Y, H:i T")

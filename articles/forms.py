@@ -16,6 +16,8 @@ from .models import (
     TAG_NAME_MAX,
     TITLE_MAX,
     Article,
+    ChangeKind,
+    Correction,
     Figure,
     control_character_problem,
 )
@@ -103,9 +105,39 @@ class TagNamesField(forms.CharField):
         return [tag.name for tag in initial or []] != names
 
 
+CHANGE_KIND_HELP = {
+    ChangeKind.MINOR_FIX: "a typo, a broken link, wording: readers are not told, and the "
+    "“Updated” time stays as it is.",
+    ChangeKind.UPDATE: "new information: the article shows “Updated” with the time of this "
+    "save, and search engines are told it changed.",
+    ChangeKind.CORRECTION: "something published was wrong: as an update, and the note below "
+    "is published in the article's corrections and on the corrections page.",
+}
+
+
 class ArticleAdminForm(forms.ModelForm):
-    # Set by ArticleAdmin.get_form() from the requesting user's permissions.
+    # Set by ArticleAdmin.get_form() from the requesting user's permissions, and whether
+    # the article being changed is public (so its readers are told of the change).
     can_publish = False
+    asks_kind_of_change = False
+
+    # LIVE_CHANGE_FIELDS, asked only when saving a public article: how readers are told.
+    change_kind = forms.ChoiceField(
+        label="Kind of change",
+        choices=[(kind.value, f"{kind.label}: {help}") for kind, help in CHANGE_KIND_HELP.items()],
+        widget=forms.RadioSelect,
+        required=False,  # but see clean(): required while the article stays published
+        help_text="Readers see this article now: choose how they are told of this change.",
+    )
+    correction = Correction._meta.get_field("text").formfield(
+        label="Correction note",
+        required=False,
+        validators=Correction._meta.get_field("text").validators,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required for a correction, published as written: what was wrong, and what "
+        "is right.",
+    )
+    LIVE_CHANGE_FIELDS = ("change_kind", "correction")
 
     class Meta:
         model = Article
@@ -144,13 +176,34 @@ class ArticleAdminForm(forms.ModelForm):
         if "status" in self.fields and not self.can_publish:
             self.fields["status"].choices = [(Article.Status.DRAFT, Article.Status.DRAFT.label)]
             self.fields["status"].help_text = "Only editors can publish."
+        if not self.asks_kind_of_change:
+            for name in self.LIVE_CHANGE_FIELDS:
+                self.fields.pop(name, None)
 
-    def clean_status(self):
-        status = self.cleaned_data["status"]
-        if not self.can_publish and status != Article.Status.DRAFT:
-            # The choices already refuse it; this names the rule for a forged request.
-            raise ValidationError("Only editors can publish or withdraw an article.")
-        return status
+    def clean(self):
+        cleaned_data = super().clean()
+        if "change_kind" not in self.fields or "status" not in cleaned_data:
+            return cleaned_data
+        kind, note = cleaned_data.get("change_kind"), cleaned_data.get("correction", "")
+        if cleaned_data["status"] != Article.Status.PUBLISHED:
+            # Withdrawn or unpublished by this save: there is nothing to tell readers.
+            cleaned_data["change_kind"] = ""
+        elif not kind:
+            # Not required by the browser: an editor who withdraws need not choose.
+            self.add_error(
+                "change_kind", "Choose the kind of change: minor fix, update or correction."
+            )
+        elif kind == ChangeKind.CORRECTION and not note:
+            self.add_error(
+                "correction", "A correction needs a note telling readers what was wrong."
+            )
+        elif kind != ChangeKind.CORRECTION and note:
+            self.add_error(
+                "correction",
+                "A note is published only with a correction: choose “Correction”, or empty "
+                "the note.",
+            )
+        return cleaned_data
 
 
 class FigureAdminForm(forms.ModelForm):

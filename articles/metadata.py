@@ -4,11 +4,10 @@ things."""
 
 import html
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.db.models import Case, DateTimeField, ExpressionWrapper, When
 from django.db.models.functions import Coalesce, Greatest
 from django.templatetags.static import static
 from django.urls import reverse
@@ -20,9 +19,6 @@ from django.utils.translation import to_locale
 from .models import HEADLINE_MAX, ArticleAuthor
 
 DESCRIPTION_FALLBACK_CHARS = 160
-# An edit this soon after publication (or after the import that created the article) is
-# part of publishing, not an update readers need to be told about.
-UPDATE_GRACE = timedelta(minutes=5)
 
 LOGO_PATH, LOGO_SIZE = "images/logo.png", (600, 600)
 SHARE_IMAGE_PATH, SHARE_IMAGE_SIZE = "images/share.png", (1200, 630)
@@ -54,27 +50,19 @@ def news_language():
 
 
 def modified_time(article):
-    """When readers should be told the article last changed: its publication time unless
-    it was edited afterwards (an import counts as publication, not as an edit)."""
-    published = article.published_at
-    if published is None:
-        return article.updated_at
-    baseline = max(published, article.imported_at or published)
-    if article.updated_at and article.updated_at - baseline > UPDATE_GRACE:
-        return article.updated_at
-    return published
+    """When readers were last told the article changed: its last update or correction
+    (`updated_publicly_at`, which a minor fix or any other save leaves alone), else its
+    publication. Never before its publication."""
+    published, updated = article.published_at, article.updated_publicly_at
+    if published and updated:
+        return max(published, updated)
+    return updated or published
 
 
 def modified_time_expression():
-    """modified_time() as a database expression, for the latest change among many articles
-    (a sitemap's lastmod) without loading them."""
-    baseline = Greatest("published_at", Coalesce("imported_at", "published_at"))
-    edited_after = ExpressionWrapper(baseline + UPDATE_GRACE, output_field=DateTimeField())
-    return Case(
-        When(published_at__isnull=True, then="updated_at"),
-        When(updated_at__gt=edited_after, then="updated_at"),
-        default="published_at",
-    )
+    """modified_time() as a database expression, for the latest change among many public
+    articles (a sitemap's lastmod) without loading them."""
+    return Greatest("published_at", Coalesce("updated_publicly_at", "published_at"))
 
 
 @dataclass(frozen=True)
@@ -90,6 +78,14 @@ class ImageMetadata:
 
 
 @dataclass(frozen=True)
+class CorrectionMetadata:
+    anchor: str  # the id of its entry on the page
+    text: str
+    published: str  # ISO 8601
+    published_at: datetime
+
+
+@dataclass(frozen=True)
 class ArticleMetadata:
     title: str
     description: str
@@ -98,6 +94,7 @@ class ArticleMetadata:
     modified: str | None
     modified_at: datetime | None  # the moment behind `modified`, for display
     image: ImageMetadata
+    corrections: tuple[CorrectionMetadata, ...]  # newest first
     meta_tags: tuple  # (attribute, key, content) triples of Open Graph, article and X tags
     json_ld: dict
 
@@ -165,6 +162,15 @@ def article_metadata(article, sections=None):
     modified_at = modified_time(article) if article.published_at else None
     published = iso_datetime(article.published_at) if article.published_at else None
     modified = iso_datetime(modified_at) if modified_at else None
+    corrections = tuple(
+        CorrectionMetadata(
+            anchor=correction.anchor,
+            text=correction.text,
+            published=iso_datetime(correction.published_at),
+            published_at=correction.published_at,
+        )
+        for correction in article.shown_corrections()
+    )
 
     # The description, like the title, robots and canonical link, is written by base.html.
     meta = [
@@ -210,6 +216,7 @@ def article_metadata(article, sections=None):
         modified=modified,
         modified_at=modified_at,
         image=image,
+        corrections=corrections,
         meta_tags=tuple(meta),
         json_ld=json_ld_graph(
             article,
@@ -220,6 +227,7 @@ def article_metadata(article, sections=None):
             modified=modified,
             tags=tags,
             sections=sections,
+            corrections=corrections,
         ),
     )
 
@@ -244,7 +252,16 @@ def section_crumbs(sections):
 
 
 def json_ld_graph(
-    article, *, canonical, description, image, published, modified, tags, sections=()
+    article,
+    *,
+    canonical,
+    description,
+    image,
+    published,
+    modified,
+    tags,
+    corrections,
+    sections=(),
 ):
     """schema.org NewsArticle, ImageObject, WebPage, WebSite and Organization as one @graph."""
     site_url = absolute_url("/")
@@ -279,6 +296,10 @@ def json_ld_graph(
         "articleSection": sections[-1].name if sections else None,
         "keywords": tags,
         "inLanguage": language,
+        "correction": [
+            {"@type": "CorrectionComment", "text": c.text, "datePublished": c.published}
+            for c in corrections
+        ],
     }
     image_object = {
         "@type": "ImageObject",

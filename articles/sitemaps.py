@@ -36,7 +36,7 @@ class ArticleSitemap(SiteURLSitemap):
     limit = 10_000
 
     def items(self):
-        return Article.objects.published().only("slug", "published_at", "updated_at", "imported_at")
+        return Article.objects.published().only("slug", "published_at", "updated_publicly_at")
 
     def lastmod(self, article):
         return modified_time(article)
@@ -56,7 +56,7 @@ class NewsSitemap(ArticleSitemap):
         return (
             Article.objects.published()
             .filter(published_at__gte=since)
-            .only("slug", "title", "headline", "published_at", "updated_at", "imported_at")
+            .only("slug", "title", "headline", "published_at", "updated_publicly_at")
         )
 
 

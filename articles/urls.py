@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from . import authors, feeds, views
-from .caching import cached_public_page
+from .caching import LISTINGS, cached_public_page
 
 app_name = "articles"
 
@@ -42,6 +42,7 @@ urlpatterns = [
         name="author_feed_atom",
     ),
     path("search/", views.ArticleSearchView.as_view(), name="search"),
+    path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
     path("preview/<str:token>/", views.SignedPreviewView.as_view(), name="preview"),
     path("feeds/rss/", cached_public_page(feeds.LatestArticlesFeed()), name="feed_rss"),
     path("feeds/atom/", cached_public_page(feeds.LatestArticlesAtomFeed()), name="feed_atom"),
@@ -54,5 +55,15 @@ urlpatterns = [
         r"^feeds/tags/(?P<slug>[-\w]+)/atom/$",
         cached_public_page(feeds.TagArticlesAtomFeed()),
         name="tag_feed_atom",
+    ),
+    path(
+        "feeds/corrections/rss/",
+        cached_public_page(feeds.CorrectionsFeed(), LISTINGS, "feed", "corrections"),
+        name="corrections_feed_rss",
+    ),
+    path(
+        "feeds/corrections/atom/",
+        cached_public_page(feeds.CorrectionsAtomFeed(), LISTINGS, "feed", "corrections"),
+        name="corrections_feed_atom",
     ),
 ]

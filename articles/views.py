@@ -12,11 +12,12 @@ from django.views.generic import (
 from .caching import LISTINGS, CachedPublicPageMixin, article_key, shows, tag_key
 from .context_processors import section_tree
 from .metadata import article_metadata, section_ancestry, section_metadata
-from .models import Article, PreviewLink, Tag
+from .models import Article, Correction, PreviewLink, Tag
 
 PAGE_SIZE = 12
 # The home page's groups of the latest stories, one per top-level section.
 SECTION_GROUP_SIZE = 4
+CORRECTIONS_PAGE_SIZE = 30
 SEARCH_MAX_CHARS = 200
 
 
@@ -217,6 +218,21 @@ class ArticleSearchView(PublicArticleMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(query=self.query, **kwargs)
+
+
+class CorrectionListView(CachedPublicPageMixin, ListView):
+    """Every correction of a public article, newest first. A withdrawn article's stay
+    stored but unlisted: they would repeat what was taken down."""
+
+    paginate_by = CORRECTIONS_PAGE_SIZE
+
+    def get_queryset(self):
+        return Correction.objects.public().for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        shows(self.request, LISTINGS, "corrections")
+        return context
 
 
 class SignedPreviewView(ArticlePageMixin, DetailView):

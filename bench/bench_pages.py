@@ -9,9 +9,10 @@ called `newsroom_bench_pages` (or --database), made afresh and dropped again unl
 --keep; pages the site caches (the sitemaps) are timed as they are made, not as served from
 the cache; on SQLite a temporary file, and media in a temporary folder. Articles are written
 with bulk_create, each with three of twelve tags and one of --figures lead figures whose
-files and renditions are real, so pages carry their srcset, Open Graph image and credit.
-Sections: eight top-level sections with two subsections each; nine articles in ten have
-one of the 24 (so fronts, breadcrumbs and related stories have real work). On PostgreSQL
+files and renditions are real, so pages carry their srcset, Open Graph image and credit;
+one article in twenty has a correction. Sections: eight top-level sections with two
+subsections each; nine articles in ten have one of the 24 (so fronts, breadcrumbs and
+related stories have real work). On PostgreSQL
 the plans of the related-stories and section-front queries are printed (EXPLAIN ANALYZE).
 """
 
@@ -21,6 +22,7 @@ import random
 import statistics
 import sys
 import time
+from datetime import timedelta
 
 from bench_import import django_on_a_throwaway_database
 from bench_search import articles as generated_articles
@@ -77,7 +79,7 @@ def make_sections():
 
 
 def fill(count, figure_count, rng):
-    from articles.models import Article, Tag, TaggedArticle
+    from articles.models import Article, Correction, Tag, TaggedArticle
 
     figures = make_figures(figure_count)
     sections = make_sections()
@@ -95,6 +97,18 @@ def fill(count, figure_count, rng):
             for tag in rng.sample(tags, 3)
         ),
         batch_size=5000,
+    )
+    # One article in twenty corrected, as a busy newsroom's archive might be.
+    Correction.objects.bulk_create(
+        (
+            Correction(
+                article=article,
+                text="An earlier version of this article misstated the cost of the bridge.",
+                published_at=article.published_at + timedelta(hours=6),
+            )
+            for article in articles[::20]
+        ),
+        batch_size=2000,
     )
     return articles
 
@@ -120,6 +134,9 @@ def pages(articles):
         ("section, page 20", "/sections/world/?page=20"),
         ("subsection front", "/sections/world-north/"),
         ("section feed", "/sections/world/feeds/rss/"),
+        ("corrections", "/corrections/"),
+        ("corrections, p. 10", "/corrections/?page=10"),
+        ("corrections feed", "/feeds/corrections/rss/"),
         ("sitemap index", "/sitemap.xml"),
         ("sitemap: articles", "/sitemap-articles.xml"),
         ("sitemap: tags", "/sitemap-tags.xml"),

@@ -51,6 +51,9 @@ def article_form_data(**overrides):
         "tags": "transport, floods",
         "source_url": "",
         "extra_metadata": "{}",
+        # Asked only when the article is public (ignored otherwise): how readers are told.
+        "change_kind": "minor",
+        "correction": "",
     }
     data.update(overrides)
     return data
@@ -772,8 +775,8 @@ def test_figure_change_form_queries_do_not_grow_with_its_articles(
 
 
 # Change and add forms of every model, as the rows they could list grow.
-# The article's forms also read its related-story picks and its authors.
-FORM_MAX_QUERIES = {"article": 11, "figure": FIGURE_CHANGE_MAX, "imagecredit": 8, "license": 6}
+# The article's forms also read its related-story picks, its authors and corrections.
+FORM_MAX_QUERIES = {"article": 12, "figure": FIGURE_CHANGE_MAX, "imagecredit": 8, "license": 6}
 
 
 @pytest.mark.parametrize("rows", [3, 30])
@@ -810,8 +813,9 @@ def test_delete_confirmation_queries_do_not_grow_with_rows(
     }[model]
     client.force_login(editor)
     # An article's deletion also collects the related-story picks to and from it (two
-    # queries); three read bylines: of the list, of the selection, of what it takes.
-    with django_assert_max_num_queries(21):
+    # queries) and its corrections (one); three read bylines: of the list, of the
+    # selection, of what it takes.
+    with django_assert_max_num_queries(22):
         response = client.post(
             reverse(f"admin:articles_{model}_changelist"),
             {"action": "delete_selected", "_selected_action": [obj.pk for obj in selected]},

@@ -193,7 +193,8 @@ def test_keyboard_focus_is_always_visible(page):
             break
         reached.append(focused)
     assert [r["name"] for r in reached][:2] == ["A Skip to content", "A Newsroom"]
-    assert [r["name"] for r in reached][-3:] == ["A Newsroom", "A RSS", "A Atom"]  # footer
+    footer = ["A Newsroom", "A RSS", "A Atom", "A Corrections"]
+    assert [r["name"] for r in reached][-4:] == footer
     for focused in reached:
         assert focused["outline"] != "none" and focused["width"] >= 2, focused
 

@@ -1,9 +1,10 @@
 """The editor's desk in a real browser: the warning a public article's new slug brings,
-the credit a photo carries proposed as soon as it is chosen, and reviewer links made and
-revoked from the article's form."""
+the credit a photo carries proposed as soon as it is chosen, reviewer links made and
+revoked from the article's form, and a correction published from it."""
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from articles.models import Article, Figure, PreviewLink
 from tests.factories import ArticleFactory, ImageCreditFactory, LicenseFactory
@@ -28,6 +29,7 @@ def test_a_new_slug_for_a_public_article_warns_that_the_old_address_redirects(pa
     page.fill("#id_slug", "bridge")
     assert warning.is_hidden()
     page.fill("#id_slug", "bridge-reopens")
+    page.get_by_label("Minor fix:", exact=False).check()
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .info")
     assert "/articles/bridge/ now redirects" in page.text_content(".messagelist")
@@ -85,3 +87,27 @@ def test_reviewer_links_are_made_copied_and_revoked_in_the_form(page, editor):
     assert page.locator(".reviewer-links input[type=url]").count() == 0
     assert reviewer.new_page().goto(link.get_absolute_url()).status == 410
     reviewer.close()
+
+
+def test_an_editor_publishes_a_correction_and_readers_see_it(page, editor):
+    article = ArticleFactory(slug="bridge", headline="Bridge reopens on Tuesday")
+    admin_login(page, "editor", "pw-editor")
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    page.fill("#id_headline", "Bridge reopens on Monday")
+    page.click("input[name=_save]")  # no kind of change chosen: refused, the edit kept
+    expect(page.locator(".field-change_kind .errorlist")).to_contain_text("Choose the kind")
+    expect(page.locator("#id_headline")).to_have_value("Bridge reopens on Monday")
+    page.get_by_label("Correction:", exact=False).check()
+    page.fill("#id_correction", "We said the bridge reopens on Tuesday. It reopens on Monday.")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+
+    page.goto("/articles/bridge/")
+    expect(page.locator("h1")).to_have_text("Bridge reopens on Monday")
+    box = page.locator("#corrections")
+    expect(box).to_contain_text("It reopens on Monday.")
+    expect(page.locator(".article__meta")).to_contain_text("Updated")
+    page.click(".article__meta a[href='#corrections']")
+    expect(box).to_be_in_viewport()
+    page.goto("/corrections/")
+    expect(page.locator(".correction-list a")).to_have_text("Bridge reopens on Monday")

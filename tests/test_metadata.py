@@ -89,7 +89,11 @@ def test_seed_article_metadata():
     assert (image["width"], image["height"]) == (1200, 675)
     assert image["caption"] == "War in Ukraine"
     assert image["creditText"] == "Raw Pixel"
-    assert image["creator"] == {"@type": "Person", "name": "Raw Pixel", "url": "https://rawpixel.com"}
+    assert image["creator"] == {
+        "@type": "Person",
+        "name": "Raw Pixel",
+        "url": "https://rawpixel.com",
+    }
     assert image["license"] == "https://creativecommons.org/licenses/by/1.0/"
     assert image["copyrightNotice"] == "Raw Pixel"
 
@@ -125,8 +129,11 @@ def test_social_fields_fall_back_so_nothing_is_empty():
 def test_without_a_byline_the_publication_is_the_author():
     news = graph_node(article_metadata(ArticleFactory(byline="")), "NewsArticle")
     assert news["author"] == [
-        {"@type": "Organization", "@id": "https://news.example/#organization",
-         "name": "The Daily Example"}
+        {
+            "@type": "Organization",
+            "@id": "https://news.example/#organization",
+            "name": "The Daily Example",
+        }
     ]
 
 
@@ -156,19 +163,19 @@ def test_article_without_figure_shares_the_site_card():
     assert "creditText" not in graph_node(meta, "ImageObject")
 
 
-def test_modified_time_ignores_the_import_and_the_publishing_save():
+def test_modified_time_is_the_public_update_time_never_a_save():
     now = timezone.now()
     article = ArticleFactory(published_at=now - timedelta(days=300))
     article.imported_at = now - timedelta(minutes=1)
-    article.updated_at = now
+    article.updated_at = now + timedelta(hours=2)  # saved: no update for readers
     assert modified_time(article) == article.published_at
 
-    article.updated_at = now + timedelta(hours=2)
-    assert modified_time(article) == article.updated_at
+    article.updated_publicly_at = now
+    assert modified_time(article) == now
 
-    fresh = ArticleFactory(published_at=now)
-    fresh.updated_at = now + timedelta(seconds=3)
-    assert modified_time(fresh) == fresh.published_at
+    # Rescheduled after an update: never modified before it was published.
+    article.published_at = now + timedelta(days=1)
+    assert modified_time(article) == article.published_at
 
 
 def test_iso_datetime_and_news_language(settings):

@@ -177,6 +177,7 @@ def article_form_data(article, **overrides):
         "tags": "",
         "source_url": "",
         "extra_metadata": "{}",
+        "change_kind": "minor",  # asked when the article is public
     }
     return {**data, **overrides}
 

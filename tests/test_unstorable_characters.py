@@ -51,6 +51,9 @@ PUBLIC = {
     "sitemap_section": ["/sitemap-%00.xml", "/sitemap-articles.xml?p=%00"],
     "news_sitemap": ["/news-sitemap.xml?p=%00"],
     "robots_txt": ["/robots.txt?x=%00"],
+    "corrections": ["/corrections/?page=%00", "/corrections/?page=1%00"],
+    "corrections_feed_rss": ["/feeds/corrections/rss/?x=%00"],
+    "corrections_feed_atom": ["/feeds/corrections/atom/?x=%00"],
     # No page at all: the redirects app looks the path up in the database.
     None: ["/no-such-page%00/", "/%00", "/static/css/site.css%00/../x"],
 }

@@ -13,7 +13,7 @@ from django.views.defaults import server_error
 from PIL import Image
 
 from articles.metadata import article_metadata
-from articles.models import Article, PreviewLink
+from articles.models import Article, ChangeKind, PreviewLink
 from tests.factories import (
     ArticleFactory,
     FigureFactory,
@@ -113,8 +113,9 @@ def test_article_page_shows_seed_fields_exactly(client):
     assert "25,200 were irretrievable losses" in page.select_one(".article__body").get_text()
 
 
-def test_article_edited_after_publication_shows_when(client):
+def test_article_updated_after_publication_shows_when(client):
     article = ArticleFactory(published_at=timezone.now() - timedelta(days=2))
+    article.save_change(ChangeKind.UPDATE)
     page = soup(client.get(article.get_absolute_url()))
     published, updated = page.select(".article__meta time")
     news = node(json_ld(page), "NewsArticle")

@@ -3,6 +3,7 @@ admin."""
 
 from .articles import ArticleAdmin, PopularTagFilter, StatusFilter
 from .authors import AuthorAdmin, BylineInline
+from .corrections import CorrectionAdmin
 from .figures import FigureAdmin, ImageCreditAdmin, LicenseAdmin
 from .sections import SectionAdmin
 from .tags import TagAdmin
@@ -11,6 +12,7 @@ __all__ = [
     "ArticleAdmin",
     "AuthorAdmin",
     "BylineInline",
+    "CorrectionAdmin",
     "FigureAdmin",
     "ImageCreditAdmin",
     "LicenseAdmin",

@@ -17,8 +17,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.timezone import localtime
 
 from ..changes import announced_together
 from ..forms import ArticleAdminForm
@@ -125,6 +127,7 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
         "lead_figure_preview",
         "search_and_social_preview",
         "publishing_checklist",
+        "published_corrections",
         "imported_at",
         "created_at",
         "updated_at",
@@ -174,6 +177,12 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
         ),
     )
     inlines = (BylineInline,)
+    # Shown by get_fieldsets() to Editors changing a public article: ArticleAdminForm's
+    # LIVE_CHANGE_FIELDS, beside the corrections published so far.
+    live_change_fieldset = (
+        "Telling readers",
+        {"fields": (*ArticleAdminForm.LIVE_CHANGE_FIELDS, "published_corrections")},
+    )
     actions = ("publish_selected", "unpublish_selected")
 
     class Media:
@@ -211,6 +220,7 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.can_publish = self.has_publish_permission(request)
+        form.asks_kind_of_change = self.asks_kind_of_change(request, obj)
         return form
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
@@ -219,12 +229,31 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
         if isinstance(inline, BylineInline) and obj._state.adding and request.method == "GET":
             kwargs["initial"] = inline.preselected(request)
         return kwargs
+    def asks_kind_of_change(self, request, obj):
+        """Whether saving `obj` is a change readers are told of (ArticleAdminForm's
+        LIVE_CHANGE_FIELDS): an Editor's, to an article public when the page was opened
+        (decided once, so the form and its fieldsets agree even as a scheduled time
+        passes)."""
+        if obj is None or not self.has_publish_permission(request):
+            return False
+        if not hasattr(obj, "_public_when_opened"):
+            obj._public_when_opened = obj.is_public
+        return obj._public_when_opened
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.asks_kind_of_change(request, obj):
+            fieldsets = (*fieldsets, self.live_change_fieldset)
+        return fieldsets
 
     def save_model(self, request, obj, form, change):
         self.check_may_save(request, obj, change)
+        kind = form.cleaned_data.get("change_kind")
         if "status" in form.changed_data:
             # Through the model's workflow, which checks what blocks publishing.
             obj.change_status(form.cleaned_data["status"], at=obj.published_at)
+        elif kind:
+            obj.save_change(kind, note=form.cleaned_data["correction"], by=request.user)
         else:
             obj.save()
         if change and "slug" in form.changed_data and obj.is_public:
@@ -304,6 +333,27 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
             '<ul class="publishing-checklist">{}{}</ul>',
             format_html_join("", '<li class="error">Must fix: {}</li>', ((e,) for e in errors)),
             format_html_join("", '<li class="warning">Consider: {}</li>', ((w,) for w in warnings)),
+        )
+
+    @admin.display(description="Corrections published")
+    def published_corrections(self, obj):
+        corrections = obj.corrections.all() if obj.pk else []
+        if not corrections:
+            return "None."
+        return format_html(
+            '<ul class="published-corrections">{}</ul>',
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>: {}</li>',
+                (
+                    (
+                        reverse("admin:articles_correction_change", args=[c.pk]),
+                        date_format(localtime(c.published_at), "j F Y, H:i"),
+                        c.text,
+                    )
+                    for c in corrections
+                ),
+            ),
         )
 
     # Previews ------------------------------------------------------------------------

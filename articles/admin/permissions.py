@@ -9,6 +9,9 @@ Only Editors merge tags, which changes every article carrying them.
 
 Author profiles: Editors change any and link them to staff accounts; a Writer changes
 their own profile, or one no article past draft credits and no other staff account holds.
+Only Editors merge tags, which changes every article carrying them, and only Editors edit
+or delete corrections, which are public statements (a new one comes with a change to a
+public article, which only Editors may make).
 """
 
 from django.core.exceptions import PermissionDenied
@@ -79,3 +82,15 @@ class OwnProfilesForWritersMixin(DraftsOnlyForWritersMixin):
             stored and not self._may_touch(request, stored)
         ):
             raise PermissionDenied("Only editors can change other people's author profiles.")
+class EditorsOnlyMixin:
+    """Changed and deleted by Editors alone, whatever else the user may change."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and request.user.has_perm(
+            "articles.publish_article"
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and request.user.has_perm(
+            "articles.publish_article"
+        )

@@ -356,6 +356,8 @@ def _write_article(
         return existing
 
     article = existing or Article()
+    was_public = existing is not None and existing.is_public
+    changed = [name for name, value in data.fields.items() if getattr(article, name) != value]
     for name, value in data.fields.items():
         setattr(article, name, value)
     article.extra_metadata = data.extra_metadata
@@ -370,6 +372,9 @@ def _write_article(
     article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
     _set_status(article, data.status or options.status, outcome)
     article.section = _section_at(data.section, run.cache)
+    if was_public and changed and article.is_public:
+        # A re-run that changes what readers see of a public article is an update.
+        article.mark_updated()
     tags = _tags_named(data.tags, run.cache)
     authors = _authors_found(data.authors, run.cache)
     redirects = redirects_to(article, data.source_url, outcome)

@@ -15,6 +15,7 @@ from .article import (
     CannotPublish,
 )
 from .author import AUTHOR_SLUG_MAX, ArticleAuthor, Author, author_slug
+from .correction import CORRECTION_MAX_CHARS, ChangeKind, Correction, CorrectionQuerySet
 from .credit import ImageCredit, License
 from .fields import (
     XML_FORBIDDEN_CHARACTERS,
@@ -35,6 +36,7 @@ from .writing import ArticleWrite, write_articles
 
 __all__ = [
     "AUTHOR_SLUG_MAX",
+    "CORRECTION_MAX_CHARS",
     "DESCRIPTION_MAX",
     "DESCRIPTION_MIN",
     "HEADLINE_MAX",
@@ -51,6 +53,9 @@ __all__ = [
     "ArticleWrite",
     "Author",
     "CannotPublish",
+    "ChangeKind",
+    "Correction",
+    "CorrectionQuerySet",
     "Figure",
     "FigureQuerySet",
     "FormerSlug",

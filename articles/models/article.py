@@ -8,8 +8,8 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.core.exceptions import ValidationError
-from django.db import connections, models, router
-from django.db.models import Case, F, Func, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db import connections, models, router, transaction
+from django.db.models import Case, Exists, F, Func, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -18,6 +18,7 @@ from .. import snippets
 from ..rendering import markup_shown_as_text, render_markdown
 from .addresses import FormerSlug
 from .author import ArticleAuthor
+from .correction import ChangeKind, Correction
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 from .preview_link import PreviewLink
@@ -156,7 +157,12 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_detail(self):
-        return self.for_listing()
+        # Most articles have no correction: the page asks for them only when there are.
+        has_corrections = Exists(Correction.objects.filter(article=OuterRef("pk")))
+        return self.for_listing().annotate(has_corrections=has_corrections)
+
+    def for_feed(self):
+        return self.for_listing().prefetch_related("corrections")
 
     def matching(self, terms):
         """Articles an editor's search finds, in the queryset's own order: every word in
@@ -409,6 +415,16 @@ class Article(models.Model):
     # Stamped by save(), not auto_now, so that an import can stamp imported_at with the
     # very same instant in the same write.
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Readers' "Updated" time, moved only by an editor's update or correction (or an
+    # import that changes a public article), never by a save alone.
+    updated_publicly_at = models.DateTimeField(
+        "last update shown to readers",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The “Updated” time on the page and dateModified: set by an update or a "
+        "correction, not by a minor fix.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -524,6 +540,13 @@ class Article(models.Model):
     def credited(self, role=None):
         """The authors the article credits (in `role` only, when given), in order."""
         return [byline.author for byline in self.bylines.all() if role in (None, byline.role)]
+
+    def shown_corrections(self):
+        """Its corrections, newest first: none, without a query, when it was read by
+        for_detail() and has none."""
+        if getattr(self, "has_corrections", True) is False:
+            return []
+        return list(self.corrections.all())
 
     @property
     def display_headline(self):
@@ -644,6 +667,32 @@ class Article(models.Model):
         if save:
             self.save()
         return True
+
+    # Changes to a live article: what readers are told of them.
+
+    def mark_updated(self, at=None):
+        """Tell readers the article changed: its "Updated" time and dateModified move to
+        `at`, else now. Written by the next save."""
+        self.updated_publicly_at = at or timezone.now()
+
+    def save_change(self, kind, *, note="", by=None):
+        """Save an edit of the live article as `kind` (a ChangeKind) tells readers: a minor
+        fix moves no date; an update moves "Updated" to now; a correction does too, and
+        publishes `note`, by `by`, in the article's corrections. Returns the Correction,
+        if any."""
+        using = router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            if kind != ChangeKind.MINOR_FIX:
+                self.mark_updated()
+            self.save()
+            if kind != ChangeKind.CORRECTION:
+                return None
+            correction = Correction(
+                article=self, text=note, published_at=self.updated_publicly_at, created_by=by
+            )
+            correction.full_clean(exclude=["article", "created_by"])
+            correction.save(using=using)
+            return correction
 
     def publishing_warnings(self):
         """Softer problems an editor should see before publishing."""
