@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "articles.acting.ActingUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
@@ -177,6 +178,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Signed preview links for reviewers without an account.
 PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600))
+
+# Revisions prune_revisions keeps of each article beyond the protected ones (README).
+REVISIONS_KEEP = max(1, int(os.environ.get("REVISIONS_KEEP", 100)))
 
 # Security ---------------------------------------------------------------------------------
 # Headers, proxies and sign-in throttling; the code behind them is in newsroom/security.py.

@@ -1,7 +1,9 @@
-"""The editor's desk: articles, figures, credits, licences and tags in the Django admin."""
+"""The editor's desk: articles, figures, credits, licences, tags and revisions in the Django
+admin."""
 
 from .articles import ArticleAdmin, PopularTagFilter, StatusFilter
 from .figures import FigureAdmin, ImageCreditAdmin, LicenseAdmin
+from .revisions import RevisionAdmin
 from .tags import TagAdmin
 
 __all__ = [
@@ -10,6 +12,7 @@ __all__ = [
     "ImageCreditAdmin",
     "LicenseAdmin",
     "PopularTagFilter",
+    "RevisionAdmin",
     "StatusFilter",
     "TagAdmin",
 ]

@@ -20,13 +20,16 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from ..acting import acting_as
 from ..changes import announced_together
 from ..forms import ArticleAdminForm
 from ..metadata import article_metadata
 from ..models import Article, CannotPublish, PreviewLink, Tag
 from ..models.addresses import article_path
+from ..models.revision import snapshot_of
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
+from .revisions import ArticleHistoryMixin, snapshot_changes
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -97,7 +100,7 @@ class ArticleChangeList(ChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
+class ArticleAdmin(ArticleHistoryMixin, DraftsOnlyForWritersMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "lead_thumbnail",
@@ -165,7 +168,7 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
 
     class Media:
         js = ("admin/articles/editors_desk.js",)
-        css = {"all": ("admin/articles/editors_desk.css",)}
+        css = {"all": ("admin/articles/editors_desk.css", "admin/articles/revisions.css")}
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_listing()
@@ -323,6 +326,14 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
         return response
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if form.newer_revision is not None:
+            newer = form.newer_revision
+            tags = form.cleaned_data.get("tags") or []
+            context["newer_version"] = {
+                "revision": newer,
+                "changes": snapshot_changes(newer.snapshot, snapshot_of(form.instance, tags)),
+            }
         if obj is not None and obj.pk:
             context["staff_preview_url"] = reverse("admin:articles_article_preview", args=[obj.pk])
             if not obj.is_public and self.has_change_permission(request, obj):
@@ -392,6 +403,10 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     @admin.action(permissions=["publish"], description="Publish selected articles")
     def publish_selected(self, request, queryset):
         """Publish now, or at the article's own future time; skip what is not ready."""
+        with acting_as(origin="the “Publish” action"):
+            self._publish(request, queryset)
+
+    def _publish(self, request, queryset):
         published, skipped = [], []
         for article in queryset.select_related("lead_figure"):
             if article.status == Article.Status.PUBLISHED:
@@ -418,6 +433,10 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
     def unpublish_selected(self, request, queryset):
         """Withdraw what readers could see (the site then answers 410); scheduled ones
         go back to draft. Withdrawn articles stay withdrawn."""
+        with acting_as(origin="the “Unpublish” action"):
+            self._unpublish(request, queryset)
+
+    def _unpublish(self, request, queryset):
         withdrawn = drafted = 0
         for article in queryset:
             if article.is_public:

@@ -2,6 +2,7 @@
 through the one write path: one statement each for their figures, themselves, their tags
 and their redirects, where one by one they cost five an article."""
 
+from ..acting import current_actor
 from ..models import Article, ArticleWrite, write_articles
 from .identity import ArticleIndex
 from .redirects import save_redirects
@@ -16,7 +17,8 @@ class NewArticles:
     def add(self, article: Article, tags, redirects):
         """Queue an unsaved article (its lead figure saved or not) with its tags and redirects."""
         self.index.reserve(article.slug)
-        self.writes.append(ArticleWrite(article, tags=tags))
+        # Written at the batch's end: its revision names whoever acts now (its file).
+        self.writes.append(ArticleWrite(article, tags=tags, by=current_actor()))
         self.redirects.extend(redirects)
 
     def write(self):

@@ -1,5 +1,5 @@
 """The content model, one module per concern: credits and licences, figures and their
-renditions, articles and their tags."""
+renditions, articles, their tags and their revisions."""
 
 from .addresses import FormerSlug
 from .article import (
@@ -25,6 +25,7 @@ from .fields import (
 )
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
 from .preview_link import PreviewLink
+from .revision import Revision, RevisionQuerySet
 from .tag import TAG_NAME_MAX, Tag, TaggedArticle, TagMerge, tag_slug
 from .writing import ArticleWrite, write_articles
 
@@ -50,6 +51,8 @@ __all__ = [
     "PreviewLink",
     "Rendition",
     "RenditionReport",
+    "Revision",
+    "RevisionQuerySet",
     "Tag",
     "TagMerge",
     "TaggedArticle",

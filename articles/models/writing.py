@@ -8,6 +8,9 @@ Article.delete(); edits of figures, credits, licences and tags by their own save
 
 A batch goes the same way: its new articles are inserted together, one statement each
 for their figures, themselves and their tags, and the batch is announced at once.
+
+In the same transaction each changed article gets a revision (models/revision.py),
+credited to whoever is acting (articles/acting.py).
 """
 
 from contextlib import contextmanager
@@ -15,7 +18,9 @@ from typing import NamedTuple
 
 from django.db import models, router, transaction
 
+from ..acting import Actor
 from ..changes import Change, announce, announced_together
+from .revision import Revision, record_revisions
 
 # Columns whose writing alone changes nothing readers see: such a write is not announced.
 BOOKKEEPING = {"updated_at", "imported_at", "import_checksum"}
@@ -30,6 +35,7 @@ class ArticleWrite(NamedTuple):
     article: models.Model
     tags: list | None = None  # Tag instances, exactly; None leaves the tags as they are
     tags_only: bool = False  # the tags alone: the article's row is not written
+    by: Actor | None = None  # who wrote it, when not whoever is acting as it is written
 
 
 def write_articles(writes, *, imported=False, **save_options):
@@ -68,6 +74,7 @@ def write_articles(writes, *, imported=False, **save_options):
         kinds = {article.pk: kind for article, kind in changes if kind}
         for pk in changed_tags:
             kinds.setdefault(pk, Change.TAGS_CHANGED)
+        record_revisions(writes, kinds, using=using)
         for kind in Change:
             announce(kind, [pk for pk, found in kinds.items() if found == kind], using=using)
 
@@ -75,9 +82,10 @@ def write_articles(writes, *, imported=False, **save_options):
 @contextmanager
 def deleting(article_ids, *, using):
     """Around a deletion of these articles (Article.delete(), ArticleQuerySet.delete()):
-    in one transaction with its announcement."""
+    in one transaction with its announcement, their revisions deleted first."""
     with announced_together(using), transaction.atomic(using=using, savepoint=False):
         announce(Change.DELETED, article_ids, using=using)
+        Revision.objects.using(using).filter(article_id__in=article_ids).delete()
         yield
 
 
