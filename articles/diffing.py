@@ -59,13 +59,30 @@ def _word_diff(old: str, new: str) -> str:
     if len(old_words) > MAX_WORDS or len(new_words) > MAX_WORDS:
         return _removed(old) + _added(new)
     parts = []
-    matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            parts.append(escape("".join(old_words[i1:i2])))
-        else:
+    for changed, i1, i2, j1, j2 in _runs(old_words, new_words):
+        if changed:
             parts.append(_removed("".join(old_words[i1:i2])) + _added("".join(new_words[j1:j2])))
+        else:
+            parts.append(escape("".join(old_words[i1:i2])))
     return "".join(parts)
+
+
+def _runs(old_words, new_words):
+    """(changed, i1, i2, j1, j2) stretches, a mere space between two changes taken into
+    them: "<del>saved first.</del><ins>never lost.</ins>", not word by word around it."""
+    runs = []
+    matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
+    opcodes = matcher.get_opcodes()
+    for position, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        changed = tag != "equal"
+        between_changes = 0 < position < len(opcodes) - 1
+        if not changed and between_changes and not "".join(old_words[i1:i2]).strip():
+            changed = True
+        if runs and changed and runs[-1][0]:
+            runs[-1][2], runs[-1][4] = i2, j2
+        else:
+            runs.append([changed, i1, i2, j1, j2])
+    return runs
 
 
 def _removed(text):

@@ -256,3 +256,21 @@ def test_restoring_a_revision_whose_tag_and_figure_are_gone():
     article = Article.objects.get()
     assert article.lead_figure is None
     assert [tag.name for tag in article.tags.all()] == ["gone"]
+
+
+# Who acts ---------------------------------------------------------------------------------
+
+
+def test_acting_as_lasts_its_block_and_nests(editor):
+    article = ArticleFactory(status=Article.Status.DRAFT)
+    with acting_as(editor):
+        with acting_as(origin="a restore"):
+            edit(article, 1)
+        edit(article, 1, headline="Outer")
+    edit(article, 1, headline="After")
+    assert [r.who for r in Revision.objects.order_by("pk")] == [
+        "unknown",
+        "editor (a restore)",
+        "editor",
+        "unknown",
+    ]
