@@ -7,6 +7,8 @@ from the form or an action, goes through the article's publish(), withdraw() or
 return_to_draft().
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -22,10 +24,11 @@ from django.utils.http import urlencode
 
 from ..acting import acting_as
 from ..changes import announced_together
-from ..forms import ArticleAdminForm
+from ..forms import ArticleAdminForm, format_tag_names
 from ..metadata import article_metadata
-from ..models import Article, CannotPublish, PreviewLink, Tag
+from ..models import AUTOSAVED_FIELDS, Article, Autosave, CannotPublish, PreviewLink, Tag
 from ..models.addresses import article_path
+from ..models.autosave import AUTOSAVE_SECONDS
 from ..models.revision import snapshot_of
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
@@ -167,7 +170,7 @@ class ArticleAdmin(ArticleHistoryMixin, DraftsOnlyForWritersMixin, admin.ModelAd
     actions = ("publish_selected", "unpublish_selected")
 
     class Media:
-        js = ("admin/articles/editors_desk.js",)
+        js = ("admin/articles/editors_desk.js", "admin/articles/autosave.js")
         css = {"all": ("admin/articles/editors_desk.css", "admin/articles/revisions.css")}
 
     def get_queryset(self, request):
@@ -210,6 +213,7 @@ class ArticleAdmin(ArticleHistoryMixin, DraftsOnlyForWritersMixin, admin.ModelAd
             obj.change_status(form.cleaned_data["status"], at=obj.published_at)
         else:
             obj.save()
+        Autosave.objects.filter(article=obj, user=request.user).delete()
         if change and "slug" in form.changed_data and obj.is_public:
             messages.info(
                 request,
@@ -334,6 +338,8 @@ class ArticleAdmin(ArticleHistoryMixin, DraftsOnlyForWritersMixin, admin.ModelAd
                 "revision": newer,
                 "changes": snapshot_changes(newer.snapshot, snapshot_of(form.instance, tags)),
             }
+        if obj is not None and obj.pk and self.has_change_permission(request, obj):
+            context["autosave"] = self._autosave_context(request, obj, form)
         if obj is not None and obj.pk:
             context["staff_preview_url"] = reverse("admin:articles_article_preview", args=[obj.pk])
             if not obj.is_public and self.has_change_permission(request, obj):
@@ -352,6 +358,24 @@ class ArticleAdmin(ArticleHistoryMixin, DraftsOnlyForWritersMixin, admin.ModelAd
                     ),
                 }
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _autosave_context(self, request, article, form):
+        """Where the form's script sends the editor's unsaved text, and the text it kept
+        last time, if the form as loaded does not hold it (a crash, a closed tab)."""
+        kept = None
+        if not form.is_bound:
+            autosave = Autosave.objects.filter(article=article, user=request.user).first()
+            loaded = {name: form[name].value() for name in AUTOSAVED_FIELDS if name in form.fields}
+            if "tags" in loaded and not isinstance(loaded["tags"], str):
+                loaded["tags"] = format_tag_names(tag.name for tag in loaded["tags"] or [])
+            if autosave and autosave.differs_from(loaded):
+                kept = {"saved_at": autosave.saved_at, "fields": json.dumps(autosave.fields)}
+        return {
+            "url": reverse("admin:articles_article_autosave", args=[article.pk]),
+            "fields": " ".join(AUTOSAVED_FIELDS),
+            "seconds": AUTOSAVE_SECONDS,
+            "kept": kept,
+        }
 
     # Reviewer links: made and revoked from the article's form, by POST only, by whoever
     # may change the article.
@@ -459,7 +483,7 @@ class ArticleAdmin(ArticleHistoryMixin, DraftsOnlyForWritersMixin, admin.ModelAd
 
 
 def _lifetime(seconds):
-    """"7 days", "12 hours": how long a new reviewer link lasts."""
+    """ "7 days", "12 hours": how long a new reviewer link lasts."""
     if seconds >= 86400:
         number, unit = round(seconds / 86400), "day"
     else:

@@ -14,7 +14,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,7 +24,7 @@ from django.utils.html import format_html
 
 from .. import diffing
 from ..changes import announced_together
-from ..models import Article, CannotPublish, Figure, Revision
+from ..models import Article, Autosave, CannotPublish, Figure, Revision
 from ..models.revision import SNAPSHOT_FIELDS, TAGS
 
 HISTORY_PER_PAGE = 100
@@ -49,6 +49,7 @@ class ArticleHistoryMixin:
                 "<path:object_id>/history/<int:revision_id>/restore/",
                 "articles_article_restore",
             ),
+            view(self.autosave_view, "<path:object_id>/autosave/", "articles_article_autosave"),
             *super().get_urls(),
         ]
 
@@ -150,6 +151,22 @@ class ArticleHistoryMixin:
         else:
             self.message_user(request, f"The article already holds revision {revision.pk}.")
         return redirect("admin:articles_article_history", article.pk)
+
+    def autosave_view(self, request, object_id):
+        """Keep the signed-in editor's unsaved text of the article (the form's script
+        posts it; JSON answer), or with `discard`, delete it (back to the form)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self._article(request, object_id)
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        if request.POST.get("discard"):
+            Autosave.objects.filter(article=article, user=request.user).delete()
+            self.message_user(request, "Your unsaved text is discarded.")
+            return redirect("admin:articles_article_change", article.pk)
+        autosave = Autosave.objects.keep(article, request.user, request.POST)
+        when = date_format(timezone.localtime(autosave.saved_at), "H:i:s")
+        return JsonResponse({"message": f"Unsaved text kept for you at {when}."})
 
 
 def _revision(revisions, revision_id):

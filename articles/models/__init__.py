@@ -14,6 +14,7 @@ from .article import (
     ArticleQuerySet,
     CannotPublish,
 )
+from .autosave import AUTOSAVED_FIELDS, Autosave
 from .credit import ImageCredit, License
 from .fields import (
     XML_FORBIDDEN_CHARACTERS,
@@ -30,6 +31,7 @@ from .tag import TAG_NAME_MAX, Tag, TaggedArticle, TagMerge, tag_slug
 from .writing import ArticleWrite, write_articles
 
 __all__ = [
+    "AUTOSAVED_FIELDS",
     "DESCRIPTION_MAX",
     "DESCRIPTION_MIN",
     "HEADLINE_MAX",
@@ -42,6 +44,7 @@ __all__ = [
     "Article",
     "ArticleQuerySet",
     "ArticleWrite",
+    "Autosave",
     "CannotPublish",
     "Figure",
     "FigureQuerySet",
