@@ -363,6 +363,7 @@ def test_the_change_form_queries_stay_few_with_history(
 ):
     article = edited(ArticleFactory(tags=[f"tag{n}" for n in range(tags)]), 50, by=editor)
     client.force_login(editor)
+    client.get(reverse("admin:articles_article_change", args=[article.pk]))  # caches warm
     # As without revisions (test_admin's bound), plus the newest revision's id and the
     # editor's autosave.
     with django_assert_num_queries(8):
