@@ -74,6 +74,16 @@ def test_saving_the_form_or_discarding_deletes_the_autosave(client, editor):
     assert not Autosave.objects.exists()
 
 
+def test_deleting_the_article_deletes_its_autosaves(client, editor):
+    article = ArticleFactory(status=Article.Status.DRAFT)
+    client.force_login(editor)
+    client.post(autosave_url(article), {"body": "Typed."})
+    delete = reverse("admin:articles_article_delete", args=[article.pk])
+    assert "Autosave" not in client.get(delete).content.decode()
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not Autosave.objects.exists() and not Article.objects.exists()
+
+
 def test_autosave_is_refused_to_who_may_not_change_the_article(client, writer):
     public = ArticleFactory()
     client.force_login(writer)

@@ -153,7 +153,6 @@ def test_a_scheduled_revision_whose_time_came_is_marked_public_once_superseded()
     article = ArticleFactory(published_at=soon)
     scheduled = Revision.objects.get()
     assert not scheduled.was_public
-    Article.objects.filter(pk=article.pk)  # time passes
     article.published_at = timezone.now() - timedelta(minutes=1)
     article.headline = "Edited once public"
     with pytest.MonkeyPatch.context() as patch:
@@ -274,3 +273,13 @@ def test_acting_as_lasts_its_block_and_nests(editor):
         "editor",
         "unknown",
     ]
+
+
+def test_a_withdrawn_article_takes_back_content_that_could_not_be_published():
+    article = ArticleFactory(status=Article.Status.DRAFT, body="")
+    empty = Revision.objects.get()
+    article.body = "Written."
+    article.publish()
+    article.withdraw()
+    assert article.restore(empty)
+    assert Article.objects.get().body == ""

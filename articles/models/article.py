@@ -514,7 +514,7 @@ class Article(models.Model):
     def restore(self, revision) -> bool:
         """Write a revision's content (not its status, time or slug) again, as a new
         revision; False when the article holds it already. Raises CannotPublish, changing
-        nothing, when the old content could not stay public as it is."""
+        nothing, when the old content could not stay published (or scheduled) as it is."""
         if revision.article_id != self.pk:
             raise ValueError(f"Revision {revision.pk} is not one of this article's.")
         snapshot = revision.snapshot
@@ -524,7 +524,7 @@ class Article(models.Model):
         figure_id = snapshot.get("lead_figure")
         if figure_id and not Figure.objects.filter(pk=figure_id).exists():
             self.lead_figure = None  # deleted since
-        errors = self.publishing_errors() if self.status != self.Status.DRAFT else {}
+        errors = self.publishing_errors() if self.status == self.Status.PUBLISHED else {}
         if errors:
             self.refresh_from_db()
             raise CannotPublish(errors)

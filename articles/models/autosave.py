@@ -42,7 +42,8 @@ class AutosaveQuerySet(models.QuerySet):
 
 
 class Autosave(models.Model):
-    article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="autosaves")
+    # Deleted with the article by the write path's deleting(), like its revisions.
+    article = models.ForeignKey("Article", on_delete=models.DO_NOTHING, related_name="autosaves")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     fields = models.JSONField(help_text="The form's text fields, by name, as typed.")
     saved_at = models.DateTimeField(default=timezone.now)
