@@ -88,7 +88,8 @@ class RevisionQuerySet(models.QuerySet):
         """What the retention policy never drops: each article's newest revision (what it
         holds now) and every revision readers saw. A revision a correction refers to
         belongs here too: the corrections' relation adds itself to this condition."""
-        newest = type(self)(self.model, using=self.db).newest_ids()
+        revisions = type(self)(self.model, using=self.db)
+        newest = revisions.filter(article__in=self.values("article")).newest_ids()
         return self.filter(Q(was_public=True) | Q(pk__in=newest))
 
     def beyond_newest(self, keep: int):
@@ -104,9 +105,8 @@ class RevisionQuerySet(models.QuerySet):
         old = list(self.beyond_newest(keep))
         deleted = 0
         for start in range(0, len(old), chunk):
-            doomed = self.filter(pk__in=old[start : start + chunk]).exclude(
-                pk__in=self.model.objects.using(self.db).protected().values("pk")
-            )
+            some = self.filter(pk__in=old[start : start + chunk])
+            doomed = some.exclude(pk__in=some.protected().values("pk"))
             deleted += doomed.count() if dry_run else doomed.delete()[0]
         return deleted
 
