@@ -7,6 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from . import images
 from .models import (
@@ -19,6 +21,7 @@ from .models import (
     ChangeKind,
     Correction,
     Figure,
+    Revision,
     control_character_problem,
 )
 
@@ -115,6 +118,15 @@ CHANGE_KIND_HELP = {
 }
 
 
+class LoadedRevisionField(forms.IntegerField):
+    """The revision an article's form was loaded from (hidden): never a change of its own."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data):
+        return False
+
+
 class ArticleAdminForm(forms.ModelForm):
     # Set by ArticleAdmin.get_form() from the requesting user's permissions, and whether
     # the article being changed is public (so its readers are told of the change).
@@ -138,6 +150,10 @@ class ArticleAdminForm(forms.ModelForm):
         "is right.",
     )
     LIVE_CHANGE_FIELDS = ("change_kind", "correction")
+    # The newer revision a save was refused over, if it was (see clean()).
+    newer_revision = None
+
+    loaded_revision = LoadedRevisionField(required=False)
 
     class Meta:
         model = Article
@@ -173,6 +189,10 @@ class ArticleAdminForm(forms.ModelForm):
                 f"Readers know this article at {path}: with a new slug, the old address "
                 f"{path} will redirect to the new one."
             )
+        if self.instance.pk and not self.is_bound:
+            self.initial["loaded_revision"] = (
+                Revision.objects.filter(article=self.instance).values_list("pk", flat=True).first()
+            )
         if "status" in self.fields and not self.can_publish:
             self.fields["status"].choices = [(Article.Status.DRAFT, Article.Status.DRAFT.label)]
             self.fields["status"].help_text = "Only editors can publish."
@@ -182,8 +202,16 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if "change_kind" not in self.fields or "status" not in cleaned_data:
-            return cleaned_data
+        loaded = cleaned_data.get("loaded_revision")
+        if self.instance.pk and loaded is not None:
+            self._refuse_to_overwrite_a_newer_revision(loaded)
+        if "change_kind" in self.fields and "status" in cleaned_data:
+            self._check_kind_of_change(cleaned_data)
+        return cleaned_data
+
+    def _check_kind_of_change(self, cleaned_data):
+        """A change to a public article says how readers are told of it (a correction
+        with its note)."""
         kind, note = cleaned_data.get("change_kind"), cleaned_data.get("correction", "")
         if cleaned_data["status"] != Article.Status.PUBLISHED:
             # Withdrawn or unpublished by this save: there is nothing to tell readers.
@@ -203,7 +231,35 @@ class ArticleAdminForm(forms.ModelForm):
                 "A note is published only with a correction: choose “Correction”, or empty "
                 "the note.",
             )
-        return cleaned_data
+
+    def _refuse_to_overwrite_a_newer_revision(self, loaded):
+        """No lost work: a save over a revision newer than the one the form was loaded
+        from is refused, naming who made it and when; the editor's text stays in the form
+        (ArticleAdmin shows the newer version beside it), which now carries the newer
+        revision, so that saving again replaces it knowingly. A form without the field
+        (a script's POST) is not checked."""
+        # Locked until the admin's transaction ends: two saves of one article take turns.
+        Article.objects.select_for_update().filter(pk=self.instance.pk).exists()
+        newest = Revision.objects.filter(article=self.instance).select_related("user").first()
+        if newest is None or newest.pk == loaded:
+            return
+        self.newer_revision = newest
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_revision")] = newest.pk
+        when = date_format(timezone.localtime(newest.created_at), "j F Y, H:i:s")
+        raise ValidationError(
+            f"Not saved: {newest.who} changed this article at {when}, after you opened it "
+            f"(revision {newest.pk}, {newest.get_kind_display().lower()}). Your version is "
+            "kept in the form below, and how theirs differs is shown above it. Saving "
+            "again replaces their version with yours."
+        )
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if not self.can_publish and status != Article.Status.DRAFT:
+            # The choices already refuse it; this names the rule for a forged request.
+            raise ValidationError("Only editors can publish or withdraw an article.")
+        return status
 
 
 class FigureAdminForm(forms.ModelForm):

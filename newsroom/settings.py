@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "articles.acting.ActingUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
@@ -213,6 +214,8 @@ CDN_PURGE_URL = os.environ.get("CDN_PURGE_URL", "")
 CDN_PURGE_TOKEN = os.environ.get("CDN_PURGE_TOKEN", "")
 if CDN_PURGE_URL and urlsplit(CDN_PURGE_URL).scheme not in {"http", "https"}:
     raise ImproperlyConfigured(f"CDN_PURGE_URL must be an http(s) URL, got {CDN_PURGE_URL!r}.")
+# Revisions prune_revisions keeps of each article beyond the protected ones (README).
+REVISIONS_KEEP = max(1, int(os.environ.get("REVISIONS_KEEP", 100)))
 
 # Security ---------------------------------------------------------------------------------
 # Headers, proxies and sign-in throttling; the code behind them is in newsroom/security.py.

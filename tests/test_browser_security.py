@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from articles.models import Article, Figure
 from tests.factories import ArticleFactory, FigureFactory, image_bytes, seed_article
@@ -81,7 +82,11 @@ def test_writing_illustrating_and_publishing_under_the_policy(page, check, edito
     page.click(".select2-results__option:has-text('Boats in the harbour')")
     page.wait_for_selector(".lead-figure-preview img")
     page.wait_for_selector(".social-card__image img")
+    # The first click after choosing in an autocomplete lets select2 move the page (left
+    # alone for now; see the note): the form's heading takes it.
+    page.click("#content h1")
     page.click(".field-published_at .datetimeshortcuts a:has-text('Today')")
+    expect(page.locator("#id_published_at_0")).not_to_have_value("")
     page.click(".field-published_at .datetimeshortcuts a:has-text('Now')")
     page.click("#calendarlink0")
     page.wait_for_selector("#calendarbox0", state="visible")

@@ -739,9 +739,9 @@ def test_new_articles_of_a_batch_are_written_in_a_constant_number_of_queries(
 
     import_files(tmp_path / "warm-up", 1)  # the tags, credit and licence exist from now on
     # The index; the batch's transaction (a savepoint in a test); a lookup of the licence,
-    # the credit and each tag, once a run; one insert each of figures, articles, taggings
-    # and redirects.
-    with django_assert_max_num_queries(11) as few:
+    # the credit and each tag, once a run; one insert each of figures, articles, taggings,
+    # revisions and redirects.
+    with django_assert_max_num_queries(12) as few:
         assert import_files(tmp_path / "few", 3).count(Result.CREATED) == 3
     with django_assert_max_num_queries(len(few)):
         assert import_files(tmp_path / "many", 30).count(Result.CREATED) == 30

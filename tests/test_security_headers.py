@@ -132,6 +132,9 @@ def test_every_admin_page_has_a_strict_policy_and_nothing_inline(client, editor)
         reverse("admin:articles_license_change", args=[figure.credit.license.pk]),
         reverse("admin:articles_tag_changelist"),
         reverse("admin:articles_article_preview", args=[article.pk]),
+        reverse("admin:articles_article_history", args=[article.pk]),
+        reverse("admin:articles_article_compare", args=[article.pk]),
+        reverse("admin:articles_revision_changelist"),
     ]
     client.force_login(editor)
     for url in pages:

@@ -1,10 +1,11 @@
-"""The editor's desk: articles, authors, figures, credits, licences and tags in the Django
-admin."""
+"""The editor's desk: articles, authors, sections, figures, credits, licences, tags,
+corrections and revisions in the Django admin."""
 
 from .articles import ArticleAdmin, PopularTagFilter, StatusFilter
 from .authors import AuthorAdmin, BylineInline
 from .corrections import CorrectionAdmin
 from .figures import FigureAdmin, ImageCreditAdmin, LicenseAdmin
+from .revisions import RevisionAdmin
 from .sections import SectionAdmin
 from .tags import TagAdmin
 
@@ -18,6 +19,7 @@ __all__ = [
     "LicenseAdmin",
     "PopularTagFilter",
     "SectionAdmin",
+    "RevisionAdmin",
     "StatusFilter",
     "TagAdmin",
 ]

@@ -7,6 +7,8 @@ from the form or an action, goes through the article's publish(), withdraw() or
 return_to_draft().
 """
 
+import json
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -22,15 +24,19 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.timezone import localtime
 
+from ..acting import acting_as
 from ..changes import announced_together
-from ..forms import ArticleAdminForm
+from ..forms import ArticleAdminForm, format_tag_names
 from ..metadata import article_metadata, section_ancestry
-from ..models import Article, CannotPublish, PreviewLink, Tag
+from ..models import AUTOSAVED_FIELDS, Article, Autosave, CannotPublish, PreviewLink, Tag
 from ..models.addresses import article_path
+from ..models.autosave import AUTOSAVE_SECONDS
+from ..models.revision import snapshot_of
 from .authors import BylineInline
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
 from .related import RelatedStoriesAdminMixin
+from .revisions import ArticleHistoryMixin, snapshot_changes
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -101,7 +107,9 @@ class ArticleChangeList(ChangeList):
 
 
 @admin.register(Article)
-class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.ModelAdmin):
+class ArticleAdmin(
+    ArticleHistoryMixin, RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.ModelAdmin
+):
     form = ArticleAdminForm
     list_display = (
         "lead_thumbnail",
@@ -186,8 +194,8 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
     actions = ("publish_selected", "unpublish_selected")
 
     class Media:
-        js = ("admin/articles/editors_desk.js",)
-        css = {"all": ("admin/articles/editors_desk.css",)}
+        js = ("admin/articles/editors_desk.js", "admin/articles/autosave.js")
+        css = {"all": ("admin/articles/editors_desk.css", "admin/articles/revisions.css")}
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_listing()
@@ -256,6 +264,7 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
             obj.save_change(kind, note=form.cleaned_data["correction"], by=request.user)
         else:
             obj.save()
+        Autosave.objects.filter(article=obj, user=request.user).delete()
         if change and "slug" in form.changed_data and obj.is_public:
             messages.info(
                 request,
@@ -400,6 +409,16 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
         return response
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if form.newer_revision is not None:
+            newer = form.newer_revision
+            tags = form.cleaned_data.get("tags") or []
+            context["newer_version"] = {
+                "revision": newer,
+                "changes": snapshot_changes(newer.snapshot, snapshot_of(form.instance, tags)),
+            }
+        if obj is not None and obj.pk and self.has_change_permission(request, obj):
+            context["autosave"] = self._autosave_context(request, obj, form)
         if obj is not None and obj.pk:
             context["staff_preview_url"] = reverse("admin:articles_article_preview", args=[obj.pk])
             if not obj.is_public and self.has_change_permission(request, obj):
@@ -418,6 +437,24 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
                     ),
                 }
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _autosave_context(self, request, article, form):
+        """Where the form's script sends the editor's unsaved text, and the text it kept
+        last time, if the form as loaded does not hold it (a crash, a closed tab)."""
+        kept = None
+        if not form.is_bound:
+            autosave = Autosave.objects.filter(article=article, user=request.user).first()
+            loaded = {name: form[name].value() for name in AUTOSAVED_FIELDS if name in form.fields}
+            if "tags" in loaded and not isinstance(loaded["tags"], str):
+                loaded["tags"] = format_tag_names(tag.name for tag in loaded["tags"] or [])
+            if autosave and autosave.differs_from(loaded):
+                kept = {"saved_at": autosave.saved_at, "fields": json.dumps(autosave.fields)}
+        return {
+            "url": reverse("admin:articles_article_autosave", args=[article.pk]),
+            "fields": " ".join(AUTOSAVED_FIELDS),
+            "seconds": AUTOSAVE_SECONDS,
+            "kept": kept,
+        }
 
     # Reviewer links: made and revoked from the article's form, by POST only, by whoever
     # may change the article.
@@ -469,6 +506,10 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
     @admin.action(permissions=["publish"], description="Publish selected articles")
     def publish_selected(self, request, queryset):
         """Publish now, or at the article's own future time; skip what is not ready."""
+        with acting_as(origin="the “Publish” action"):
+            self._publish(request, queryset)
+
+    def _publish(self, request, queryset):
         published, skipped = [], []
         for article in queryset.select_related("lead_figure"):
             if article.status == Article.Status.PUBLISHED:
@@ -495,6 +536,10 @@ class ArticleAdmin(RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.Mo
     def unpublish_selected(self, request, queryset):
         """Withdraw what readers could see (the site then answers 410); scheduled ones
         go back to draft. Withdrawn articles stay withdrawn."""
+        with acting_as(origin="the “Unpublish” action"):
+            self._unpublish(request, queryset)
+
+    def _unpublish(self, request, queryset):
         withdrawn = drafted = 0
         for article in queryset:
             if article.is_public:

@@ -2,6 +2,7 @@
 through the one write path: one statement each for their figures, themselves, their tags,
 their authors and their redirects, where one by one they cost five an article."""
 
+from ..acting import current_actor
 from ..models import Article, ArticleWrite, write_articles
 from .identity import ArticleIndex
 from .redirects import save_redirects
@@ -17,7 +18,10 @@ class NewArticles:
         """Queue an unsaved article (its lead figure saved or not) with its tags, redirects
         and authors ((Author, role) pairs)."""
         self.index.reserve(article.slug)
-        self.writes.append(ArticleWrite(article, tags=tags, authors=list(authors)))
+        # Written at the batch's end: its revision names whoever acts now (its file).
+        self.writes.append(
+            ArticleWrite(article, tags=tags, authors=list(authors), by=current_actor())
+        )
         self.redirects.extend(redirects)
 
     def write(self):

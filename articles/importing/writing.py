@@ -23,6 +23,7 @@ from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
 
+from ..acting import acting_as
 from ..changes import announced_together
 from ..media import atomic_with_files
 from ..models import (
@@ -275,7 +276,12 @@ class ImportRun:
     def _write(self, to_write, outcome, new_articles=None):
         """Write the article in the current transaction; (article, its old slug), or None
         when there was nothing to write after all. A new article goes to `new_articles`,
-        when given, to be inserted with the others at the end of the batch."""
+        when given, to be inserted with the others at the end of the batch. Its revision
+        names the file."""
+        with acting_as(origin=f"import of {outcome.path}"):
+            return self._write_file(to_write, outcome, new_articles)
+
+    def _write_file(self, to_write, outcome, new_articles):
         # Read again under a lock: an editor may have saved it since the run began.
         known = to_write.known
         existing = locked_article(known.pk) if known else None

@@ -1,5 +1,6 @@
 """The content model, one module per concern: credits and licences, figures and their
-renditions, sections, articles, their tags, authors and related stories."""
+renditions, sections, articles, their tags, authors, related stories, corrections and
+revisions."""
 
 from .addresses import FormerSlug
 from .article import (
@@ -15,6 +16,7 @@ from .article import (
     CannotPublish,
 )
 from .author import AUTHOR_SLUG_MAX, ArticleAuthor, Author, author_slug
+from .autosave import AUTOSAVED_FIELDS, Autosave
 from .correction import CORRECTION_MAX_CHARS, ChangeKind, Correction, CorrectionQuerySet
 from .credit import ImageCredit, License
 from .fields import (
@@ -30,6 +32,7 @@ from .fields import (
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
 from .preview_link import PreviewLink
 from .related import RelatedArticle
+from .revision import Revision, RevisionQuerySet
 from .section import SECTION_NAME_MAX, Section, SectionTree, section_slug
 from .tag import TAG_NAME_MAX, Tag, TaggedArticle, TagMerge, tag_slug
 from .writing import ArticleWrite, write_articles
@@ -37,6 +40,7 @@ from .writing import ArticleWrite, write_articles
 __all__ = [
     "AUTHOR_SLUG_MAX",
     "CORRECTION_MAX_CHARS",
+    "AUTOSAVED_FIELDS",
     "DESCRIPTION_MAX",
     "DESCRIPTION_MIN",
     "HEADLINE_MAX",
@@ -52,6 +56,7 @@ __all__ = [
     "ArticleQuerySet",
     "ArticleWrite",
     "Author",
+    "Autosave",
     "CannotPublish",
     "ChangeKind",
     "Correction",
@@ -67,6 +72,8 @@ __all__ = [
     "RenditionReport",
     "Section",
     "SectionTree",
+    "Revision",
+    "RevisionQuerySet",
     "Tag",
     "TagMerge",
     "TaggedArticle",

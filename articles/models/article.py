@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .. import snippets
+from ..acting import acting_as
 from ..rendering import markup_shown_as_text, render_markdown
 from .addresses import FormerSlug
 from .author import ArticleAuthor
@@ -22,8 +23,9 @@ from .correction import ChangeKind, Correction
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 from .preview_link import PreviewLink
+from .revision import NOT_RESTORED, RESTORED, SNAPSHOT_FIELDS, TAGS
 from .section import Section
-from .tag import TaggedArticle
+from .tag import Tag, TaggedArticle
 from .tagging import ArticleTags
 from .writing import ArticleWrite, deleting, write_articles
 
@@ -693,6 +695,31 @@ class Article(models.Model):
             correction.full_clean(exclude=["article", "created_by"])
             correction.save(using=using)
             return correction
+    def restore(self, revision) -> bool:
+        """Write a revision's content (not its status, time or slug) again, as a new
+        revision; False when the article holds it already. Raises CannotPublish, changing
+        nothing, when the old content could not stay published (or scheduled) as it is."""
+        if revision.article_id != self.pk:
+            raise ValueError(f"Revision {revision.pk} is not one of this article's.")
+        snapshot = revision.snapshot
+        for name in SNAPSHOT_FIELDS:
+            if name not in NOT_RESTORED and name in snapshot:
+                setattr(self, self._meta.get_field(name).attname, snapshot[name])
+        figure_id = snapshot.get("lead_figure")
+        if figure_id and not Figure.objects.filter(pk=figure_id).exists():
+            self.lead_figure = None  # deleted since
+        errors = self.publishing_errors() if self.status == self.Status.PUBLISHED else {}
+        if errors:
+            self.refresh_from_db()
+            raise CannotPublish(errors)
+        # By name, as the revision has them (a tag renamed since comes back by its old name).
+        tags = [
+            Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+            for name in snapshot.get(TAGS, [])
+        ]
+        with acting_as(origin=f"restore of revision {revision.pk}", kind=RESTORED) as work:
+            self.save(tags=tags)
+        return bool(work.recorded)
 
     def publishing_warnings(self):
         """Softer problems an editor should see before publishing."""

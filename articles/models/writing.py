@@ -10,6 +10,9 @@ and authors by their own saves).
 A batch goes the same way: its new articles are inserted together, one statement each
 for their figures, themselves, their tags and their authors, and the batch is announced
 at once.
+
+In the same transaction each changed article gets a revision (models/revision.py),
+credited to whoever is acting (articles/acting.py).
 """
 
 from contextlib import contextmanager
@@ -17,7 +20,10 @@ from typing import NamedTuple
 
 from django.db import models, router, transaction
 
+from ..acting import Actor
 from ..changes import Change, announce, announced_together
+from .autosave import Autosave
+from .revision import Revision, record_revisions
 
 # Columns whose writing alone changes nothing readers see: such a write is not announced.
 BOOKKEEPING = {"updated_at", "imported_at", "import_checksum"}
@@ -34,6 +40,7 @@ class ArticleWrite(NamedTuple):
     tags_only: bool = False  # the tags or authors alone: the article's row is not written
     # Saved Authors, or (Author, role) pairs, in order; None leaves the authors as they are.
     authors: list | None = None
+    by: Actor | None = None  # who wrote it, when not whoever is acting as it is written
 
 
 def write_articles(writes, *, imported=False, **save_options):
@@ -76,6 +83,7 @@ def write_articles(writes, *, imported=False, **save_options):
             kinds.setdefault(pk, Change.TAGS_CHANGED)
         for pk in changed_authors:
             kinds.setdefault(pk, Change.AUTHORS_CHANGED)
+        record_revisions(writes, kinds, using=using)
         for kind in Change:
             announce(kind, [pk for pk, found in kinds.items() if found == kind], using=using)
 
@@ -83,9 +91,11 @@ def write_articles(writes, *, imported=False, **save_options):
 @contextmanager
 def deleting(article_ids, *, using):
     """Around a deletion of these articles (Article.delete(), ArticleQuerySet.delete()):
-    in one transaction with its announcement."""
+    in one transaction with its announcement, their revisions and autosaves deleted first."""
     with announced_together(using), transaction.atomic(using=using, savepoint=False):
         announce(Change.DELETED, article_ids, using=using)
+        for kept in (Revision, Autosave):
+            kept.objects.using(using).filter(article_id__in=article_ids).delete()
         yield
 
 
