@@ -90,7 +90,8 @@ class LatestArticlesFeed(Feed):
         return absolute_url(reverse("articles:feed_rss"))
 
     def articles(self):
-        return Article.objects.published().for_listing()
+        # The body's text stands in for an empty description.
+        return Article.objects.published().for_listing().only_shown()
 
     def items(self):
         return self.articles()[:FEED_SIZE]

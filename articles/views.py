@@ -1,3 +1,4 @@
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -10,7 +11,8 @@ from django.views.generic import (
 )
 
 from .metadata import article_metadata
-from .models import Article, PreviewLink, Tag
+from .models import SEARCH_CANDIDATES, Article, PreviewLink, Tag
+from .pagination import UncountedPaginator
 
 PAGE_SIZE = 12
 SEARCH_MAX_CHARS = 200
@@ -33,12 +35,13 @@ class PublicArticleMixin:
     the shape the page needs."""
 
     paginate_by = PAGE_SIZE
+    paginator_class = UncountedPaginator
 
     def get_queryset(self):
         return self.shape(Article.objects.published())
 
     def shape(self, articles):
-        return articles.for_listing()
+        return articles.for_listing().only_shown(body_html=False)
 
 
 class ArticlePageMixin:
@@ -55,7 +58,7 @@ class ArticleListView(PublicArticleMixin, ListView):
 
 class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
     def shape(self, articles):
-        return articles.for_detail()
+        return articles.for_detail().only_shown()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -103,7 +106,7 @@ class ArchiveMixin(PublicArticleMixin):
 
     def get_dated_items(self):
         date_list, articles, extra_context = super().get_dated_items()
-        return date_list, articles.for_listing(), extra_context
+        return date_list, articles.for_listing().only_shown(body_html=False), extra_context
 
 
 class ArticleYearArchiveView(ArchiveMixin, YearArchiveView):
@@ -116,13 +119,20 @@ class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
 
 class ArticleSearchView(PublicArticleMixin, ListView):
     template_name = "articles/article_search.html"
+    # The page says how many were found: a count of the bounded candidates (see search()).
+    paginator_class = Paginator
+
+    def shape(self, articles):
+        return articles.for_listing().only_shown()  # the excerpts are of the body
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "")[:SEARCH_MAX_CHARS].strip()
         return super().get_queryset().search(self.query)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.query, **kwargs)
+        return super().get_context_data(
+            query=self.query, search_candidates=SEARCH_CANDIDATES, **kwargs
+        )
 
 
 class SignedPreviewView(ArticlePageMixin, DetailView):
