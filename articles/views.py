@@ -41,7 +41,7 @@ class PublicArticleMixin:
         return self.shape(Article.objects.published())
 
     def shape(self, articles):
-        return articles.for_listing().only_shown(body_html=False)
+        return articles.for_cards()
 
 
 class ArticlePageMixin:
@@ -101,12 +101,12 @@ class ArchiveMixin(PublicArticleMixin):
 
     def shape(self, articles):
         # The archive views also query for neighbouring dates through get_queryset();
-        # only the listed articles need their tags and renditions.
+        # only the listed articles need their figures and renditions.
         return articles
 
     def get_dated_items(self):
         date_list, articles, extra_context = super().get_dated_items()
-        return date_list, articles.for_listing().only_shown(body_html=False), extra_context
+        return date_list, articles.for_cards(), extra_context
 
 
 class ArticleYearArchiveView(ArchiveMixin, YearArchiveView):
@@ -123,7 +123,7 @@ class ArticleSearchView(PublicArticleMixin, ListView):
     paginator_class = Paginator
 
     def shape(self, articles):
-        return articles.for_listing().only_shown()  # the excerpts are of the body
+        return articles.for_cards(body_html=True)  # the excerpts are of the body
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "")[:SEARCH_MAX_CHARS].strip()

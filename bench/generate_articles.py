@@ -21,16 +21,16 @@ INSERT INTO articles_article (
 )
 SELECT headline, headline, 'article-' || n, '', description, lede, '', '',
        first || E'\\n\\n' || second, '<p>' || first || E'</p>\\n<p>' || second || '</p>',
-       %(start)s::timestamptz + n * interval '30 minutes', 'published', '', '{}', '',
+       %(epoch)s::timestamptz + n * interval '30 minutes', 'published', '', '{}', '',
        now(), now(), (%(figures)s::bigint[])[1 + n %% cardinality(%(figures)s::bigint[])],
        'urn:uuid:' || gen_random_uuid()
-FROM generate_series(0, %(count)s - 1) AS n
+FROM generate_series(%(start)s, %(stop)s - 1) AS n
 CROSS JOIN LATERAL (
     SELECT
         initcap(words[1]) || ' ' || array_to_string(words[2:7], ' ') AS headline,
         initcap(words[8]) || ' ' || array_to_string(words[9:27], ' ') AS description,
         initcap(words[28]) || ' ' || array_to_string(words[29:39], ' ') AS lede,
-        initcap(CASE WHEN n = %(count)s / 2 THEN 'zeppelin-0042' ELSE words[40] END)
+        initcap(CASE WHEN n = %(stop)s / 2 THEN 'zeppelin-0042' ELSE words[40] END)
             || ' ' || array_to_string(words[41:59], ' ') || '.' AS first,
         CASE WHEN n %% 300 = 0 THEN 'glaciers retreating ' ELSE '' END
             || array_to_string(words[60:79], ' ') || '.' AS second
@@ -49,31 +49,49 @@ SELECT article.id, chosen.id, chosen.position - 1
 FROM articles_article AS article
 CROSS JOIN LATERAL (
     SELECT id, row_number() OVER () AS position
-    FROM (SELECT id FROM articles_tag WHERE article.id IS NOT NULL ORDER BY random() LIMIT 3) AS t
+    FROM (
+        SELECT id FROM articles_tag WHERE slug = ANY(%(tags)s) AND article.id IS NOT NULL
+        ORDER BY random() LIMIT 3
+    ) AS t
 ) AS chosen
+WHERE article.id > %(after)s
 """
 
 
-def generate(count, *, figure_count=40, seed=2025):
-    """`count` published articles, half an hour apart from 2020-01-01, tagged and with lead
-    figures; returns (the newest article, the middle one)."""
+def generate(stop, *, start=0, figure_count=40, seed=2025):
+    """Published articles number `start` to `stop - 1` (slugs article-N), half an hour
+    apart from 2020-01-01, tagged and with lead figures; a later call with `start` adds
+    to those of an earlier one. Returns (the newest article, the middle one)."""
     from django.db import connection
 
-    from articles.models import Article, Tag
+    from articles.models import Article, Figure, Tag
 
     if connection.vendor != "postgresql":
-        articles = fill(count, figure_count, random.Random(seed))
+        articles = fill(stop - start, figure_count, random.Random(seed))
         return articles[-1], articles[len(articles) // 2]
-    figures = [figure.pk for figure in make_figures(figure_count)]
-    Tag.objects.bulk_create(Tag(name=name, slug=name) for name in TAGS)
+    if start == 0:
+        figures = [figure.pk for figure in make_figures(figure_count)]
+        Tag.objects.bulk_create(Tag(name=name, slug=name) for name in TAGS)
+    else:
+        figures = list(Figure.objects.order_by("pk").values_list("pk", flat=True)[:figure_count])
     with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM articles_article")
+        (after,) = cursor.fetchone()
         cursor.execute("SELECT setseed(%s)", [(seed % 1000) / 1000])
         cursor.execute(
             ARTICLES_SQL,
-            {"start": "2020-01-01T00:00:00Z", "figures": figures, "count": count, "words": WORDS},
+            {
+                "epoch": "2020-01-01T00:00:00Z",
+                "figures": figures,
+                "start": start,
+                "stop": stop,
+                "words": WORDS,
+            },
         )
-        cursor.execute(TAGGINGS_SQL)
-        cursor.execute("ANALYZE")
-    newest = Article.objects.get(slug=f"article-{count - 1}")
-    middle = Article.objects.get(slug=f"article-{count // 2}")
+        cursor.execute(TAGGINGS_SQL, {"tags": TAGS, "after": after})
+        # Vacuumed too, as autovacuum would have done by then: index-only scans need the
+        # visibility map. (Outside a transaction: call this outside atomic().)
+        cursor.execute("VACUUM ANALYZE")
+    newest = Article.objects.get(slug=f"article-{stop - 1}")
+    middle = Article.objects.get(slug=f"article-{stop // 2}")
     return newest, middle

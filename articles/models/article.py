@@ -82,6 +82,16 @@ class ArticleQuerySet(models.QuerySet):
     def for_detail(self):
         return self.for_listing()
 
+    def for_cards(self, *, body_html=False):
+        """What a card on the home, tag, archive and search pages shows: headline, lede,
+        date and the lead figure's picture; no tags, credit or body (search's excerpts
+        need `body_html=True`)."""
+        return (
+            self.select_related("lead_figure")
+            .prefetch_related("lead_figure__renditions")
+            .only_shown(body_html=body_html)
+        )
+
     def only_shown(self, *, body_html=True):
         """Without the columns no public page shows (the Markdown source, the search
         vector, what the importer keeps): most of a row's bytes. A listing of cards shows
