@@ -181,25 +181,30 @@ def micro_cache_config(tmp, port, upstream):
 
 
 def in_process_figures(client, pages, *, runs):
-    """{label: (p50 ms, p95 ms, queries)} of the Django test client asking for each page."""
+    """{label: (p50 ms, p95 ms, CPU p50 ms, CPU p95 ms, queries)} of the Django test
+    client asking for each page."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     figures = {}
     for label, url in pages:
         client.get(url)  # templates compiled, connection open
-        timings = []
+        timings, cpu = [], []
         for _ in range(runs):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
             assert response.status_code == 200, (url, response.status_code)
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-        figures[label] = (statistics.median(timings), p95, len(queries))
+        figures[label] = (*_p50_p95(timings), *_p50_p95(cpu), len(queries))
     return figures
+
+
+def _p50_p95(values):
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[round(0.95 * (len(ordered) - 1))]
 
 
 def main():
@@ -325,9 +330,9 @@ def main():
                     before = workers_cpu_seconds(master) if master else 0
                     run = wrk(url, connections=args.connections, seconds=args.seconds)
                     results[label].append(run)
-                    if master:
+                    if master and run[4]:
                         spent = workers_cpu_seconds(master) - before
-                        cpu[label].append(spent / max(run[4], 1))
+                        cpu[label].append(spent / run[4])
                 print(f"round {number} done, load average {os.getloadavg()[0]:.1f}")
             servers.stop()
 
@@ -350,10 +355,18 @@ def main():
                 return median(x[0] / y[0] for x, y in zip(results[a], results[b], strict=True))
 
             floor, limit = "(3) floor: bare Django 14 KB", "(4) nginx, article from a file"
-            print("\nratios (median of the per-round ratios):")
+            print(
+                "\nratios: requests/s (median of the per-round ratios), and by the workers' "
+                "CPU per request (floor's / page's: what the ratio would be on an idle machine)"
+            )
             for label in results:
                 if label not in (floor, limit):
-                    print(f"  {label:<34} / floor {ratio(label, floor):6.3f}")
+                    by_cpu = (
+                        f"{median(cpu[floor]) / median(cpu[label]):6.3f}"
+                        if cpu[label] and cpu[floor]
+                        else f"{'-':>6}"
+                    )
+                    print(f"  {label:<34} / floor {ratio(label, floor):6.3f}   by CPU {by_cpu}")
             print(f"  (5) micro-cache / (4) nginx file     {ratio(setups[5][0], limit):6.3f}")
 
             print(f"\nin-process at {args.large:,} articles (Django test client, DEBUG=0):")
@@ -378,10 +391,18 @@ def main():
                 ("sitemap index", "/sitemap.xml"),
                 ("news sitemap", "/news-sitemap.xml"),
             ]
-            for label, (p50, p95, queries) in in_process_figures(
+            print(
+                f"  {'':<26} {'p50 ms':>8} {'p95 ms':>8}   {'CPU p50':>8} {'CPU p95':>8}"
+                "  (this process's CPU: Python, not PostgreSQL)"
+            )
+            for label, (p50, p95, cpu50, cpu95, queries) in in_process_figures(
                 client, timed, runs=IN_PROCESS_RUNS
             ).items():
-                print(f"  {label:<26} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {queries:2d} queries")
+                print(
+                    f"  {label:<26} {p50:8.1f} {p95:8.1f}   {cpu50:8.1f} {cpu95:8.1f}"
+                    f"  {queries:2d} queries"
+                )
+            print(f"  load average {os.getloadavg()[0]:.1f}")
     finally:
         servers.stop()
         shutil.rmtree(tmp, ignore_errors=True)
