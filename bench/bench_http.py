@@ -180,6 +180,19 @@ def micro_cache_config(tmp, port, upstream):
     return path, "minimal equivalent written by this script (no shipped config yet)"
 
 
+def drain(masters, *, timeout=30):
+    """Wait until the gunicorns' workers are idle: requests wrk sent but gave up on are
+    still answered after it stops, and would count against the next setup."""
+    deadline = time.monotonic() + timeout
+    total = sum(workers_cpu_seconds(master) for master in masters)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = sum(workers_cpu_seconds(master) for master in masters)
+        if now - total < 0.02:  # seconds of CPU in half a second: idle
+            return
+        total = now
+
+
 def in_process_figures(client, pages, *, runs):
     """{label: (p50 ms, p95 ms, CPU p50 ms, CPU p95 ms, queries)} of the Django test
     client asking for each page."""
@@ -333,6 +346,7 @@ def main():
                     if master and run[4]:
                         spent = workers_cpu_seconds(master) - before
                         cpu[label].append(spent / run[4])
+                    drain(masters.values())
                 print(f"round {number} done, load average {os.getloadavg()[0]:.1f}")
             servers.stop()
 
