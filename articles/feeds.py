@@ -130,6 +130,7 @@ class LatestArticlesFeed(Feed):
         return absolute_url(reverse("articles:feed_rss"))
 
     def articles(self):
+        # The body's text stands in for an empty description.
         return Article.objects.published().for_feed()
 
     def get_feed(self, obj, request):

@@ -8,17 +8,20 @@ storage saves is remembered, and deleted if the block rolls back. What no block 
 """
 
 import contextvars
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from posixpath import join
+from urllib.parse import urljoin
 
 from django.apps import apps
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.utils import timezone
+from django.utils.encoding import filepath_to_uri
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,19 @@ class MediaStorage(FileSystemStorage):
         for written in _open_blocks.get():
             written.append((self, name))
         return name
+
+    def url(self, name):
+        if self.base_url is None:
+            return super().url(name)
+        return _url(self.base_url, name)
+
+
+# A listing shows a hundred rendition URLs (srcsets), each a quote() and a urljoin() in
+# FileSystemStorage.url(); the same base and name always make the same URL.
+@functools.lru_cache(maxsize=20_000)
+def _url(base_url, name):
+    path = filepath_to_uri(name)
+    return urljoin(base_url, path.lstrip("/") if path is not None else path)
 
 
 @contextmanager

@@ -1,3 +1,4 @@
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -12,7 +13,8 @@ from django.views.generic import (
 from .caching import LISTINGS, CachedPublicPageMixin, article_key, shows, tag_key
 from .context_processors import section_tree
 from .metadata import article_metadata, section_ancestry, section_metadata
-from .models import Article, Correction, PreviewLink, Tag
+from .models import SEARCH_CANDIDATES, Article, Correction, PreviewLink, Tag
+from .pagination import UncountedPaginator
 
 PAGE_SIZE = 12
 # The home page's groups of the latest stories, one per top-level section.
@@ -40,12 +42,13 @@ class PublicArticleMixin(CachedPublicPageMixin):
 
     paginate_by = PAGE_SIZE
     listing = "home"  # the kind of listing, a key of its pages
+    paginator_class = UncountedPaginator
 
     def get_queryset(self):
         return self.shape(Article.objects.published())
 
     def shape(self, articles):
-        return articles.for_listing()
+        return articles.for_cards()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -107,7 +110,7 @@ class ArticleListView(PublicArticleMixin, ListView):
 
 class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
     def shape(self, articles):
-        return articles.for_detail()
+        return articles.for_detail().only_shown()
 
     def page_keys(self, context):
         # The article (every change to it, its tags, figure, credit and licence included,
@@ -192,12 +195,12 @@ class ArchiveMixin(PublicArticleMixin):
 
     def shape(self, articles):
         # The archive views also query for neighbouring dates through get_queryset();
-        # only the listed articles need their tags and renditions.
+        # only the listed articles need their figures and renditions.
         return articles
 
     def get_dated_items(self):
         date_list, articles, extra_context = super().get_dated_items()
-        return date_list, articles.for_listing(), extra_context
+        return date_list, articles.for_cards(), extra_context
 
 
 class ArticleYearArchiveView(ArchiveMixin, YearArchiveView):
@@ -212,12 +215,20 @@ class ArticleSearchView(PublicArticleMixin, ListView):
     template_name = "articles/article_search.html"
     listing = "search"
 
+    # The page says how many were found: a count of the bounded candidates (see search()).
+    paginator_class = Paginator
+
+    def shape(self, articles):
+        return articles.for_cards(body_html=True)  # the excerpts are of the body
+
     def get_queryset(self):
         self.query = self.request.GET.get("q", "")[:SEARCH_MAX_CHARS].strip()
         return super().get_queryset().search(self.query)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.query, **kwargs)
+        return super().get_context_data(
+            query=self.query, search_candidates=SEARCH_CANDIDATES, **kwargs
+        )
 
 
 class CorrectionListView(CachedPublicPageMixin, ListView):

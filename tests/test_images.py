@@ -498,15 +498,13 @@ def test_rendition_helpers_make_no_queries_on_prefetched_articles(django_assert_
 
 
 def render_picture(figure, options=""):
-    template = Template(
-        '{% include "articles/includes/picture.html" with figure=figure ' + options + " %}"
-    )
+    template = Template("{% load articles_tags %}{% picture figure " + options + " %}")
     html = template.render(Context({"figure": figure}))
     return html, BeautifulSoup(html, "html.parser")
 
 
 @pytest.mark.django_db
-def test_picture_include_renders_webp_sources_and_a_sized_jpeg_img():
+def test_picture_tag_renders_webp_sources_and_a_sized_jpeg_img():
     hostile = 'Soldiers "marching" <script>alert(1)</script> & more'
     figure = FigureFactory(image=photo_file(width=2000, height=1000), alt_text=hostile)
     sizes = "(min-width: 48rem) 42rem, 100vw"
@@ -527,7 +525,7 @@ def test_picture_include_renders_webp_sources_and_a_sized_jpeg_img():
 
 
 @pytest.mark.django_db
-def test_picture_include_is_lazy_by_default():
+def test_picture_tag_is_lazy_by_default():
     figure = FigureFactory(image=photo_file(width=900, height=600))
 
     _, soup = render_picture(figure)
@@ -539,7 +537,7 @@ def test_picture_include_is_lazy_by_default():
 
 
 @pytest.mark.django_db
-def test_picture_include_falls_back_to_the_original_while_renditions_are_missing():
+def test_picture_tag_falls_back_to_the_original_while_renditions_are_missing():
     figure = FigureFactory(image=photo_file(width=1300, height=700))
     Rendition.objects.filter(figure=figure).delete()
     figure = Figure.objects.get(pk=figure.pk)
@@ -553,7 +551,7 @@ def test_picture_include_falls_back_to_the_original_while_renditions_are_missing
 
 
 @pytest.mark.django_db
-def test_picture_include_renders_nothing_without_a_file():
+def test_picture_tag_renders_nothing_without_a_file():
     figure = Figure.objects.create(alt_text="A map", original_url="https://old.example/map.png")
 
     html, _ = render_picture(figure)

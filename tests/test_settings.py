@@ -111,3 +111,19 @@ def test_make_run_on_another_port_makes_links_to_that_port():
     # migrate copies the host into the sites framework, which the sitemap index reads.
     (migrate,) = [line for line in result.stdout.splitlines() if "manage.py migrate" in line]
     assert migrate.startswith('SITE_URL="${SITE_URL:-http://127.0.0.1:8001}" ')
+
+
+def test_production_compiles_each_template_once_per_process():
+    """Django's cached template loader, which keeps compiled templates: without it every
+    include in a listing's loop is read and parsed again."""
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.template import engines; "
+        "print([type(loader).__module__ for loader in engines['django'].engine.template_loaders])",
+        **PRODUCTION,
+        SECRET_KEY=secrets.token_urlsafe(50),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['django.template.loaders.cached']"

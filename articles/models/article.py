@@ -37,6 +37,8 @@ LEAD_IMAGE_MIN_WIDTH = 1200
 BODY_MAX_CHARS = 300_000
 SHOWN_MARKUP_LISTED = 5
 SEARCH_CONFIG = "english"
+# Search ranks the newest this many matches; the page says "1,000 or more" beyond.
+SEARCH_CANDIDATES = 1000
 
 
 # How an article shows each kind of object: through itself, its lead figure, that
@@ -152,19 +154,30 @@ class ArticleQuerySet(models.QuerySet):
             "tags", "lead_figure__renditions", _bylines()
         )
 
-    def for_cards(self):
-        """What a card without its tags shows: the thumbnail and the bylines."""
-        return self.select_related("lead_figure").prefetch_related(
-            "lead_figure__renditions", _bylines()
-        )
-
     def for_detail(self):
         # Most articles have no correction: the page asks for them only when there are.
         has_corrections = Exists(Correction.objects.filter(article=OuterRef("pk")))
         return self.for_listing().annotate(has_corrections=has_corrections)
 
     def for_feed(self):
-        return self.for_listing().prefetch_related("corrections")
+        return self.for_listing().prefetch_related("corrections").only_shown()
+
+    def for_cards(self, *, body_html=False):
+        """What a card on the home, tag, archive, section, author and search pages shows:
+        headline, lede, date, bylines and the lead figure's picture; no tags, credit or
+        body (search's excerpts need `body_html=True`)."""
+        return (
+            self.select_related("lead_figure")
+            .prefetch_related("lead_figure__renditions", _bylines())
+            .only_shown(body_html=body_html)
+        )
+
+    def only_shown(self, *, body_html=True):
+        """Without the columns no public page shows (the Markdown source, the search
+        vector, what the importer keeps): most of a row's bytes. A listing of cards shows
+        no body either: `body_html=False`."""
+        left_out = ["body", "search_vector", "extra_metadata", "import_checksum", "source_url"]
+        return self.defer(*left_out, *([] if body_html else ["body_html"]))
 
     def matching(self, terms):
         """Articles an editor's search finds, in the queryset's own order: every word in
@@ -188,7 +201,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(_every_word_somewhere(terms) | Q(pk__in=tagged))
 
     def search(self, terms):
-        """Articles matching a reader's words, best first (see Article.search_snippet()).
+        """Articles matching a reader's words, best first among the newest
+        SEARCH_CANDIDATES matches (see Article.search_snippet()): ranking every match of a
+        common word would read and rank most of the table on each search.
 
         On PostgreSQL each result carries `rank` and `body_excerpt`, ts_headline's excerpt
         of the body's text with the words matched by stem between <mark> and </mark>. The
@@ -198,49 +213,50 @@ class ArticleQuerySet(models.QuerySet):
         terms = " ".join(terms.split())
         if not terms:
             return self.none()
-        if connections[self.db].vendor == "postgresql":
+        postgresql = connections[self.db].vendor == "postgresql"
+        if postgresql:
             query = _search_query(terms)
-            return (
-                self.filter(search_vector=query)
-                .annotate(
-                    rank=SearchRank(F("search_vector"), query),
-                    body_excerpt=SearchHeadline(
-                        # The text snippets.text_of_html() makes, so that the excerpt can
-                        # be found in it and widened to whole words and sentences.
-                        Func(
-                            F("body_html"),
-                            Value(snippets.TAG_PATTERN),
-                            Value(" "),
-                            Value("g"),
-                            function="regexp_replace",
-                            output_field=models.TextField(),
-                        ),
-                        query,
-                        config=SEARCH_CONFIG,
-                        start_sel=snippets.START_SEL,
-                        stop_sel=snippets.STOP_SEL,
-                        max_words=snippets.EXCERPT_WORDS,
-                        min_words=snippets.EXCERPT_WORDS // 2,
-                        # Keep short words at the edges: the edges are moved to whole words
-                        # anyway ("weren’t" is "weren", "’", "t" to PostgreSQL's parser).
-                        short_word=0,
-                    ),
-                )
-                .order_by("-rank", "-published_at", "-pk")
-            )
-        # SQLite has no full-text index: every word must appear somewhere, and a match in
-        # the headline or title ranks above one in the summary, above one in the body.
-        return (
-            self.filter(_every_word_somewhere(terms))
-            .annotate(
-                rank=Case(
-                    When(Q(headline__icontains=terms) | Q(title__icontains=terms), then=3),
-                    When(Q(description__icontains=terms) | Q(lede__icontains=terms), then=2),
-                    default=1,
-                )
-            )
-            .order_by("-rank", "-published_at", "-pk")
+            matches = self.filter(search_vector=query)
+        else:
+            # SQLite has no full-text index: every word must appear somewhere.
+            matches = self.filter(_every_word_somewhere(terms))
+        candidates = self.filter(
+            pk__in=matches.order_by("-published_at", "-pk").values("pk")[:SEARCH_CANDIDATES]
         )
+        if postgresql:
+            return candidates.annotate(
+                rank=SearchRank(F("search_vector"), query),
+                body_excerpt=SearchHeadline(
+                    # The text snippets.text_of_html() makes, so that the excerpt can be
+                    # found in it and widened to whole words and sentences.
+                    Func(
+                        F("body_html"),
+                        Value(snippets.TAG_PATTERN),
+                        Value(" "),
+                        Value("g"),
+                        function="regexp_replace",
+                        output_field=models.TextField(),
+                    ),
+                    query,
+                    config=SEARCH_CONFIG,
+                    start_sel=snippets.START_SEL,
+                    stop_sel=snippets.STOP_SEL,
+                    max_words=snippets.EXCERPT_WORDS,
+                    min_words=snippets.EXCERPT_WORDS // 2,
+                    # Keep short words at the edges: the edges are moved to whole words
+                    # anyway ("weren’t" is "weren", "’", "t" to PostgreSQL's parser).
+                    short_word=0,
+                ),
+            ).order_by("-rank", "-published_at", "-pk")
+        # A match in the headline or title ranks above one in the summary, above one in
+        # the body.
+        return candidates.annotate(
+            rank=Case(
+                When(Q(headline__icontains=terms) | Q(title__icontains=terms), then=3),
+                When(Q(description__icontains=terms) | Q(lede__icontains=terms), then=2),
+                default=1,
+            )
+        ).order_by("-rank", "-published_at", "-pk")
 
 
 def _search_query(terms):
@@ -447,6 +463,14 @@ class Article(models.Model):
             # A section's front and its related stories: its latest articles.
             models.Index(
                 fields=["section", "status", "published_at"], name="article_section_public_idx"
+            ),
+            # Public listings in their order, the id as tie-break: a page (and a deep
+            # page's OFFSET, which pagination.py keeps to this index alone) needs no sort
+            # and reads no row it does not show.
+            models.Index(
+                fields=["published_at", "id"],
+                condition=Q(status="published"),
+                name="article_published_order_idx",
             ),
         ]
 

@@ -267,7 +267,8 @@ class Figure(models.Model):
         return jpegs[0] if jpegs else None
 
     def picture(self):
-        """What templates/articles/includes/picture.html shows, or None without a file.
+        """What the {% picture %} tag (templatetags/articles_tags.py) shows, or None
+        without a file.
 
         Until renditions exist (not yet regenerated), the original file stands in.
         """
