@@ -18,7 +18,7 @@ from .archive_format import (
     KNOWN_KEYS,
     Reading,
 )
-from .front_matter import load_front_matter, split_front_matter
+from .front_matter import read_front_matter
 from .problems import InvalidArticle, Problem, printable, refuse
 from .values import check_text, derived_slug, fallback_slug, json_value, slug_from_url
 
@@ -81,11 +81,11 @@ class ArticleData:
 
 def parse_article(text: str, *, tz: ZoneInfo) -> ArticleData:
     """Parse a whole file's text (already decoded) into checked values."""
-    front_matter, body, first_line = split_front_matter(text)
-    if front_matter is None:
+    meta, body = read_front_matter(text)
+    if meta is None:
         data = parse_plain_text(text, tz=tz)
     else:
-        data = parse_front_matter_article(load_front_matter(front_matter, first_line), body, tz=tz)
+        data = parse_front_matter_article(meta, body, tz=tz)
     _check_body(text, data.body)
     if not data.slug:
         headline = data.headline or data.title
