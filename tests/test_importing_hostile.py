@@ -305,7 +305,7 @@ def test_markup_in_fields_is_stored_as_text_and_never_reaches_a_page_live(tmp_pa
 def test_directories_are_recursed_for_article_files_only(tmp_path):
     article_file(tmp_path, "a.md", {"title": "A"})
     article_file(tmp_path, "deeper/b.txt", {"title": "B"})
-    article_file(tmp_path, "deeper/c.html", {"title": "C"})
+    article_file(tmp_path, "deeper/c.css", {"title": "C"})
     article_file(tmp_path, ".hidden/d.md", {"title": "D"})
     article_file(tmp_path, "deeper/e.MD", {"title": "E"})
     report = run(tmp_path)

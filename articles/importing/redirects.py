@@ -12,26 +12,32 @@ from .problems import Problem
 REDIRECT_PATH_MAX = Redirect._meta.get_field("old_path").max_length
 
 
-def redirects_to(article, source_url: str, outcome) -> list[Redirect]:
-    """Unsaved redirects to `article` from the old site's path. (Its own former addresses
+def redirects_to(article, data, outcome) -> list[Redirect]:
+    """Unsaved redirects to `article` from the old site's paths: its source URL's, and the
+    old addresses its file gives (ArticleData.old_addresses). (Its own former addresses
     are kept by Article.save(), as FormerSlug rows, which also repoint these.)
 
     A path too long for the table is left out with a warning on `outcome`.
     """
     new_path = article.get_absolute_url()
-    old_paths = []
-    if source_url:
-        parts = urlsplit(source_url)
-        path = escape_uri_path(unquote(parts.path)) or "/"
-        old_paths.append(f"{path}?{parts.query}" if parts.query else path)
+    old_paths = {}  # path → the field it came from, for a warning
+    for field_name, urls in (
+        ("source_url", [data.source_url]),
+        ("old_addresses", data.old_addresses.paths),
+    ):
+        for url in urls:
+            if url:
+                parts = urlsplit(url)
+                path = escape_uri_path(unquote(parts.path)) or "/"
+                old_paths.setdefault(f"{path}?{parts.query}" if parts.query else path, field_name)
     redirects = []
-    for old_path in old_paths:
+    for old_path, field_name in old_paths.items():
         if old_path in ("/", new_path):
             continue
         if len(old_path) > REDIRECT_PATH_MAX or len(new_path) > REDIRECT_PATH_MAX:
             outcome.warnings.append(
                 Problem(
-                    key_name("source_url"),
+                    key_name(field_name),
                     f"no redirect from {old_path[:60]!r}…: paths over "
                     f"{REDIRECT_PATH_MAX} characters do not fit",
                 )

@@ -38,7 +38,7 @@ from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
 logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 # Files written per transaction, and the longest a batch goes on (SQLite lets no one else
 # write meanwhile).
 BATCH_FILES = 200
@@ -230,7 +230,7 @@ class ImportRun:
         """
         try:
             text = read_article_text(path, max_bytes=self.options.max_bytes)
-            data = parse_article(text, tz=self.options.time_zone)
+            data = parse_article(text, tz=self.options.time_zone, path=path)
         except InvalidArticle as error:
             outcome.errors = error.problems
             return None
@@ -270,9 +270,7 @@ class ImportRun:
         ):
             return None
         old_slug = existing.slug if existing else None
-        article = _write_article(
-            to_write, existing, self, outcome, new_articles=new_articles
-        )
+        article = _write_article(to_write, existing, self, outcome, new_articles=new_articles)
         return article, old_slug
 
 
@@ -356,7 +354,7 @@ def _write_article(
     article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
     _set_status(article, data.status or options.status, outcome)
     tags = _tags_named(data.tags, run.cache)
-    redirects = redirects_to(article, data.source_url, outcome)
+    redirects = redirects_to(article, data, outcome)
     outcome.slug = article.slug
     outcome.result = Result.UPDATED if existing else Result.CREATED
     if existing is None and new_articles is not None:
@@ -393,5 +391,3 @@ def _tags_named(names: list[str], cache: _RunCache) -> list[Tag]:
             )
         tags[cache.tags[key].pk] = cache.tags[key]
     return list(tags.values())
-
-

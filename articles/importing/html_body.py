@@ -1,0 +1,81 @@
+"""HTML article bodies (a static site's .html posts) turned into the Markdown the body field
+holds, with markdownify: kept as HTML, most of it would be shown as written, since the
+renderer reads only a few tags as markup (rendering.MARKUP_TAGS), and editors would have
+HTML to edit in a Markdown field.
+
+What Markdown cannot carry (scripts, embedded players, forms, comments) is taken out
+before the conversion and named in a warning, never dropped in silence; what it can
+(headings, emphasis, links, lists, quotes, code, tables, images) comes through.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup, Comment
+from markdownify import MarkdownConverter
+
+from .problems import Problem
+
+HTML_SUFFIXES = (".html", ".htm")
+# Elements whose content a Markdown body cannot hold; their source, when they embed one,
+# is named in the warning so that an editor can put it back by hand.
+NOT_KEPT = (
+    "script", "style", "iframe", "embed", "object", "audio", "video", "canvas", "svg",
+    "math", "form", "noscript", "template",
+)  # fmt: skip
+_SOURCE_ATTRIBUTES = ("src", "data", "data-src")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@dataclass
+class HtmlBody:
+    markdown: str
+    title: str = ""  # the page's <title>, or its first <h1> (taken out of the body)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def html_to_markdown(html: str, *, take_title: bool) -> HtmlBody:
+    """The body as Markdown. With `take_title`, a whole page's <title> (or, failing that,
+    a first <h1>, then removed from the body) is handed back for a file without one."""
+    soup = BeautifulSoup(html, "html.parser")
+    title = ""
+    if take_title:
+        found = soup.find("title")
+        if found is None or not found.get_text(strip=True):
+            found = soup.find("h1")
+        if found is not None:
+            title = " ".join(found.get_text().split())
+            found.decompose()
+    for head in soup.find_all("head"):
+        head.decompose()  # a whole page's metadata: not the article's text
+    body = HtmlBody("", title)
+    dropped = _take_out_what_markdown_cannot_hold(soup)
+    if dropped:
+        body.warnings.append(
+            Problem("body", "HTML a Markdown body cannot hold was not kept: " + ", ".join(dropped))
+        )
+    markdown = MarkdownConverter(heading_style="ATX", bullets="-").convert_soup(soup)
+    body.markdown = _BLANK_LINES.sub("\n\n", markdown).strip()
+    return body
+
+
+def _take_out_what_markdown_cannot_hold(soup) -> list[str]:
+    counts: dict[str, int] = {}
+    sources: list[str] = []
+    for element in soup.find_all(NOT_KEPT):
+        if element.decomposed:  # inside one taken out already
+            continue
+        counts[element.name] = counts.get(element.name, 0) + 1
+        source = next((element.get(name) for name in _SOURCE_ATTRIBUTES if element.get(name)), "")
+        if source:
+            sources.append(str(source)[:100])
+        element.decompose()
+    comments = soup.find_all(string=lambda text: isinstance(text, Comment))
+    for comment in comments:
+        comment.extract()
+    dropped = [f"{count} <{name}>" for name, count in counts.items()]
+    if comments:
+        dropped.append(f"{len(comments)} comment{'' if len(comments) == 1 else 's'}")
+    if sources:
+        dropped.append("sources: " + " ".join(sources))
+    return dropped
