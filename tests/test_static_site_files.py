@@ -389,3 +389,44 @@ def test_a_dated_page_bundle_folder_dates_and_names_its_index(tmp_path):
         "summer-fair",
         datetime(2024, 7, 9, tzinfo=KYIV),
     )
+
+
+def test_a_date_in_the_old_address_dates_a_post_that_gives_none(tmp_path):
+    path = write(tmp_path, "a.md", '+++\ntitle = "T"\npath = "2022/03/04/spring"\n+++\nB.\n')
+    only(run(path), Result.CREATED)
+    article = Article.objects.get()
+    assert (article.slug, article.published_at) == ("spring", datetime(2022, 3, 4, tzinfo=KYIV))
+
+
+# --- Hostile HTML --------------------------------------------------------------------------
+
+
+def test_html_nested_too_deeply_for_the_converter_is_refused_by_name(tmp_path):
+    path = write(
+        tmp_path, "a.html", "---\ntitle: T\n---\n" + "<div>" * 5000 + "x" + "</div>" * 5000
+    )
+    outcome = only(run(path), Result.FAILED)
+    assert outcome.error_lines() == [
+        f"{path}: body: the HTML is nested more than 100 elements deep"
+    ]
+    assert not Article.objects.exists()
+
+
+def test_script_in_an_html_body_never_reaches_the_page(tmp_path, client):
+    path = write(
+        tmp_path,
+        "a.html",
+        "---\ntitle: T\ndate: 2024-01-01\n---\n"
+        '<p onclick="steal()">Hi <a href="javascript:alert(1)">there</a>'
+        '<img src="x.jpg" onerror="alert(2)" alt="X"></p>'
+        '<object data="https://evil.example/x.swf"></object>',
+    )
+    outcome = only(run(path), Result.CREATED)
+    body = page(client, Article.objects.get().slug).select_one(".article__body")
+    assert body.get_text(" ", strip=True) == "Hi there"
+    assert not body.select("[onclick], [onerror], object, [href^='javascript']")
+    assert body.img["src"] == "x.jpg" and body.img["alt"] == "X"
+    assert outcome.warning_lines() == [
+        f"{path}: body: HTML a Markdown body cannot hold was not kept: 1 <object>, "
+        "1 link address (javascript:; the text is kept), sources: https://evil.example/x.swf"
+    ]

@@ -11,10 +11,11 @@ before the conversion and named in a warning, never dropped in silence; what it 
 import re
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Comment
+from bs4 import BeautifulSoup, Comment, Tag
 from markdownify import MarkdownConverter
 
-from .problems import Problem
+from ..rendering import ALLOWED_URL_SCHEMES
+from .problems import Problem, refuse
 
 HTML_SUFFIXES = (".html", ".htm")
 # Elements whose content a Markdown body cannot hold; their source, when they embed one,
@@ -24,6 +25,10 @@ NOT_KEPT = (
     "math", "form", "noscript", "template",
 )  # fmt: skip
 _SOURCE_ATTRIBUTES = ("src", "data", "data-src")
+_SCHEME = re.compile(r"^\s*([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+# The converter recurses into each element: far deeper than any page is written, and far
+# short of Python's recursion limit.
+MAX_HTML_NESTING = 100
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -38,6 +43,7 @@ def html_to_markdown(html: str, *, take_title: bool) -> HtmlBody:
     """The body as Markdown. With `take_title`, a whole page's <title> (or, failing that,
     a first <h1>, then removed from the body) is handed back for a file without one."""
     soup = BeautifulSoup(html, "html.parser")
+    _refuse_deep_nesting(soup)
     title = ""
     if take_title:
         found = soup.find("title")
@@ -59,6 +65,15 @@ def html_to_markdown(html: str, *, take_title: bool) -> HtmlBody:
     return body
 
 
+def _refuse_deep_nesting(soup):
+    pending = [(soup, 0)]
+    while pending:
+        element, depth = pending.pop()
+        if depth > MAX_HTML_NESTING:
+            raise refuse("body", f"the HTML is nested more than {MAX_HTML_NESTING} elements deep")
+        pending.extend((child, depth + 1) for child in element.children if isinstance(child, Tag))
+
+
 def _take_out_what_markdown_cannot_hold(soup) -> list[str]:
     counts: dict[str, int] = {}
     sources: list[str] = []
@@ -73,9 +88,24 @@ def _take_out_what_markdown_cannot_hold(soup) -> list[str]:
     comments = soup.find_all(string=lambda text: isinstance(text, Comment))
     for comment in comments:
         comment.extract()
+    # Markdown would keep such a link as written, brackets and all, the renderer refusing it.
+    unsafe_links = [link for link in soup.find_all("a", href=True) if _unsafe(link["href"])]
+    for link in unsafe_links:
+        link.unwrap()
     dropped = [f"{count} <{name}>" for name, count in counts.items()]
     if comments:
         dropped.append(f"{len(comments)} comment{'' if len(comments) == 1 else 's'}")
+    if unsafe_links:
+        schemes = sorted({_SCHEME.match(link["href"])[1].lower() + ":" for link in unsafe_links})
+        addresses = "address" if len(unsafe_links) == 1 else "addresses"
+        dropped.append(
+            f"{len(unsafe_links)} link {addresses} ({', '.join(schemes)}; the text is kept)"
+        )
     if sources:
         dropped.append("sources: " + " ".join(sources))
     return dropped
+
+
+def _unsafe(href: str) -> bool:
+    scheme = _SCHEME.match(href)
+    return bool(scheme) and scheme[1].lower() not in ALLOWED_URL_SCHEMES
