@@ -554,17 +554,24 @@ def test_a_run_killed_mid_way_leaves_whole_articles_and_a_rerun_completes(tmp_pa
 
     manage("migrate", "--verbosity", "0", check=True)
     total = 4000
-    for n in range(total):
+    for n in range(0, total, 2):
         meta = {"title": f"Story {n}", "blog_url": f"https://old.example/{n}", "tags": ["a", "b"]}
         article_file(tmp_path / "files", f"{n:04d}.md", meta)
+        # Every other file a Hugo post: TOML, its old address and an alias, two redirects.
+        toml = f'+++\ntitle = "Story {n + 1}"\ntags = ["a", "b"]\nurl = "/old/{n + 1}/"\n'
+        (tmp_path / "files" / f"{n + 1:04d}.md").write_text(
+            f'{toml}aliases = ["/older/{n + 1}/"]\n+++\n\nBody text.\n'
+        )
 
     kill_import_once_committed([str(tmp_path / "files")], env=env, count=count, articles=200)
 
     written = count("SELECT COUNT(*) FROM articles_article")
     assert 0 < written < total, "kill the run mid-way"
-    # Each article whole: both its taggings and its redirect are there.
+    # Each article whole: both its taggings and its redirects are there.
     assert count("SELECT COUNT(*) FROM articles_taggedarticle") == 2 * written
-    assert count("SELECT COUNT(*) FROM django_redirect") == written
+    hugo = count("SELECT COUNT(*) FROM articles_article WHERE source_url = ''")
+    assert 0 < hugo < written
+    assert count("SELECT COUNT(*) FROM django_redirect") == written + hugo
 
     again = manage("import_articles", str(tmp_path / "files"), capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
