@@ -16,6 +16,7 @@ from articles.importing import Result, export_articles
 from articles.models import Article, Figure, Tag
 from tests.factories import image_bytes
 from tests.test_importing import article_file, only, run
+from tests.test_importing_hostile import call
 
 pytestmark = pytest.mark.django_db
 
@@ -343,6 +344,22 @@ def test_a_wrong_type_fails_the_file_naming_the_key(tmp_path, front_matter, fiel
     assert outcome.errors[0].field == field
     assert reason in outcome.errors[0].message
     assert not Article.objects.exists() and not Redirect.objects.exists()
+
+
+def test_the_command_names_a_malformed_toml_or_json_file_and_its_line_and_exits_1(tmp_path):
+    write(tmp_path, "good.md", '+++\ntitle = "Fine"\ndate = 2024-01-01\n+++\nB.\n')
+    toml = write(tmp_path, "bad.md", '+++\ntitle = "T"\ndate = 2024-13-01\n+++\nB.\n')
+    json = write(tmp_path, "bad.html", '{\n  "title": "T",\n  "tags": [1,]\n}\n<p>B</p>\n')
+    code, out, err = call(tmp_path)
+    assert code == 1 and "Traceback" not in err
+    assert err.splitlines() == [
+        f"{json}: front matter: not valid JSON: Expecting value (line 3, column 14)",
+        f"{toml}: front matter: not valid TOML: Expected newline or end of document after a "
+        "statement (line 3, column 12)",
+        "2 files could not be imported.",
+    ]
+    assert out.splitlines()[-1].startswith("3 files: created 1,")
+    assert list(Article.objects.values_list("title", flat=True)) == ["Fine"]
 
 
 def test_published_true_with_a_date_publishes_and_without_one_is_a_draft(tmp_path):

@@ -46,7 +46,7 @@ def html_to_markdown(html: str, *, take_title: bool) -> HtmlBody:
     _refuse_deep_nesting(soup)
     title = ""
     if take_title:
-        found = soup.find("title")
+        found = soup.find(lambda tag: tag.name == "title" and tag.find_parent("svg") is None)
         if found is None or not found.get_text(strip=True):
             found = soup.find("h1")
         if found is not None:
