@@ -335,6 +335,8 @@ def test_the_seed_formats_keys_win_over_the_generators(tmp_path):
         ("---\ntitle: T\nstatus: published\npublished: false\n---\n", "status", "contradicts"),
         ('+++\ntitle = "T"\ndate = 10:30:00\n+++\n', "date", "expected a date, got a time of day"),
         ("---\ntitle: T\nimage: javascript:alert(1)\n---\n", "image", "not an http or https URL"),
+        ("---\ntitle: T\naliases: [javascript:x]\n---\n", "aliases", "neither a path nor"),
+        ("---\ntitle: T\nurl: 'ftp://old.example/a'\n---\n", "url", "neither a path nor"),
     ],
 )
 def test_a_wrong_type_fails_the_file_naming_the_key(tmp_path, front_matter, field, reason):

@@ -129,7 +129,10 @@ def _page_address(key, value, warnings) -> str:
         return ""
     if not value or value == "/":
         return ""
-    path = _path_of(value if value.startswith("/") or is_web_address(value) else f"/{value}")
+    try:
+        path = _path_of(value if value.startswith("/") or is_web_address(value) else f"/{value}")
+    except ValueError as error:
+        raise refuse(key, str(error)) from None
     # Eleventy's /news/story/index.html was read at /news/story/.
     path = _INDEX_PAGE.sub("/", path)
     last = path.rstrip("/").rsplit("/", 1)[-1]
@@ -139,9 +142,12 @@ def _page_address(key, value, warnings) -> str:
 
 
 def _path_of(address: str) -> str:
+    """The path (and query) of an old address given as a path or an http(s) URL."""
     if not is_web_address(address):
         return address
     parts = urlsplit(address)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"{address[:60]!r} is neither a path nor an http or https URL")
     return f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
 
 
