@@ -449,3 +449,14 @@ def test_script_in_an_html_body_never_reaches_the_page(tmp_path, client):
         f"{path}: body: HTML a Markdown body cannot hold was not kept: 1 <object>, "
         "1 link address (javascript:; the text is kept), sources: https://evil.example/x.swf"
     ]
+
+
+def test_an_alias_another_article_had_is_taken_over_with_a_warning(tmp_path, client):
+    first = write(tmp_path, "a.md", "---\ntitle: A\ndate: 2024-01-01\naliases: /old/\n---\nB.\n")
+    run(first)
+    second = write(tmp_path, "b.md", "---\ntitle: B\ndate: 2024-01-02\naliases: /old/\n---\nB.\n")
+    outcome = only(run(second), Result.CREATED)
+    assert outcome.warning_lines() == [
+        f"{second}: aliases: '/old/' led to '/articles/a/'; it now leads here"
+    ]
+    assert client.get("/old/")["Location"] == "/articles/b/"

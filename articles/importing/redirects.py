@@ -17,7 +17,8 @@ def redirects_to(article, data, outcome) -> list[Redirect]:
     old addresses its file gives (ArticleData.old_addresses). (Its own former addresses
     are kept by Article.save(), as FormerSlug rows, which also repoint these.)
 
-    A path too long for the table is left out with a warning on `outcome`.
+    A path too long for the table is left out with a warning on `outcome`; so is said
+    an old address that led to another article until now (the file read last wins).
     """
     new_path = article.get_absolute_url()
     old_paths = {}  # path → the field it came from, for a warning
@@ -44,7 +45,28 @@ def redirects_to(article, data, outcome) -> list[Redirect]:
             )
             continue
         redirects.append(Redirect(site_id=settings.SITE_ID, old_path=old_path, new_path=new_path))
+    _say_which_lead_elsewhere(
+        [r.old_path for r in redirects if old_paths[r.old_path] == "old_addresses"],
+        new_path,
+        outcome,
+    )
     return redirects
+
+
+def _say_which_lead_elsewhere(old_paths: list[str], new_path: str, outcome):
+    # A source URL is one article's alone (a unique column); aliases may be claimed twice.
+    if not old_paths:
+        return
+    elsewhere = Redirect.objects.filter(site_id=settings.SITE_ID, old_path__in=old_paths).exclude(
+        new_path=new_path
+    )
+    for old_path, other in elsewhere.values_list("old_path", "new_path").order_by("old_path"):
+        outcome.warnings.append(
+            Problem(
+                key_name("old_addresses"),
+                f"{old_path[:60]!r} led to {other[:60]!r}; it now leads here",
+            )
+        )
 
 
 def save_redirects(redirects: list[Redirect]):
