@@ -8,9 +8,7 @@ from pathlib import Path
 from .problems import Problem, printable, refuse
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
-# Named apart so the report says what is coming rather than "not an article file".
-NOT_READ_YET = {".html": "HTML files are not read yet", ".htm": "HTML files are not read yet"}
+ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".html", ".htm", ".txt")
 
 
 @dataclass(frozen=True)
@@ -33,8 +31,6 @@ def _not_an_article(path: Path) -> NotRead | None:
     suffix = path.suffix.lower()
     if suffix in ARTICLE_SUFFIXES:
         return None
-    if suffix in NOT_READ_YET:
-        return _skip(path, NOT_READ_YET[suffix])
     return _skip(
         path,
         f"not an article file ({path.suffix or 'no extension'}); articles end in "
@@ -121,9 +117,7 @@ def _walk(directory, root, seen_dirs, found, seen_files, not_read):
             _add_file(path, real or path.resolve(), found, seen_files, not_read)
         else:
             # Opening a FIFO named *.md would wait for a writer for ever.
-            not_read.append(
-                _skip(path, "not a regular file (a pipe, socket or device); not read")
-            )
+            not_read.append(_skip(path, "not a regular file (a pipe, socket or device); not read"))
 
 
 def read_article_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

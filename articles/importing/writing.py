@@ -48,7 +48,9 @@ from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
 logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
-PARSER_VERSION = "2"  # 2: section, category, categories, author and authors are read
+# 2: section, category, categories, author and authors are read; 3: static-site
+# generators' keys (images, aliases, permalinks), TOML and JSON front matter, .html bodies.
+PARSER_VERSION = "3"
 # Files written per transaction, and the longest a batch goes on (SQLite lets no one else
 # write meanwhile).
 BATCH_FILES = 200
@@ -245,7 +247,7 @@ class ImportRun:
         """
         try:
             text = read_article_text(path, max_bytes=self.options.max_bytes)
-            data = parse_article(text, tz=self.options.time_zone)
+            data = parse_article(text, tz=self.options.time_zone, path=path)
         except InvalidArticle as error:
             outcome.errors = error.problems
             return None
@@ -290,9 +292,7 @@ class ImportRun:
         ):
             return None
         old_slug = existing.slug if existing else None
-        article = _write_article(
-            to_write, existing, self, outcome, new_articles=new_articles
-        )
+        article = _write_article(to_write, existing, self, outcome, new_articles=new_articles)
         return article, old_slug
 
 
@@ -383,7 +383,7 @@ def _write_article(
         article.mark_updated()
     tags = _tags_named(data.tags, run.cache)
     authors = _authors_found(data.authors, run.cache)
-    redirects = redirects_to(article, data.source_url, outcome)
+    redirects = redirects_to(article, data, outcome)
     outcome.slug = article.slug
     outcome.result = Result.UPDATED if existing else Result.CREATED
     if existing is None and new_articles is not None:
@@ -434,6 +434,8 @@ def _section_at(names: list[str], cache: _RunCache) -> Section | None:
             )
         section = cache.sections[slug]
     return section
+
+
 def _authors_found(authors, cache: _RunCache) -> list[tuple[Author, str]]:
     """(Author, role) pairs for the file's authors, found by slug or made; an author's URL
     joins their links when it is new to them (an editor's profile is otherwise left as

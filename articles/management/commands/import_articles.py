@@ -37,7 +37,8 @@ class ProgressBar:
 
 class Command(BaseCommand):
     help = (
-        "Import article files (front matter + Markdown, or plain text) from files or "
+        "Import article files (YAML, TOML or JSON front matter + Markdown or HTML, as the old "
+        "site and static-site generators write them, or plain text) from files or "
         "directories. Exit status: 0 none failed (conflicts and skipped files are listed, "
         "not failures), "
         "1 some failed, 2 usage error."
@@ -46,12 +47,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, help="Files or directories.")
         parser.add_argument(
-            "--images-root", type=Path, help="Folder that page_image_src_rel paths are under."
+            "--images-root", type=Path, help="Folder that the files' image paths are under."
         )
         parser.add_argument(
             "--fetch-images",
             action="store_true",
-            help="Download images that are not under --images-root from img_url_full.",
+            help="Download images that are not under --images-root from their URL.",
         )
         parser.add_argument(
             "--timezone", help="Zone for times written without an offset (default TIME_ZONE)."
