@@ -43,10 +43,12 @@ def test_each_file_not_read_is_named_with_its_reason(tmp_path):
         f"{tmp_path / '.git'}: hidden folder; nothing in it is read",
         f"{tmp_path / 'posts' / '._b.md'}: hidden file; not read",
         f"{tmp_path / 'posts' / 'Makefile'}: not an article file (no extension); "
-        "articles end in .md, .markdown, .mdown or .txt",
+        "articles end in .md, .markdown, .mdown or .txt, WordPress and Ghost exports in .xml or "
+        ".json",
         f"{tmp_path / 'posts' / 'b.html'}: HTML files are not read yet",
         f"{tmp_path / 'posts' / 'photo.jpg'}: not an article file (.jpg); "
-        "articles end in .md, .markdown, .mdown or .txt",
+        "articles end in .md, .markdown, .mdown or .txt, WordPress and Ghost exports in .xml or "
+        ".json",
     ])
     assert report.count(Result.SKIPPED) == 6 and report.failed == []
     assert report.summary() == (

@@ -87,6 +87,20 @@ def parse_article(text: str, *, tz: ZoneInfo) -> ArticleData:
     else:
         data = parse_front_matter_article(load_front_matter(front_matter, first_line), body, tz=tz)
     _check_body(text, data.body)
+    _give_slug(data)
+    return data
+
+
+def parse_record(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
+    """An article given as keys of the format and a Markdown body, as an export file's
+    reader makes of each post: checked exactly as a file's front matter and body."""
+    data = parse_front_matter_article(meta, body, tz=tz)
+    _check_body(body, data.body)
+    _give_slug(data)
+    return data
+
+
+def _give_slug(data: ArticleData):
     if not data.slug:
         headline = data.headline or data.title
         data.slug = slug_from_url(data.source_url) or derived_slug(headline)
@@ -95,7 +109,6 @@ def parse_article(text: str, *, tz: ZoneInfo) -> ArticleData:
             data.warnings.append(
                 Problem("slug", f"nothing in the headline spells a slug; {data.slug!r} was used")
             )
-    return data
 
 
 def parse_front_matter_article(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
