@@ -218,10 +218,11 @@ def _load(path: Path, limit: int) -> dict:
                 "(--max-json-bytes)",
             )
         with open(path, "rb") as file:
-            head = file.read(64).decode("utf-8", errors="replace")
-            if not GHOST_EXPORT_START.match(head.lstrip("\ufeff")):
+            head = file.read(64)
+            start = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+            if not GHOST_EXPORT_START.match(start):
                 raise NotAnArticle('a JSON file, but not a Ghost export: it does not start {"db":')
-            data = head.encode() + file.read(limit)
+            data = head + file.read(limit)
     except OSError as error:
         raise refuse("file", f"cannot be read ({error.strerror or error})") from None
     try:
@@ -244,7 +245,9 @@ def _load(path: Path, limit: int) -> dict:
 
 
 def _table(data: dict, name: str) -> list:
-    rows = data.get(name) or []
+    rows = data.get(name)
+    if rows is None:
+        return []
     if not isinstance(rows, list):
         raise refuse(f"db[0].data.{name}", f"expected a list, got {kind(rows)}")
     if name != "posts":  # a bad post is that post's problem, not the file's
