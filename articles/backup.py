@@ -422,7 +422,9 @@ def _media_name(member: str) -> str | None:
 def _check_migrations(path, manifest, using):
     """The backup's rows fit this code's models only if it was made at the same migrations."""
     recorded = {
-        (app_label, name) for app_label, names in manifest["migrations"].items() for name in names
+        (app_label, name)
+        for app_label, names in manifest["migrations"].items()
+        for name in names
     }
     known = set(MigrationLoader(connections[using], ignore_no_migrations=True).disk_migrations)
     newer, older = sorted(recorded - known), sorted(known - recorded)

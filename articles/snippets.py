@@ -97,7 +97,9 @@ def _excerpt(text, first, last, marks):
     if not tokens:
         return mark_safe("")  # noqa: S308 - nothing to show
     first_token = next((i for i, (_s, end) in enumerate(tokens) if end > first), 0)
-    last_token = max([i for i, (start, _e) in enumerate(tokens) if start < last] or [first_token])
+    last_token = max(
+        [i for i, (start, _e) in enumerate(tokens) if start < last] or [first_token]
+    )
     begin = _sentence_start(text, tokens, first_token)
     end = min(len(tokens) - 1, max(last_token, begin + EXCERPT_WORDS - 1))
     if end - begin + 1 < EXCERPT_WORDS and begin > 0:

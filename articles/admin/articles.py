@@ -440,7 +440,7 @@ class ArticleAdmin(DraftsOnlyForWritersMixin, admin.ModelAdmin):
 
 
 def _lifetime(seconds):
-    """ "7 days", "12 hours": how long a new reviewer link lasts."""
+    """"7 days", "12 hours": how long a new reviewer link lasts."""
     if seconds >= 86400:
         number, unit = round(seconds / 86400), "day"
     else:

@@ -85,7 +85,9 @@ class Key:
             except InvalidArticle:
                 agrees = False
             if not agrees:
-                reading.warnings.append(Problem(name, f"not used: {given[0]} is given and wins"))
+                reading.warnings.append(
+                    Problem(name, f"not used: {given[0]} is given and wins")
+                )
         return first
 
     def _read(self, name, meta, reading):

@@ -124,7 +124,8 @@ def load_front_matter(source: str, first_line: int = 1) -> dict:
             if depth > MAX_NESTING + 1:  # the top-level mapping is not nesting
                 raise refuse(
                     "front matter",
-                    f"nested more than {MAX_NESTING} levels deep (line {line(event.start_mark)})",
+                    f"nested more than {MAX_NESTING} levels deep "
+                    f"(line {line(event.start_mark)})",
                 )
             yield event
 

@@ -128,7 +128,9 @@ def _walk(directory, root, seen_dirs, found, seen_files, not_read):
             _add_file(path, real or path.resolve(), found, seen_files, not_read)
         else:
             # Opening a FIFO named *.md would wait for a writer for ever.
-            not_read.append(_skip(path, "not a regular file (a pipe, socket or device); not read"))
+            not_read.append(
+                _skip(path, "not a regular file (a pipe, socket or device); not read")
+            )
 
 
 def is_export_file(path: Path) -> bool:

@@ -302,7 +302,9 @@ class ImportRun:
         ):
             return None
         old_slug = existing.slug if existing else None
-        article = _write_article(to_write, existing, self, outcome, new_articles=new_articles)
+        article = _write_article(
+            to_write, existing, self, outcome, new_articles=new_articles
+        )
         return article, old_slug
 
 
@@ -423,3 +425,5 @@ def _tags_named(names: list[str], cache: _RunCache) -> list[Tag]:
             )
         tags[cache.tags[key].pk] = cache.tags[key]
     return list(tags.values())
+
+

@@ -232,9 +232,7 @@ class Figure(models.Model):
             Rendition.objects.bulk_create(renditions)
             if self.renditions_status != self.RenditionsStatus.READY:
                 self.renditions_status = self.RenditionsStatus.READY
-                type(self).objects.filter(pk=self.pk).update(
-                    renditions_status=self.renditions_status
-                )
+                type(self).objects.filter(pk=self.pk).update(renditions_status=self.renditions_status)
         getattr(self, "_prefetched_objects_cache", {}).pop("renditions", None)
         return renditions
 

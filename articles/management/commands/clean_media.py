@@ -46,5 +46,7 @@ class Command(BaseCommand):
             )
         if report.kept_young:
             orphans = "orphan" if report.kept_young == 1 else "orphans"
-            summary += f" Kept {report.kept_young} {orphans} younger than {grace_minutes} minutes."
+            summary += (
+                f" Kept {report.kept_young} {orphans} younger than {grace_minutes} minutes."
+            )
         self.stdout.write(summary)
