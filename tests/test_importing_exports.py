@@ -2,6 +2,11 @@
 checked on its page; hostile and broken exports refused by name, nothing half-written."""
 
 import json
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +19,11 @@ from articles.importing import Result
 from articles.models import Article
 from tests.factories import image_bytes
 from tests.test_importing import run
-from tests.test_importing_hostile import call, image_server  # noqa: F401 - a fixture
+from tests.test_importing_hostile import (  # noqa: F401 - image_server is a fixture
+    call,
+    image_server,
+    kill_import_once_committed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -489,3 +498,77 @@ def test_the_command_imports_both_exports_and_names_failed_posts_on_stderr(tmp_p
     )
     code, out, err = call(GHOST, "--site-url", "ftp://old.example")
     assert code == 2 and "--site-url 'ftp://old.example' is not an http or https address" in err
+
+
+def test_classic_editor_shortcodes_caption_becomes_an_image_and_others_are_named(tmp_path):
+    copy = edited_copy(
+        tmp_path,
+        WXR,
+        (
+            "Here is what we know so far.",
+            'Here is what we know so far.\n\n[gallery ids="1,2"]\n\n[caption id="attachment_5" '
+            'width="300"]<img src="https://old.example.com/chart.png" alt="Budget chart" /> '
+            "The chart[/caption]",
+        ),
+    )
+    report = run(copy)
+    draft = Article.objects.get(headline="The city budget, line by line")
+    body = BeautifulSoup(draft.body_html, "html.parser")
+    assert body.img["alt"] == "Budget chart"
+    assert texts(body.find_all("em")) == ["every", "The chart"]
+    assert "[caption" not in draft.body
+    assert (
+        f"{copy}: post 11 'The city budget, line by line': content:encoded: WordPress "
+        "shortcodes left as text: [gallery]"
+    ) in report.warning_lines()
+
+
+def wordpress_export_of(path: Path, count: int):
+    items = "".join(
+        f"<item><title>Story {n}</title><link>https://old.example/{n}/</link>"
+        f"<content:encoded><![CDATA[<p>Text {n}.</p>]]></content:encoded>"
+        f"<wp:post_id>{n}</wp:post_id><wp:post_date_gmt>2024-01-01 10:00:00</wp:post_date_gmt>"
+        '<wp:status>publish</wp:status><wp:post_type>post</wp:post_type><category domain="post_tag"'
+        ' nicename="a">a</category><category domain="post_tag" nicename="b">b</category></item>\n'
+        for n in range(count)
+    )
+    path.write_text(
+        '<?xml version="1.0"?>\n<rss xmlns:wp="http://wordpress.org/export/1.2/" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>\n'
+        f"{items}</channel></rss>\n",
+        encoding="utf-8",
+    )
+
+
+def test_an_export_import_killed_mid_way_leaves_whole_articles_and_a_rerun_completes(tmp_path):
+    database = tmp_path / "killed.sqlite3"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+
+    def count(sql):
+        with closing(sqlite3.connect(database, timeout=30)) as db:
+            return db.execute(sql).fetchone()[0]
+
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=settings.BASE_DIR, env=env, check=True)
+    total = 4000
+    export = tmp_path / "site.xml"
+    wordpress_export_of(export, total)
+
+    kill_import_once_committed([str(export)], env=env, count=count, articles=200)
+
+    written = count("SELECT COUNT(*) FROM articles_article")
+    assert 0 < written < total, "kill the run mid-way"
+    assert count("SELECT COUNT(*) FROM articles_taggedarticle") == 2 * written
+    assert count("SELECT COUNT(*) FROM django_redirect") == written
+
+    again = subprocess.run(
+        [*manage, "import_articles", str(export)],
+        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert f"created {total - written}, updated 0, unchanged {written}," in again.stdout
+    assert count("SELECT COUNT(*) FROM articles_article") == total

@@ -19,6 +19,7 @@ from defusedxml.ElementTree import iterparse
 
 from ..models import Article
 from .archive_format import key_name
+from .html_markdown import shortcodes_in
 from .items import ExportedPost, NotAnArticle, post_name
 from .problems import InvalidArticle, Problem, refuse
 
@@ -210,6 +211,14 @@ class WordPressExport:
             record["authors"] = authors
         self._lead_image(meta.get("_thumbnail_id"), post)
         post.html = self._text(item, "content:encoded")
+        if shortcodes := shortcodes_in(post.html):
+            post.warnings.append(
+                Problem(
+                    "content:encoded",
+                    "WordPress shortcodes left as text: "
+                    + ", ".join(f"[{name}]" for name in shortcodes),
+                )
+            )
         if comments := len(item.findall(self._qualified("wp:comment"))):
             post.warnings.append(
                 Problem("wp:comment", f"{comments} comment(s) not imported: the site has none")
