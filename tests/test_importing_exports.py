@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from articles.importing import Result
+from articles.importing import Result, import_articles, items, writing
 from articles.models import Article
 from tests.factories import image_bytes
-from tests.test_importing import run
+from tests.test_importing import TRANSACTION_CONTROL, run
 from tests.test_importing_hostile import (  # noqa: F401 - image_server is a fixture
     call,
     image_server,
@@ -572,3 +574,61 @@ def test_an_export_import_killed_mid_way_leaves_whole_articles_and_a_rerun_compl
     assert again.returncode == 0, again.stderr
     assert f"created {total - written}, updated 0, unchanged {written}," in again.stdout
     assert count("SELECT COUNT(*) FROM articles_article") == total
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_older_wxr_versions_are_read_alike(tmp_path, version):
+    copy = edited_copy(
+        tmp_path, WXR, ("wordpress.org/export/1.2/", f"wordpress.org/export/{version}/")
+    )
+    report = run(copy)
+    assert report.count(Result.CREATED) == 4 and report.count(Result.SKIPPED) == 3
+    article = Article.objects.get(slug="kyiv-metro-reopens")
+    assert article.description.startswith("Kyiv's metro reopened")  # excerpt:encoded
+    assert article.lead_figure.alt_text == "A metro train waiting at a platform"
+
+
+def test_posts_are_reported_batch_by_batch_out_of_a_total_known_first(tmp_path, monkeypatch):
+    # The command's progress bar: the export was read through once, so its items are counted.
+    monkeypatch.setattr(writing, "BATCH_FILES", 3)
+    calls = []
+
+    def on_file(outcome, done, total):
+        calls.append((outcome.item.split(" ")[1], done, total, Article.objects.count()))
+
+    import_articles([WXR, GHOST], time_zone="UTC", on_file=on_file)
+    assert calls == [
+        ("10", 1, 10, 3),
+        ("11", 2, 10, 3),
+        ("12", 3, 10, 3),
+        ("13", 4, 10, 4),
+        ("14", 5, 10, 4),
+        ("20", 6, 10, 4),
+        ("30", 7, 10, 6),  # a batch goes on into the next file
+        ("6650a1b2c3d4e5f601000001", 8, 10, 6),
+        ("6650a1b2c3d4e5f601000002", 9, 10, 6),
+        ("6650a1b2c3d4e5f601000003", 10, 10, 6),
+    ]
+
+
+def test_a_rerun_of_unchanged_exports_reads_the_table_once_in_all():
+    run(WXR, GHOST)
+    with CaptureQueriesContext(connection) as queries:
+        report = run(WXR, GHOST)
+    assert report.count(Result.UNCHANGED) == 6
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len([sql for sql in statements if not TRANSACTION_CONTROL.match(sql)]) == 1
+
+
+def test_a_rerun_does_not_convert_the_html_of_posts_that_have_not_changed(tmp_path, monkeypatch):
+    run(WXR)
+    changed = edited_copy(tmp_path, WXR, ("Our newsroom will stay open", "We will stay open"))
+    converted = []
+    convert = items.html_to_markdown
+    monkeypatch.setattr(
+        items, "html_to_markdown", lambda html: converted.append(html) or convert(html)
+    )
+    report = run(changed)
+    assert report.count(Result.UNCHANGED) == 3 and report.count(Result.UPDATED) == 1
+    assert len(converted) == 1 and "We will stay open" in converted[0]
+    assert "We will stay open" in Article.objects.get(slug="election-night").body

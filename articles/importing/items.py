@@ -32,10 +32,12 @@ class ArticleFile:
     path: Path
     name = ""  # the whole file is the article
 
-    def read(self, options) -> tuple[ArticleData, str]:
-        """The article, and the text its checksum is taken of."""
-        text = read_article_text(self.path, max_bytes=options.max_bytes)
-        return parse_article(text, tz=options.time_zone), text
+    def text(self, options) -> str:
+        """What the article is read from: its checksum is taken of this."""
+        return read_article_text(self.path, max_bytes=options.max_bytes)
+
+    def parse(self, text, options) -> ArticleData:
+        return parse_article(text, tz=options.time_zone)
 
 
 @dataclass(eq=False)
@@ -53,11 +55,14 @@ class ExportedPost:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
-    def read(self, options) -> tuple[ArticleData, str]:
+    def text(self, options) -> str:
         if self.not_an_article:
             raise NotAnArticle(self.not_an_article)
         if self.problems:
             raise InvalidArticle(self.problems)
+        return json.dumps([self.record, self.html], sort_keys=True, ensure_ascii=False)
+
+    def parse(self, text, options) -> ArticleData:
         data = parse_record(self.record, html_to_markdown(self.html), tz=options.time_zone)
         data.warnings[:0] = self.warnings
-        return data, json.dumps([self.record, self.html], sort_keys=True, ensure_ascii=False)
+        return data

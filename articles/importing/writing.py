@@ -255,10 +255,21 @@ class ImportRun:
     def _read(self, item, outcome: FileOutcome) -> _ArticleToWrite | None:
         """The item's article, if there is anything to write; else None, the outcome set.
 
-        Decided without a query: most items of a re-run stop here.
+        Decided without a query: most items of a re-run stop here, and those whose text
+        is exactly what the article was last imported from stop before being parsed (a
+        post's HTML is not converted again).
         """
+        options = self.options
         try:
-            data, text = item.read(self.options)
+            text = item.text(options)
+            checksum = hashlib.sha256(
+                "\0".join([PARSER_VERSION, options.time_zone.key, options.status, text]).encode()
+            ).hexdigest()
+            known = self.index.by_checksum.get(checksum)
+            if known and _unchanged_since_import(known, options):
+                self._seen(item, outcome, [], known, _identity(known), Result.UNCHANGED)
+                return None
+            data = item.parse(text, options)
         except NotAnArticle as why:
             outcome.result = Result.SKIPPED
             outcome.note = str(why)
@@ -270,25 +281,36 @@ class ImportRun:
             outcome.errors = [_unexpected_error(place(item.path, item.name), error)]
             return None
         outcome.warnings.extend(data.warnings)
-        identity = data.source_url or f"slug:{data.slug}"
-        if identity in self.seen:
-            outcome.errors = [
-                Problem(
-                    "file" if not item.name else "",
-                    f"the same article as {place(*self.seen[identity])} "
-                    f"({data.source_url or 'slug ' + data.slug}); skipped",
-                )
-            ]
-            return None
-        self.seen[identity] = (item.path, item.name)
-        options = self.options
-        checksum = hashlib.sha256(
-            "\0".join([PARSER_VERSION, options.time_zone.key, options.status, text]).encode()
-        ).hexdigest()
         known = self.index.find(data)
+        identity = data.source_url or f"slug:{data.slug}"
+        if not self._seen(item, outcome, [data.source_url, data.slug], known, identity):
+            return None
         if known and _nothing_to_write(known, data, checksum, options, outcome):
             return None
         return _ArticleToWrite(data, checksum, known)
+
+    def _seen(self, item, outcome, named_by, known, identity, result=None):
+        """Record that the item is the article `identity` (`known`, when it exists), and
+        set `result`; False, with the outcome failed, when another item of the run was."""
+        keys = [identity] + ([f"pk:{known.pk}"] if known else [])
+        first = next((self.seen[key] for key in keys if key in self.seen), None)
+        if first:
+            source_url, slug = named_by or (known.source_url, known.slug)
+            outcome.result = Result.FAILED
+            outcome.errors = [
+                Problem(
+                    "file" if not item.name else "",
+                    f"the same article as {place(*first)} "
+                    f"({source_url or 'slug ' + slug}); skipped",
+                )
+            ]
+            return False
+        for key in keys:
+            self.seen[key] = (item.path, item.name)
+        if result:
+            outcome.result = result
+            outcome.slug = known.slug
+        return True
 
     def _write(self, to_write, outcome, new_articles=None):
         """Write the article in the current transaction; (article, its old slug), or None
@@ -324,6 +346,18 @@ def _unexpected_error(path, error: Exception) -> Problem:
         "",
         f"unexpected error ({type(error).__name__}: {error}); nothing was written for this file",
     )
+
+
+def _identity(known: KnownArticle) -> str:
+    return known.source_url or f"slug:{known.slug}"
+
+
+def _unchanged_since_import(known: KnownArticle, options) -> bool:
+    """An article that may be left as it is when its item's text has not changed: not
+    edited since, and not waiting for a lead figure's image file this run may bring."""
+    may_bring_image = options.images_root or options.fetch_images
+    missing_image = known.lead_figure_id and not known.figure_image
+    return not edited_since_import(known) and not (missing_image and may_bring_image)
 
 
 def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -> bool:
