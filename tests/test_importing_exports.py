@@ -632,3 +632,36 @@ def test_a_rerun_does_not_convert_the_html_of_posts_that_have_not_changed(tmp_pa
     assert report.count(Result.UNCHANGED) == 3 and report.count(Result.UPDATED) == 1
     assert len(converted) == 1 and "We will stay open" in converted[0]
     assert "We will stay open" in Article.objects.get(slug="election-night").body
+
+
+def test_markup_in_a_post_is_converted_or_dropped_never_run(tmp_path, client):
+    def change(data):
+        data["posts"][0]["html"] = (
+            "<p>Before.</p><script>alert('body')</script><style>p{color:red}</style>"
+            "<p>Write &lt;script&gt;alert(1)&lt;/script&gt; to test &amp; see.</p>"
+            '<iframe src="https://www.youtube.com/embed/abc" title="The night train"></iframe>'
+            '<p><a href="javascript:alert(2)">a link</a> '
+            '<img src="x" onerror="alert(3)" alt="x"></p>'
+            "<form><input value='Sign up'></form><p>After.</p>"
+        )
+        data["posts_meta"][0]["feature_image_caption"] = "Trains &amp; <b>stations</b>"
+        data["posts"][1]["status"] = "sent"
+
+    report = run(ghost_copy(tmp_path, change), images_root=images_under(tmp_path, NIGHT_TRAIN))
+    soup = page(client, "night-trains-lviv")
+    body = soup.select_one(".article__body")
+    assert texts(body.find_all("p"))[0] == "Before."
+    assert "Write <script>alert(1)</script> to test & see." in texts(body.find_all("p"))
+    assert body.find("script") is None and body.find("style") is None
+    assert "color:red" not in body.get_text() and "alert('body')" not in body.get_text()
+    assert body.find("a", string="The night train")["href"] == "https://www.youtube.com/embed/abc"
+    assert "a link" in body.get_text()
+    assert not [a for a in body.find_all("a") if "javascript" in a.get("href", "")]
+    assert not any(tag.has_attr("onerror") for tag in body.find_all(True))
+    assert body.find("form") is None and body.find("input") is None
+    assert texts(soup.select(".article__figure .caption")) == ["Trains & stations"]
+    assert Article.objects.get(slug="station-names").status == Article.Status.DRAFT
+    assert any(
+        "sent by email only in Ghost: imported as a draft" in line
+        for line in (report.warning_lines())
+    )

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..models import Article
 from .archive_format import key_name
+from .html_markdown import text_of_html
 from .items import ExportedPost, NotAnArticle, post_name
 from .problems import Problem, refuse
 from .values import kind
@@ -100,6 +101,11 @@ class GhostExport:
 
     def _status(self, fields, post):
         status = fields.text("status")
+        if status == "sent":
+            post.warnings.append(
+                Problem("status", "sent by email only in Ghost: imported as a draft")
+            )
+            status = "draft"
         if status not in STATUSES:
             post.problems.append(Problem("status", f"{status[:40]!r} is not a status Ghost uses"))
             return
@@ -161,8 +167,7 @@ class GhostExport:
             record[key_name("figure.original_url")] = url
         record[key_name("figure.original_path")] = unquote(urlsplit(url).path)
         record[key_name("figure.alt_text")] = fields.text("feature_image_alt")
-        caption = fields.text("feature_image_caption")  # HTML in Ghost
-        record[key_name("figure.caption")] = " ".join(re.sub(r"<[^>]*>", " ", caption).split())
+        record[key_name("figure.caption")] = text_of_html(fields.text("feature_image_caption"))
 
     def _body(self, fields, post):
         html = fields.text("html")

@@ -6,6 +6,7 @@ blank lines (WordPress adds the <p> tags only when it shows a post) and its [cap
 shortcode.
 """
 
+import html as html_entities
 import re
 
 from markdownify import MarkdownConverter
@@ -36,11 +37,26 @@ class _Converter(MarkdownConverter):
         text = " ".join(text.split())
         return f"\n\n*{text}*\n\n" if text else ""
 
+    def convert_iframe(self, el, text, parent_tags):
+        # An embedded video or map: a link to it, rather than nothing.
+        source = el.get("src", "")
+        if not source.startswith(("https://", "http://")):
+            return ""
+        return f"\n\n[{el.get('title') or 'Embedded content'}]({source})\n\n"
+
+    def convert_form(self, el, text, parent_tags):
+        return ""  # a newsletter sign-up or a search box: the old site's furniture
+
+    convert_noscript = convert_template = convert_form
+
+    def escape(self, text, parent_tags):
+        # Text that reads as a tag ("&lt;b&gt;" in the HTML) stays text in the Markdown.
+        return super().escape(text, parent_tags).replace("<", "&lt;")
+
 
 _CONVERTER = _Converter(
     heading_style="ATX",
     bullets="-",
-    strip=["script", "style", "iframe", "form", "button", "input", "noscript"],
     escape_misc=False,
     newline_style="backslash",
 )
@@ -58,6 +74,11 @@ def html_to_markdown(html: str) -> str:
         html = _paragraphs(html)
     markdown = _CONVERTER.convert(html)
     return EXTRA_BLANK_LINES.sub("\n\n", markdown).strip()
+
+
+def text_of_html(html: str) -> str:
+    """The text of a short piece of HTML (an excerpt, a caption) on one line."""
+    return " ".join(html_entities.unescape(re.sub(r"<[^>]*>", " ", html)).split())
 
 
 def shortcodes_in(html: str) -> list[str]:

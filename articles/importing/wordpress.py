@@ -19,7 +19,7 @@ from defusedxml.ElementTree import iterparse
 
 from ..models import Article
 from .archive_format import key_name
-from .html_markdown import shortcodes_in
+from .html_markdown import shortcodes_in, text_of_html
 from .items import ExportedPost, NotAnArticle, post_name
 from .problems import InvalidArticle, Problem, refuse
 
@@ -244,7 +244,7 @@ class WordPressExport:
                 return
 
     def _description(self, item, post):
-        excerpt = " ".join(re.sub(r"<[^>]*>", " ", self._text(item, "excerpt:encoded")).split())
+        excerpt = text_of_html(self._text(item, "excerpt:encoded"))
         if len(excerpt) > DESCRIPTION_MAX:
             cut = excerpt[: DESCRIPTION_MAX - 1].rsplit(" ", 1)[0] + "…"
             post.warnings.append(
@@ -308,7 +308,7 @@ class WordPressExport:
         if attachment["alt"]:
             record[key_name("figure.alt_text")] = attachment["alt"]
         if attachment["caption"]:
-            record[key_name("figure.caption")] = attachment["caption"]
+            record[key_name("figure.caption")] = text_of_html(attachment["caption"])
 
 
 def _entity_refusal(error: EntitiesForbidden) -> str:
