@@ -39,6 +39,11 @@ class GhostExport:
         data = _load(path, options.max_json_bytes)
         tables = {name: _table(data, name) for name in ("posts", *TABLES)}
         self.posts = tables["posts"]
+        for post in self.posts:
+            # Each body is there three times; the others are read only when html is not.
+            if isinstance(post, dict) and isinstance(post.get("html"), str) and post["html"]:
+                for name in ("lexical", "mobiledoc", "plaintext"):
+                    post.pop(name, None)
         self.users = _by(tables["users"], "id")
         self.tags = _by(tables["tags"], "id")
         self.meta = _by(tables["posts_meta"], "post_id")
@@ -231,7 +236,9 @@ def _load(path: Path, limit: int) -> dict:
     except OSError as error:
         raise refuse("file", f"cannot be read ({error.strerror or error})") from None
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
+        del data  # the text and what it holds are enough to have in memory at once
+        document = json.loads(text)
     except UnicodeDecodeError as error:
         raise refuse("file", f"not UTF-8 text (at byte {error.start:,})") from None
     except json.JSONDecodeError as error:
