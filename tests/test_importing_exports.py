@@ -665,3 +665,13 @@ def test_markup_in_a_post_is_converted_or_dropped_never_run(tmp_path, client):
         "sent by email only in Ghost: imported as a draft" in line
         for line in (report.warning_lines())
     )
+
+
+def test_a_ghost_time_that_is_not_iso_8601_fails_that_post(tmp_path):
+    path = ghost_copy(tmp_path, lambda data: data["posts"][0].update(published_at="yesterday"))
+    report = run(path)
+    assert [line for outcome in report.failed for line in outcome.error_lines()] == [
+        f"{path}: post 6650a1b2c3d4e5f601000001 'Night trains return to Lviv': published_at: "
+        "'yesterday' is not an ISO 8601 time"
+    ]
+    assert report.count(Result.CREATED) == 1

@@ -8,6 +8,7 @@ A Ghost export is one JSON document, read whole, so it is refused past a size li
 import json
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -55,6 +56,7 @@ class GhostExport:
 
     def __iter__(self):
         for position, row in enumerate(self.posts):
+            self.posts[position] = None  # read once: what was imported need not stay
             yield self._post(position, row)
 
     def _post(self, position, row) -> ExportedPost:
@@ -80,9 +82,16 @@ class GhostExport:
             record["aliases"] = [f"/{slug}/"]
         self._status(fields, post)
         if published_at := fields.text("published_at"):
-            # Ghost keeps times in UTC; old exports write them without the offset.
-            naive = not re.search(r"(Z|[+-]\d\d:?\d\d)$", published_at)
-            record[key_name("published_at")] = published_at + ("+00:00" if naive else "")
+            try:
+                moment = datetime.fromisoformat(published_at)
+            except ValueError:
+                post.problems.append(
+                    Problem("published_at", f"{published_at[:40]!r} is not an ISO 8601 time")
+                )
+            else:
+                # Ghost keeps times in UTC; old exports write them without the offset.
+                moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+                record[key_name("published_at")] = moment.isoformat()
         self._seo_and_social(fields, record)
         record["tags"], internal = self._tags(post_id)
         if internal:

@@ -59,13 +59,12 @@ class WordPressExport:
 
     def __init__(self, path: Path, options):
         self.path = path
-        self.options = options
         self.wp = ""  # the namespace of the file's WXR version, in braces
         self.authors: dict[str, str] = {}  # login → display name
         self.categories: dict[str, tuple[str, str]] = {}  # nicename → (name, parent nicename)
         self.attachments: dict[str, dict] = {}  # post id → url, alt, caption
         self.count = 0
-        for _event, element in self._elements():
+        for element in self._elements():
             if element.tag == "item":
                 self.count += 1
                 if self._text(element, "wp:post_type") == "attachment":
@@ -88,7 +87,7 @@ class WordPressExport:
 
     def __iter__(self):
         try:
-            for _event, element in self._elements():
+            for element in self._elements():
                 if element.tag == "item":
                     yield self._post(element)
         except (InvalidArticle, NotAnArticle) as error:  # the file changed since it was opened
@@ -96,8 +95,8 @@ class WordPressExport:
             yield ExportedPost(self.path, "after the last post read", problems=problems)
 
     def _elements(self):
-        """(event, element) at the end of each item and of each element of the channel,
-        each emptied and dropped once the caller has it."""
+        """Each item, and each other element of the channel, once read whole; each is
+        emptied and dropped once the caller has it."""
         try:
             with open(self.path, "rb") as file:
                 parents = []  # of the element the parser is in, from the root
@@ -114,7 +113,7 @@ class WordPressExport:
                     else:
                         parents.pop()
                         if len(parents) == 2 and parents[1].tag == "channel":
-                            yield event, element
+                            yield element
                             element.clear()
                             parents[1].remove(element)
         except ParseError as error:
