@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles.importing import Result, import_articles, items, writing
+from articles.importing import Result, import_articles, items, json_stream, writing
 from articles.models import Article
 from tests.factories import image_bytes
 from tests.test_importing import TRANSACTION_CONTROL, run
@@ -457,17 +457,35 @@ def test_a_broken_ghost_export_is_refused_by_name(tmp_path, text, message):
     assert failed.error_lines() == [f"{path}: {message}"]
 
 
-def test_a_ghost_export_over_the_limit_is_refused_before_it_is_read(tmp_path):
+def test_a_ghost_export_of_50_mb_with_a_value_over_the_limit_is_refused_by_name(tmp_path):
+    # Read as a stream, a file of any size is fine; one value over --max-json-value is not.
     path = tmp_path / "huge.json"
-    with path.open("wb") as file:
-        file.write(b'{"db": [')
-        file.truncate(50 * 1000 * 1000)  # 50 MB, most of it a hole on disk
+    start = '{"db":[{"data":{"posts":[{"id":"1","title":"Fine","html":"<p>Fine.</p>"},'
+    start += '{"id":"2","title":"Huge","html":"'
+    with path.open("w", encoding="utf-8") as file:
+        file.write(start)
+        for _ in range(50):
+            file.write("x" * 1_000_000)
+        file.write('"}]}}]}')
     [failed] = run(path).failed
     assert failed.error_lines() == [
-        f"{path}: file: the file is 50,000,000 bytes; Ghost exports are read whole, up to "
-        "33,554,432 (--max-json-bytes)"
+        f"{path}: file: a single value of over 16,777,216 characters (line 1, column "
+        f"{len(start)}); refused (see --max-json-value)"
     ]
-    assert not Article.objects.exists()
+    assert not Article.objects.exists()  # not even the post before it
+
+
+def test_a_ghost_export_is_read_a_window_at_a_time(tmp_path, monkeypatch):
+    # Windows far smaller than a post: values cut at any point are read whole all the same.
+    monkeypatch.setattr(json_stream, "CHUNK", 7)
+    report = run(GHOST)
+    assert report.count(Result.CREATED) == 2 and report.count(Result.SKIPPED) == 1
+    article = Article.objects.get(slug="night-trains-lviv")
+    assert article.extra_metadata["authors"][0] == {
+        "name": "Mariia Koval",
+        "url": "https://mariia.example.org",
+    }
+    assert article.body.startswith("The overnight train from Kyiv to **Lviv**")
 
 
 def test_json_files_that_are_not_ghost_exports_are_skipped_by_name(tmp_path):

@@ -1,13 +1,17 @@
 """Ghost export files (Ghost 4 to 6, `{"db": [{"data": {...}}]}`): each post becomes a
 record of the archive format.
 
-A Ghost export is one JSON document, read whole, so it is refused past a size limit
-(--max-json-bytes); its posts are read one at a time from it.
+A Ghost export is one JSON document, often of hundreds of megabytes (each post is in it
+three times: html, lexical and plain text). It is read as a stream (json_stream.py),
+twice: first for the tables posts refer to (users, tags, their links, posts_meta), to
+count the posts and to find any syntax error before a post is written; then post by
+post. Only one post is in memory at a time; a single value longer than
+--max-json-value is refused.
 """
 
-import json
-import os
+import codecs
 import re
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -16,7 +20,8 @@ from ..models import Article
 from .archive_format import key_name
 from .html_markdown import text_of_html
 from .items import ExportedPost, NotAnArticle, post_name
-from .problems import Problem, refuse
+from .json_stream import JsonError, JsonStream, ValueTooLarge
+from .problems import InvalidArticle, Problem, refuse
 from .values import kind
 
 GHOST_EXPORT_START = re.compile(r'\A\s*\{\s*"db"\s*:')
@@ -37,14 +42,17 @@ class GhostExport:
     def __init__(self, path: Path, options):
         self.path = path
         self.site_url = options.site_url.rstrip("/")
-        data = _load(path, options.max_json_bytes)
-        tables = {name: _table(data, name) for name in ("posts", *TABLES)}
-        self.posts = tables["posts"]
-        for post in self.posts:
-            # Each body is there three times; the others are read only when html is not.
-            if isinstance(post, dict) and isinstance(post.get("html"), str) and post["html"]:
-                for name in ("lexical", "mobiledoc", "plaintext"):
-                    post.pop(name, None)
+        self.value_limit = options.max_json_value
+        self.count = 0
+        tables = {name: [] for name in TABLES}
+        with self._stream() as stream:
+            for table in _tables(stream):
+                if table == "posts":
+                    self.count = sum(1 for _position in _rows(stream, table, skip=True))
+                elif table in TABLES:
+                    tables[table] = list(_rows(stream, table))
+                else:
+                    stream.skip()
         self.users = _by(tables["users"], "id")
         self.tags = _by(tables["tags"], "id")
         self.meta = _by(tables["posts_meta"], "post_id")
@@ -52,12 +60,46 @@ class GhostExport:
         self.tags_of = _links(tables["posts_tags"], "tag_id")
 
     def __len__(self):
-        return len(self.posts)
+        return self.count
 
     def __iter__(self):
-        for position, row in enumerate(self.posts):
-            self.posts[position] = None  # read once: what was imported need not stay
-            yield self._post(position, row)
+        try:
+            with self._stream() as stream:
+                for table in _tables(stream):
+                    if table != "posts":
+                        stream.skip()
+                        continue
+                    for position in stream.elements():
+                        yield self._post(position, stream.value())
+        except InvalidArticle as error:  # the file changed since it was opened
+            yield ExportedPost(self.path, "after the last post read", problems=error.problems)
+
+    @contextmanager
+    def _stream(self):
+        """The export as a JSON stream, its errors refused by name."""
+        try:
+            with open(self.path, "rb") as file:
+                if not GHOST_EXPORT_START.match(
+                    file.read(64).decode("utf-8", errors="replace").lstrip("\ufeff")
+                ):
+                    raise NotAnArticle(
+                        'a JSON file, but not a Ghost export: it does not start {"db":'
+                    )
+                file.seek(0)
+                stream = JsonStream(_Utf8Reader(file), value_limit=self.value_limit)
+                yield stream
+        except ValueTooLarge as error:
+            raise refuse(
+                "file", f"a single value of {error}; refused (see --max-json-value)"
+            ) from None
+        except JsonError as error:
+            raise refuse("file", f"not valid JSON: {error}") from None
+        except UnicodeDecodeError as error:
+            raise refuse("file", f"not UTF-8 text (at byte {error.start:,})") from None
+        except RecursionError:
+            raise refuse("file", "the JSON is nested too deeply") from None
+        except OSError as error:
+            raise refuse("file", f"cannot be read ({error.strerror or error})") from None
 
     def _post(self, position, row) -> ExportedPost:
         if not isinstance(row, dict):
@@ -227,56 +269,66 @@ class _Fields:
         return value.strip()
 
 
-def _load(path: Path, limit: int) -> dict:
-    try:
-        size = os.stat(path).st_size
-        if size > limit:
-            raise refuse(
-                "file",
-                f"the file is {size:,} bytes; Ghost exports are read whole, up to {limit:,} "
-                "(--max-json-bytes)",
-            )
-        with open(path, "rb") as file:
-            head = file.read(64)
-            start = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-            if not GHOST_EXPORT_START.match(start):
-                raise NotAnArticle('a JSON file, but not a Ghost export: it does not start {"db":')
-            data = head + file.read(limit)
-    except OSError as error:
-        raise refuse("file", f"cannot be read ({error.strerror or error})") from None
-    try:
-        text = data.decode("utf-8-sig")
-        del data  # the text and what it holds are enough to have in memory at once
-        document = json.loads(text)
-    except UnicodeDecodeError as error:
-        raise refuse("file", f"not UTF-8 text (at byte {error.start:,})") from None
-    except json.JSONDecodeError as error:
-        raise refuse(
-            "file", f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
-        ) from None
-    except RecursionError:
-        raise refuse("file", "the JSON is nested too deeply") from None
-    database = document.get("db") if isinstance(document, dict) else None
-    if not (isinstance(database, list) and database and isinstance(database[0], dict)):
-        raise refuse("db", "expected a list holding an object, as Ghost writes")
-    data = database[0].get("data")
-    if not isinstance(data, dict):
-        raise refuse("db[0].data", f"expected an object, got {kind(data)}")
-    return data
+def _tables(stream: JsonStream):
+    """The names of the tables in db[0].data, the stream at each one's value in turn;
+    the caller reads or skips it."""
+    for key in stream.members():
+        if key != "db":
+            stream.skip()
+            continue
+        if stream.kind() != "[":
+            raise refuse("db", "expected a list holding an object, as Ghost writes")
+        for position in stream.elements():
+            if position:
+                stream.skip()
+                continue
+            if stream.kind() != "{":
+                raise refuse("db", "expected a list holding an object, as Ghost writes")
+            for name in stream.members():
+                if name != "data":
+                    stream.skip()
+                elif stream.kind() != "{":
+                    value = stream.value()
+                    raise refuse("db[0].data", f"expected an object, got {kind(value)}")
+                else:
+                    yield from stream.members()
 
 
-def _table(data: dict, name: str) -> list:
-    rows = data.get(name)
-    if rows is None:
-        return []
-    if not isinstance(rows, list):
-        raise refuse(f"db[0].data.{name}", f"expected a list, got {kind(rows)}")
-    if name != "posts":  # a bad post is that post's problem, not the file's
-        for position, row in enumerate(rows):
-            if not isinstance(row, dict):
-                where = f"db[0].data.{name}[{position}]"
-                raise refuse(where, f"expected an object, got {kind(row)}")
-    return rows
+def _rows(stream, table, *, skip=False):
+    """The rows of a table (each checked to be an object), or with `skip` only their
+    positions: a post is read in the second pass."""
+    if stream.kind() != "[":
+        raise refuse(f"db[0].data.{table}", f"expected a list, got {kind(stream.value())}")
+    for position in stream.elements():
+        if skip:
+            stream.skip()
+            yield position
+            continue
+        row = stream.value()
+        if not isinstance(row, dict):
+            where = f"db[0].data.{table}[{position}]"
+            raise refuse(where, f"expected an object, got {kind(row)}")
+        yield row
+
+
+class _Utf8Reader:
+    """The file's text, its byte-order mark dropped; an invalid byte raises
+    UnicodeDecodeError with its offset in the file."""
+
+    def __init__(self, file):
+        self.file = file
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.offset = 0  # bytes decoded before the current chunk
+
+    def read(self, size):
+        data = self.file.read(size)
+        try:
+            text = self.decoder.decode(data, final=not data)
+        except UnicodeDecodeError as error:
+            error.start += self.offset
+            raise
+        self.offset += len(data)
+        return text
 
 
 def _by(rows: list[dict], key: str) -> dict:

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from ..models import Article
 from .problems import Problem, place
-from .sources import DEFAULT_MAX_BYTES, JSON_MAX_BYTES
+from .sources import DEFAULT_MAX_BYTES, JSON_VALUE_MAX
 
 
 class Result(enum.StrEnum):
@@ -31,7 +31,7 @@ class ImportOptions:
     overwrite: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
     site_url: str = ""  # the old site's address, which Ghost exports leave out
-    max_json_bytes: int = JSON_MAX_BYTES
+    max_json_value: int = JSON_VALUE_MAX
 
 
 @dataclass

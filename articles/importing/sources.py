@@ -8,9 +8,8 @@ from pathlib import Path
 from .problems import Problem, printable, refuse
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-# A Ghost export is one JSON document, read whole: past this it is refused. (A WordPress
-# export is read as it goes, whatever its size.)
-JSON_MAX_BYTES = 32 * 1024 * 1024
+# A Ghost export is read a value (a post) at a time: one of more characters is refused.
+JSON_VALUE_MAX = 16 * 1024 * 1024
 ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
 # A whole site exported by WordPress (WXR) or Ghost: many articles in one file.
 EXPORT_SUFFIXES = (".xml", ".json")

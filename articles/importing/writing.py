@@ -35,7 +35,7 @@ from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time
 from .parsing import ArticleData
 from .problems import InvalidArticle, Problem, place
 from .redirects import redirects_to, save_redirects
-from .sources import DEFAULT_MAX_BYTES, JSON_MAX_BYTES, find_article_files, is_export_file
+from .sources import DEFAULT_MAX_BYTES, JSON_VALUE_MAX, find_article_files, is_export_file
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def import_articles(
     overwrite: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
     site_url: str = "",
-    max_json_bytes: int = JSON_MAX_BYTES,
+    max_json_value: int = JSON_VALUE_MAX,
     on_file: Callable[[FileOutcome, int, int], None] | None = None,
 ) -> ImportReport:
     """Import every article file under `paths`, and every post of the WordPress (WXR) and
@@ -78,7 +78,7 @@ def import_articles(
         overwrite=overwrite,
         max_bytes=max_bytes,
         site_url=site_url,
-        max_json_bytes=max_json_bytes,
+        max_json_value=max_json_value,
     )
     files, not_read = find_article_files([paths] if isinstance(paths, str | Path) else paths)
     report = ImportReport(dry_run=dry_run)

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from articles.importing import (
     DEFAULT_MAX_BYTES,
-    JSON_MAX_BYTES,
+    JSON_VALUE_MAX,
     Result,
     import_articles,
     printable,
@@ -77,11 +77,12 @@ class Command(BaseCommand):
             "lead there. Without it they become paths on this site.",
         )
         parser.add_argument(
-            "--max-json-bytes",
+            "--max-json-value",
             type=int,
-            default=JSON_MAX_BYTES,
-            help=f"Refuse Ghost exports larger than this: they are read whole (default "
-            f"{JSON_MAX_BYTES:,}).",
+            default=JSON_VALUE_MAX,
+            help="Refuse a Ghost export holding a single value (a post) of more characters "
+            f"than this; the file is read a post at a time, whatever its size (default "
+            f"{JSON_VALUE_MAX:,}).",
         )
         parser.add_argument(
             "--status",
@@ -113,10 +114,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--images-root {printable(images_root)} is not a directory", returncode=2
             )
-        for name in ("max_bytes", "max_json_bytes"):
+        for name, unit in (("max_bytes", "bytes"), ("max_json_value", "characters")):
             if options[name] < 1:
                 option = "--" + name.replace("_", "-")
-                raise CommandError(f"{option} must be a positive number of bytes", returncode=2)
+                raise CommandError(f"{option} must be a positive number of {unit}", returncode=2)
         site_url = options["site_url"].rstrip("/")
         if site_url and (
             urlsplit(site_url).scheme not in ("http", "https") or not urlsplit(site_url).netloc
@@ -147,7 +148,7 @@ class Command(BaseCommand):
                 overwrite=options["overwrite"],
                 max_bytes=options["max_bytes"],
                 site_url=site_url,
-                max_json_bytes=options["max_json_bytes"],
+                max_json_value=options["max_json_value"],
                 on_file=on_file,
             )
         except ValueError as error:
