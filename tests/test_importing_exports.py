@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from articles.importing import Result, import_articles, items, json_stream, writing
 from articles.models import Article
 from tests.factories import image_bytes
-from tests.test_importing import TRANSACTION_CONTROL, run
+from tests.test_importing import TRANSACTION_CONTROL, article_file, run
 from tests.test_importing_hostile import (  # noqa: F401 - image_server is a fixture
     call,
     image_server,
@@ -693,3 +693,17 @@ def test_a_ghost_time_that_is_not_iso_8601_fails_that_post(tmp_path):
         "'yesterday' is not an ISO 8601 time"
     ]
     assert report.count(Result.CREATED) == 1
+
+
+def test_an_unchanged_item_still_counts_as_its_article_for_the_rest_of_the_run(tmp_path):
+    # Recognised by its checksum alone, it is still the article a later duplicate names.
+    url = "https://old.example/news/story"
+    first = article_file(tmp_path, "a.md", {"title": "One", "blog_url": url})
+    run(first)
+    second = article_file(tmp_path, "b.md", {"title": "Two", "blog_url": url})
+    report = run(first, second)
+    assert [o.result for o in report.outcomes] == [Result.UNCHANGED, Result.FAILED]
+    assert report.outcomes[1].error_lines() == [
+        f"{second}: file: the same article as {first} ({url}); skipped"
+    ]
+    assert Article.objects.get().title == "One"

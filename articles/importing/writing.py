@@ -267,7 +267,7 @@ class ImportRun:
             ).hexdigest()
             known = self.index.by_checksum.get(checksum)
             if known and _unchanged_since_import(known, options):
-                self._seen(item, outcome, [], known, _identity(known), Result.UNCHANGED)
+                self._seen(item, outcome, known, known.source_url, known.slug, Result.UNCHANGED)
                 return None
             data = item.parse(text, options)
         except NotAnArticle as why:
@@ -282,20 +282,19 @@ class ImportRun:
             return None
         outcome.warnings.extend(data.warnings)
         known = self.index.find(data)
-        identity = data.source_url or f"slug:{data.slug}"
-        if not self._seen(item, outcome, [data.source_url, data.slug], known, identity):
+        if not self._seen(item, outcome, known, data.source_url, data.slug):
             return None
         if known and _nothing_to_write(known, data, checksum, options, outcome):
             return None
         return _ArticleToWrite(data, checksum, known)
 
-    def _seen(self, item, outcome, named_by, known, identity, result=None):
-        """Record that the item is the article `identity` (`known`, when it exists), and
-        set `result`; False, with the outcome failed, when another item of the run was."""
-        keys = [identity] + ([f"pk:{known.pk}"] if known else [])
+    def _seen(self, item, outcome, known, source_url, slug, result=None):
+        """Record that the item is the article of this source URL or slug (`known`, when
+        it exists), and set `result`; False, with the outcome failed, when another item
+        of the run was that article."""
+        keys = [source_url or f"slug:{slug}"] + ([f"pk:{known.pk}"] if known else [])
         first = next((self.seen[key] for key in keys if key in self.seen), None)
         if first:
-            source_url, slug = named_by or (known.source_url, known.slug)
             outcome.result = Result.FAILED
             outcome.errors = [
                 Problem(
@@ -346,10 +345,6 @@ def _unexpected_error(path, error: Exception) -> Problem:
         "",
         f"unexpected error ({type(error).__name__}: {error}); nothing was written for this file",
     )
-
-
-def _identity(known: KnownArticle) -> str:
-    return known.source_url or f"slug:{known.slug}"
 
 
 def _unchanged_since_import(known: KnownArticle, options) -> bool:
