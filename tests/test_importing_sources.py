@@ -43,9 +43,11 @@ def test_each_file_not_read_is_named_with_its_reason(tmp_path):
             f"{tmp_path / '.git'}: hidden folder; nothing in it is read",
             f"{tmp_path / 'posts' / '._b.md'}: hidden file; not read",
             f"{tmp_path / 'posts' / 'Makefile'}: not an article file (no extension); "
-            "articles end in .md, .markdown, .mdown, .html, .htm or .txt",
+            "articles end in .md, .markdown, .mdown, .html, .htm or .txt, WordPress and "
+            "Ghost exports in .xml or .json",
             f"{tmp_path / 'posts' / 'photo.jpg'}: not an article file (.jpg); "
-            "articles end in .md, .markdown, .mdown, .html, .htm or .txt",
+            "articles end in .md, .markdown, .mdown, .html, .htm or .txt, WordPress and "
+            "Ghost exports in .xml or .json",
         ]
     )
     assert report.count(Result.SKIPPED) == 5 and report.failed == []
@@ -60,7 +62,8 @@ def test_a_file_named_on_the_command_line_follows_the_same_rules(tmp_path):
     report = run(stylesheet)
     assert skipped_lines(report) == [
         f"{stylesheet}: not an article file (.css); "
-        "articles end in .md, .markdown, .mdown, .html, .htm or .txt"
+        "articles end in .md, .markdown, .mdown, .html, .htm or .txt, WordPress and Ghost "
+        "exports in .xml or .json"
     ]
     assert not Article.objects.exists()
 
@@ -99,7 +102,8 @@ def test_the_command_lists_skipped_files_counts_them_and_exits_0(tmp_path):
     assert code == 0 and err == ""
     assert (
         f"Skipped (not read):\n  {tmp_path / 'b.css'}: not an article file (.css); "
-        "articles end in .md, .markdown, .mdown, .html, .htm or .txt\n"
+        "articles end in .md, .markdown, .mdown, .html, .htm or .txt, WordPress and Ghost "
+        "exports in .xml or .json\n"
     ) in out
     assert out.splitlines()[-1] == (
         "2 files: created 1, updated 0, unchanged 0, conflicts 0, skipped 1, failed 0, warnings 0."

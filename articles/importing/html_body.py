@@ -1,13 +1,15 @@
-"""HTML article bodies (a static site's .html posts) turned into the Markdown the body field
-holds, with markdownify: kept as HTML, most of it would be shown as written, since the
-renderer reads only a few tags as markup (rendering.MARKUP_TAGS), and editors would have
-HTML to edit in a Markdown field.
+"""HTML article bodies (a static site's .html posts, a WordPress or Ghost export's posts)
+turned into the Markdown the body field holds, with markdownify: kept as HTML, most of it
+would be shown as written, since the renderer reads only a few tags as markup
+(rendering.MARKUP_TAGS), and editors would have HTML to edit in a Markdown field.
 
 What Markdown cannot carry (scripts, embedded players, forms, comments) is taken out
 before the conversion and named in a warning, never dropped in silence; what it can
-(headings, emphasis, links, lists, quotes, code, tables, images) comes through.
+(headings, emphasis, links, lists, quotes, code, tables, images, captions) comes through,
+and an embedded player or map (an <iframe>) leaves a link to what it embedded.
 """
 
+import html as html_entities
 import re
 from dataclasses import dataclass, field
 
@@ -30,6 +32,23 @@ _SCHEME = re.compile(r"^\s*([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 # short of Python's recursion limit.
 MAX_HTML_NESTING = 100
 _BLANK_LINES = re.compile(r"\n{3,}")
+# The block editors' own markup (`<!-- wp:paragraph -->`, `<!--kg-card-begin: html-->`):
+# taken out unnamed, being no part of what the author wrote.
+EDITOR_COMMENT = re.compile(r"<!--\s*(?:/?wp:|kg-card-).*?-->", re.DOTALL)
+
+
+class _Converter(MarkdownConverter):
+    def convert_figcaption(self, el, text, parent_tags):
+        # A caption as its own line, in italics, under the image it belongs to.
+        text = " ".join(text.split())
+        return f"\n\n*{text}*\n\n" if text else ""
+
+    def escape(self, text, parent_tags):
+        # Text that reads as a tag ("&lt;b&gt;" in the HTML) stays text in the Markdown.
+        return super().escape(text, parent_tags).replace("<", "&lt;")
+
+
+_CONVERTER = _Converter(heading_style="ATX", bullets="-", newline_style="backslash")
 
 
 @dataclass
@@ -39,10 +58,10 @@ class HtmlBody:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def html_to_markdown(html: str, *, take_title: bool) -> HtmlBody:
+def html_to_markdown(html: str, *, take_title: bool = False) -> HtmlBody:
     """The body as Markdown. With `take_title`, a whole page's <title> (or, failing that,
     a first <h1>, then removed from the body) is handed back for a file without one."""
-    soup = BeautifulSoup(html, "html.parser")
+    soup = BeautifulSoup(EDITOR_COMMENT.sub("", html), "html.parser")
     _refuse_deep_nesting(soup)
     title = ""
     if take_title:
@@ -60,7 +79,7 @@ def html_to_markdown(html: str, *, take_title: bool) -> HtmlBody:
         body.warnings.append(
             Problem("body", "HTML a Markdown body cannot hold was not kept: " + ", ".join(dropped))
         )
-    markdown = MarkdownConverter(heading_style="ATX", bullets="-").convert_soup(soup)
+    markdown = _CONVERTER.convert_soup(soup)
     body.markdown = _BLANK_LINES.sub("\n\n", markdown).strip()
     return body
 
@@ -84,7 +103,10 @@ def _take_out_what_markdown_cannot_hold(soup) -> list[str]:
         source = next((element.get(name) for name in _SOURCE_ATTRIBUTES if element.get(name)), "")
         if source:
             sources.append(str(source)[:100])
-        element.decompose()
+        if element.name == "iframe" and _web_address(source):
+            element.replace_with(_link_to(soup, element, source))
+        else:
+            element.decompose()
     comments = soup.find_all(string=lambda text: isinstance(text, Comment))
     for comment in comments:
         comment.extract()
@@ -104,6 +126,25 @@ def _take_out_what_markdown_cannot_hold(soup) -> list[str]:
     if sources:
         dropped.append("sources: " + " ".join(sources))
     return dropped
+
+
+def _web_address(source) -> bool:
+    return str(source).startswith(("https://", "http://"))
+
+
+def _link_to(soup, iframe, source):
+    """A paragraph linking to what an <iframe> embedded (a video, a map): readers can
+    still follow it, where Markdown cannot embed it."""
+    paragraph = soup.new_tag("p")
+    link = soup.new_tag("a", href=str(source))
+    link.string = iframe.get("title") or "Embedded content"
+    paragraph.append(link)
+    return paragraph
+
+
+def text_of_html(html: str) -> str:
+    """The text of a short piece of HTML (an excerpt, a caption) on one line."""
+    return " ".join(html_entities.unescape(re.sub(r"<[^>]*>", " ", html)).split())
 
 
 def _unsafe(href: str) -> bool:

@@ -103,6 +103,22 @@ def parse_article(text: str, *, tz: ZoneInfo, path: Path | None = None) -> Artic
         data = parse_front_matter_article(meta, body, tz=tz)
     _check_body(text, data.body)
     named_at, named_slug = date_and_slug_of_name(path, tz) if path else (None, "")
+    _date_and_slug(data, tz, named_at, named_slug)
+    return data
+
+
+def parse_record(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
+    """An article given as keys of the format and a Markdown body, as an export file's
+    reader makes of each post: checked exactly as a file's front matter and body."""
+    data = parse_front_matter_article(meta, body, tz=tz)
+    _check_body(body, data.body)
+    _date_and_slug(data, tz)
+    return data
+
+
+def _date_and_slug(data: ArticleData, tz: ZoneInfo, named_at=None, named_slug=""):
+    """What the file's name, or the old page's address, says of a date and a slug the
+    front matter does not give."""
     if data.fields.get("published_at") is None:
         page = data.old_addresses.page
         data.fields["published_at"] = named_at or (date_of_path(page, tz) if page else None)
@@ -119,7 +135,6 @@ def parse_article(text: str, *, tz: ZoneInfo, path: Path | None = None) -> Artic
             data.warnings.append(
                 Problem("slug", f"nothing in the headline spells a slug; {data.slug!r} was used")
             )
-    return data
 
 
 def parse_front_matter_article(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:

@@ -119,11 +119,10 @@ def parse_tags(value) -> list[str]:
 def parse_section(value, warnings) -> list[str]:
     """The path of the article's section, the top-level section first: text such as
     "World/Europe", or a list of categories whose first is the article's section (each
-    may be a path; the others are named in a warning)."""
+    may be a path, as text or as a list of names from the top: ["World", "Europe"], as
+    the WordPress and Ghost readers give it; the others are named in a warning)."""
     if isinstance(value, list):
-        for item in value:
-            if not isinstance(item, str):
-                raise ValueError(f"expected a list of text, found {kind(item)}")
+        value = [_path_text(item) for item in value]
         given = [item for item in value if item.strip()]
         if len(given) > 1:
             unused = ", ".join(repr(item) for item in given[1:])
@@ -147,6 +146,17 @@ def parse_section(value, warnings) -> list[str]:
                 f"{SECTION_NAME_MAX}"
             )
     return names
+
+
+def _path_text(item) -> str:
+    if isinstance(item, list) and all(isinstance(name, str) for name in item):
+        for name in item:
+            if PATH_SEPARATOR in name:
+                raise ValueError(f"the section name {name!r} holds {PATH_SEPARATOR!r}")
+        return PATH_SEPARATOR.join(item)
+    if not isinstance(item, str):
+        raise ValueError(f"expected a list of text or of paths, found {kind(item)}")
+    return item
 
 
 @dataclass(frozen=True)
