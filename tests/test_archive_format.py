@@ -12,7 +12,7 @@ import yaml
 from django.apps import apps
 from django.conf import settings
 
-from articles.importing import Result, import_articles, parse_article
+from articles.importing import Result, import_articles, key_table, parse_article
 from articles.importing.archive_format import FIGURE, KEYS, KNOWN_KEYS, Reading
 from articles.importing.exporting import article_to_text
 from articles.models import Article, ArticleAuthor, Author, Figure, ImageCredit, License, Section
@@ -72,7 +72,9 @@ def read_back(data, key):
 
 def test_each_key_the_exporter_writes_the_importer_reads_back_into_the_same_field(settings):
     settings.TIME_ZONE = "UTC"
-    text, _ = article_to_text(distinct_article(), image_file="images/ferry.jpg")
+    text, _ = article_to_text(
+        distinct_article(), image_file="images/ferry.jpg", old_paths=["/2019/ferry.html"]
+    )
     written = yaml.safe_load(text.split("---\n")[1])
     assert list(written) == [key.name for key in KEYS]  # every key, in the table's order
     data = parse_article(text, tz=UTC)
@@ -133,3 +135,16 @@ def test_no_module_but_the_table_names_a_key_of_the_format():
             if isinstance(node, ast.Constant) and node.value in names:
                 found.append(f"{path.relative_to(folder)}:{node.lineno} {node.value!r}")
     assert found == []
+
+
+def test_the_readme_shows_the_key_table_as_declared():
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    start = "<!-- keys: made by articles/importing/key_table.py -->\n"
+    shown = readme[readme.index(start) + len(start) : readme.index("\n<!-- /keys -->")]
+    assert shown.strip() == key_table.markdown().strip(), (
+        "README.md's key table is out of date; print the new one with: .venv/bin/python "
+        'manage.py shell -c "from articles.importing import key_table; '
+        'print(key_table.markdown())"'
+    )
+    for key in KEYS:
+        assert f"| `{key.name}` |" in shown

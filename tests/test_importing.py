@@ -19,6 +19,7 @@ from articles.importing import (
     Result,
     import_article_file,
     import_articles,
+    items,
     writing,
 )
 from articles.importing.identity import ArticleIndex
@@ -646,14 +647,14 @@ def test_an_unexpected_error_while_reading_fails_that_file_and_the_run_goes_on(
 ):
     broken = article_file(tmp_path, "a.md", {"title": "Trips a bug"})
     article_file(tmp_path, "b.md", {"title": "Fine"})
-    parse = writing.parse_article
+    parse = items.parse_article
 
     def parse_or_explode(text, **kwargs):
         if "Trips a bug" in text:
             raise RuntimeError("disk on fire")
         return parse(text, **kwargs)
 
-    monkeypatch.setattr(writing, "parse_article", parse_or_explode)
+    monkeypatch.setattr(items, "parse_article", parse_or_explode)
     monkeypatch.setattr(writing.logger, "exception", lambda *args: None)
     report = run(tmp_path)
 

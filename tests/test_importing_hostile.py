@@ -149,6 +149,51 @@ def test_yaml_nested_to_the_limit_is_read(tmp_path):
             "(line 6)",
         ),
         ("date 2025-01-01\n\nPlain \x1b text.\n", "body: contains a control character (U+001B)"),
+        # TOML (Hugo, Zola) and JSON (Hugo, Eleventy) front matter, held to the same rules.
+        (
+            '+++\ntitle = "T"\ndate = 2024-05-01\nbroken = [1,\n  x\n+++\nBody\n',
+            "front matter: not valid TOML: Invalid value (line 5, column 3)",
+        ),
+        ('+++\ntitle = "T"\nx = [1,\n+++\nBody\n', "front matter: not valid TOML: "),
+        ('+++\ntitle = "T"\nBody without an end\n', "front matter: no closing '+++' line"),
+        (
+            '+++\ntitle = "One"\ntitle = "Two"\n+++\nBody\n',
+            "title: given twice (lines 2 and 3); keep the one that is right",
+        ),
+        (
+            "+++\ntitle = 'T'\nviews = " + "9" * 5000 + "\n+++\nBody\n",
+            "front matter: not valid TOML",
+        ),
+        (
+            '+++\ntitle = "T"\nx = ' + "[" * 21 + "1" + "]" * 21 + "\n+++\nBody\n",
+            "front matter: nested more than 20 levels deep",
+        ),
+        (
+            '+++\ntitle = "T"\nx = ' + "[" * 5000 + "]" * 5000 + "\n+++\nBody\n",
+            "front matter: the TOML is nested too deeply",
+        ),
+        (
+            '\n{\n  "title": "T",\n  "tags": ["a",]\n}\nBody\n',
+            "front matter: not valid JSON: Expecting value (line 4, column 16)",
+        ),
+        ('{\n  "title": "T"\nBody\n', "front matter: not valid JSON: "),
+        (
+            '{"title": "One", "des": "D", "title": "Two"}\nBody\n',
+            "title: given twice with different values; keep the one that is right",
+        ),
+        ('{"title": "T", "score": NaN}\nBody\n', "front matter: NaN is not a number JSON allows"),
+        (
+            '{"title": "T", "views": ' + "9" * 5000 + "}\nBody\n",
+            "front matter: a number of 5,000 digits is too long to keep",
+        ),
+        ('{"title": "T", "x": ' + "[" * 5000 + "]" * 5000 + "}\nBody\n", "front matter: "),
+        ('{"title": "nul \\u0000 inside"}\nBody\n', "title: contains a NUL character"),
+        ('---json\n["a", "list"]\n---\nBody\n', "front matter: expected a JSON object, got a list"),
+        (
+            "---js\nmodule.exports = {title: 'T'}\n---\nBody\n",
+            "front matter: '---js' front matter is not read; write it as YAML (---), TOML (+++) "
+            "or JSON (---json)",
+        ),
     ],
 )
 def test_broken_files_fail_with_a_line_naming_file_and_field(tmp_path, text, message):
@@ -260,7 +305,7 @@ def test_markup_in_fields_is_stored_as_text_and_never_reaches_a_page_live(tmp_pa
 def test_directories_are_recursed_for_article_files_only(tmp_path):
     article_file(tmp_path, "a.md", {"title": "A"})
     article_file(tmp_path, "deeper/b.txt", {"title": "B"})
-    article_file(tmp_path, "deeper/c.html", {"title": "C"})
+    article_file(tmp_path, "deeper/c.css", {"title": "C"})
     article_file(tmp_path, ".hidden/d.md", {"title": "D"})
     article_file(tmp_path, "deeper/e.MD", {"title": "E"})
     report = run(tmp_path)
@@ -509,19 +554,24 @@ def test_a_run_killed_mid_way_leaves_whole_articles_and_a_rerun_completes(tmp_pa
 
     manage("migrate", "--verbosity", "0", check=True)
     total = 4000
-    for n in range(total):
+    for n in range(0, total, 2):
         meta = {"title": f"Story {n}", "blog_url": f"https://old.example/{n}", "tags": ["a", "b"]}
         article_file(tmp_path / "files", f"{n:04d}.md", meta)
+        # Every other file a Hugo post: TOML, its old address and an alias, two redirects.
+        toml = f'+++\ntitle = "Story {n + 1}"\ntags = ["a", "b"]\nurl = "/old/{n + 1}/"\n'
+        (tmp_path / "files" / f"{n + 1:04d}.md").write_text(
+            f'{toml}aliases = ["/older/{n + 1}/"]\n+++\n\nBody text.\n'
+        )
 
-    kill_import_once_committed(
-        [str(tmp_path / "files")], env=env, count=count, articles=200
-    )
+    kill_import_once_committed([str(tmp_path / "files")], env=env, count=count, articles=200)
 
     written = count("SELECT COUNT(*) FROM articles_article")
     assert 0 < written < total, "kill the run mid-way"
-    # Each article whole: both its taggings and its redirect are there.
+    # Each article whole: both its taggings and its redirects are there.
     assert count("SELECT COUNT(*) FROM articles_taggedarticle") == 2 * written
-    assert count("SELECT COUNT(*) FROM django_redirect") == written
+    hugo = count("SELECT COUNT(*) FROM articles_article WHERE source_url = ''")
+    assert 0 < hugo < written
+    assert count("SELECT COUNT(*) FROM django_redirect") == written + hugo
 
     again = manage("import_articles", str(tmp_path / "files"), capture_output=True, text=True)
     assert again.returncode == 0, again.stderr

@@ -17,19 +17,18 @@ def skipped_lines(report):
     return sorted(outcome.skip_line() for outcome in report.skipped)
 
 
-def test_every_markdown_and_text_extension_is_read(tmp_path):
-    for name in ("a.md", "b.markdown", "c.mdown", "d.txt", "e.MARKDOWN", "f.Mdown"):
+def test_every_markdown_html_and_text_extension_is_read(tmp_path):
+    names = ("a.md", "b.markdown", "c.mdown", "d.txt", "e.MARKDOWN", "f.Mdown", "g.html", "h.HTM")
+    for name in names:
         article_file(tmp_path, name, {"title": name})
     report = run(tmp_path)
-    assert sorted(Article.objects.values_list("title", flat=True)) == [
-        "a.md", "b.markdown", "c.mdown", "d.txt", "e.MARKDOWN", "f.Mdown",
-    ]
-    assert report.count(Result.CREATED) == 6 and report.skipped == []
+    assert sorted(Article.objects.values_list("title", flat=True)) == sorted(names)
+    assert report.count(Result.CREATED) == 8 and report.skipped == []
 
 
 def test_each_file_not_read_is_named_with_its_reason(tmp_path):
     article_file(tmp_path, "a.md", {"title": "A", "page_date": "2024-05-01"})
-    article_file(tmp_path, "posts/b.html", {"title": "B"})
+    (tmp_path / "posts").mkdir()
     (tmp_path / "posts" / "photo.jpg").write_bytes(b"\xff\xd8\xff")
     (tmp_path / "posts" / "Makefile").write_text("all:\n")
     article_file(tmp_path, ".draft.md", {"title": "Hidden"})
@@ -38,27 +37,34 @@ def test_each_file_not_read_is_named_with_its_reason(tmp_path):
 
     report = run(tmp_path)
     assert list(Article.objects.values_list("title", flat=True)) == ["A"]
-    assert skipped_lines(report) == sorted([
-        f"{tmp_path / '.draft.md'}: hidden file; not read",
-        f"{tmp_path / '.git'}: hidden folder; nothing in it is read",
-        f"{tmp_path / 'posts' / '._b.md'}: hidden file; not read",
-        f"{tmp_path / 'posts' / 'Makefile'}: not an article file (no extension); "
-        "articles end in .md, .markdown, .mdown or .txt",
-        f"{tmp_path / 'posts' / 'b.html'}: HTML files are not read yet",
-        f"{tmp_path / 'posts' / 'photo.jpg'}: not an article file (.jpg); "
-        "articles end in .md, .markdown, .mdown or .txt",
-    ])
-    assert report.count(Result.SKIPPED) == 6 and report.failed == []
+    assert skipped_lines(report) == sorted(
+        [
+            f"{tmp_path / '.draft.md'}: hidden file; not read",
+            f"{tmp_path / '.git'}: hidden folder; nothing in it is read",
+            f"{tmp_path / 'posts' / '._b.md'}: hidden file; not read",
+            f"{tmp_path / 'posts' / 'Makefile'}: not an article file (no extension); "
+            "articles end in .md, .markdown, .mdown, .html, .htm or .txt, WordPress and "
+            "Ghost exports in .xml or .json",
+            f"{tmp_path / 'posts' / 'photo.jpg'}: not an article file (.jpg); "
+            "articles end in .md, .markdown, .mdown, .html, .htm or .txt, WordPress and "
+            "Ghost exports in .xml or .json",
+        ]
+    )
+    assert report.count(Result.SKIPPED) == 5 and report.failed == []
     assert report.summary() == (
-        "7 files: created 1, updated 0, unchanged 0, conflicts 0, skipped 6, failed 0, "
-        "warnings 0."
+        "6 files: created 1, updated 0, unchanged 0, conflicts 0, skipped 5, failed 0, warnings 0."
     )
 
 
 def test_a_file_named_on_the_command_line_follows_the_same_rules(tmp_path):
-    html = article_file(tmp_path, "page.html", {"title": "Page"})
-    report = run(html)
-    assert skipped_lines(report) == [f"{html}: HTML files are not read yet"]
+    stylesheet = tmp_path / "site.css"
+    stylesheet.write_text("body {}\n")
+    report = run(stylesheet)
+    assert skipped_lines(report) == [
+        f"{stylesheet}: not an article file (.css); "
+        "articles end in .md, .markdown, .mdown, .html, .htm or .txt, WordPress and Ghost "
+        "exports in .xml or .json"
+    ]
     assert not Article.objects.exists()
 
 
@@ -91,11 +97,14 @@ def test_skipped_names_are_printed_escaped(tmp_path):
 
 def test_the_command_lists_skipped_files_counts_them_and_exits_0(tmp_path):
     article_file(tmp_path, "a.markdown", {"title": "A", "page_date": "2024-05-01"})
-    article_file(tmp_path, "b.html", {"title": "B"})
+    (tmp_path / "b.css").write_text("body {}\n")
     code, out, err = call(tmp_path)
     assert code == 0 and err == ""
-    assert f"Skipped (not read):\n  {tmp_path / 'b.html'}: HTML files are not read yet\n" in out
+    assert (
+        f"Skipped (not read):\n  {tmp_path / 'b.css'}: not an article file (.css); "
+        "articles end in .md, .markdown, .mdown, .html, .htm or .txt, WordPress and Ghost "
+        "exports in .xml or .json\n"
+    ) in out
     assert out.splitlines()[-1] == (
-        "2 files: created 1, updated 0, unchanged 0, conflicts 0, skipped 1, failed 0, "
-        "warnings 0."
+        "2 files: created 1, updated 0, unchanged 0, conflicts 0, skipped 1, failed 0, warnings 0."
     )

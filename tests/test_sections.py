@@ -458,7 +458,13 @@ def test_an_existing_section_is_found_by_slug_and_stays_where_editors_put_it(tmp
 
 @pytest.mark.parametrize(
     "value, message",
-    [(5, "expected text or a list of text"), ([["World"]], "expected a list of text")],
+    [
+        (5, "expected text or a list of text"),
+        # A path may be a list of names (as the WordPress and Ghost readers give it), but
+        # of names only.
+        ([["World", 5]], "expected a list of text or of paths"),
+        ([["World", "Europe/France"]], "the section name 'Europe/France' holds '/'"),
+    ],
 )
 def test_a_section_that_is_not_text_fails_the_file_naming_the_key(tmp_path, value, message):
     outcome = import_one(article_file(tmp_path, "a.md", {"title": "A", "section": value}))

@@ -8,11 +8,12 @@ from .exporting import ExportReport, export_articles
 from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time_zone
 from .parsing import ArticleData, FigureData, parse_article
 from .problems import InvalidArticle, Problem, printable
-from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
+from .sources import DEFAULT_MAX_BYTES, JSON_VALUE_MAX, find_article_files, read_article_text
 from .writing import import_article_file, import_articles
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "JSON_VALUE_MAX",
     "ArticleData",
     "ExportReport",
     "FigureData",

@@ -2,10 +2,12 @@
 how its value is read (`import_articles`) and written (`export_articles`).
 
 The keys are the old site's (`header_title`, `des`, `twitter_tittle`…), so an export reads
-like its files; the common keys of static-site generators (`date`, `description`…) are
-read too, as fallbacks the old site's keys win over. Adding a field to the format (an
-author, a section) is a line in KEYS: the importer copies every Article field named here
-onto the article, and the exporter writes each back under its key, in this order.
+like its files; the common keys of static-site generators (Jekyll, Hugo, Zola, Eleventy,
+Astro: `date`, `description`, `image`, `redirect_from`…) are read too, as fallbacks the old
+site's keys win over, and looked up in their nested tables (NESTED_TABLES) when not given
+at the top. Adding a field to the format (an author, a section) is a line in KEYS: the
+importer copies every Article field named here onto the article, and the exporter writes
+each back under its key, in this order.
 """
 
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from ..models import (
     validate_web_url,
 )
 from ..models.section import PATH_SEPARATOR
+from .generator_values import image_part, image_source, is_web_address, old_addresses
 from .problems import InvalidArticle, Problem
 from .values import (
     given_slug,
@@ -39,10 +42,20 @@ from .values import (
 )
 
 # Fields the importer decides itself (a free slug, a draft when publishing is blocked,
-# tags reused whatever their case, sections and authors found by slug or made) rather than
-# copying them onto the article.
-IMPORTER_DECIDES = {"slug", "status", "tags", "section", "authors"}
+# tags reused whatever their case, sections and authors found by slug or made, redirects
+# that stay unique) rather than copying them onto the article.
+IMPORTER_DECIDES = {"slug", "status", "tags", "section", "authors", "old_addresses"}
 FIGURE = "figure."  # a field starting so is an attribute of parsing.FigureData
+# Tables of static-site generators' front matter whose keys are looked up as if given at
+# the top, which wins: Hugo's `params`, Zola's `extra` and `taxonomies` (its tags).
+NESTED_TABLES = ("params", "extra", "taxonomies")
+# Where static-site generators (and their themes) put the lead image: a path or a URL, a
+# list of them (Hugo's `images`, the first is the lead), or a table with its `image`,
+# `path`, `src` or `url`, and its `alt` and `caption` (PaperMod's `cover`, Chirpy's `image`).
+IMAGE_KEYS = ("image", "images", "cover", "featured_image", "heroImage")
+# The old page's own address (Jekyll's and Eleventy's `permalink`, Hugo's `url`, Zola's
+# `path`): its last segment is the slug when none is given, and it redirects here.
+ADDRESS_KEYS = ("permalink", "url", "path")
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,17 @@ class Export:
 
     image_file: str = ""  # where the export copied the lead figure's file
     sections: SectionTree | None = None  # every section, read once for the export
+    old_paths: tuple[str, ...] = ()  # the old site's paths that redirect to the article
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Another tool's key read with a reader of its own, because its value is shaped
+    differently (an `image` that may be a path, a URL or a table). A reading that is
+    empty means the key says nothing for this field: it is then not counted as given."""
+
+    name: str
+    read: Callable[[Any, Reading], Any]
 
 
 @dataclass(frozen=True)
@@ -78,19 +102,27 @@ class Key:
     # when neither the key nor an alias is given: the format's own spelling wins, and the
     # first of these given wins over the rest. One that loses with another value is named
     # in a warning rather than dropped in silence; it does not fail the file.
-    fallbacks: tuple[str, ...] = ()
+    fallbacks: tuple[str | Fallback, ...] = ()
     companions: tuple[str, ...] = ()  # other keys its reader consults in `reading.meta`
     always: bool = False
 
     @property
+    def fallback_names(self):
+        return tuple(getattr(fallback, "name", fallback) for fallback in self.fallbacks)
+
+    @property
     def names(self):
-        return (self.name, *self.aliases, *self.fallbacks)
+        return (self.name, *self.aliases, *self.fallback_names)
 
     def read_from(self, meta: dict, reading: Reading):
         """The value the front matter gives (what its reader makes of none, when absent).
         Raises InvalidArticle naming the key as the file spells it."""
         given = [name for name in self.aliases if name in meta]
-        fallbacks = [name for name in self.fallbacks if name in meta]
+        fallbacks = [
+            name
+            for name in self.fallback_names
+            if name in meta and self._gives(name, meta, reading)
+        ]
         if self.name in meta or not (given or fallbacks):
             given.insert(0, self.name)
         elif not given:
@@ -108,9 +140,25 @@ class Key:
                 reading.warnings.append(Problem(name, f"not used: {given[0]} is given and wins"))
         return first
 
+    def _reader(self, name):
+        for fallback in self.fallbacks:
+            if isinstance(fallback, Fallback) and fallback.name == name:
+                return fallback.read
+        return self.read
+
+    def _gives(self, name, meta, reading) -> bool:
+        if self._reader(name) is self.read:
+            return True
+        try:
+            return self._read(name, meta, reading) not in ("", None, [])
+        except InvalidArticle:
+            return True  # to be named, should it be the one read
+
     def _read(self, name, meta, reading):
         try:
-            return self.read(meta.get(name), reading)
+            return self._reader(name)(meta.get(name), reading)
+        except InvalidArticle:
+            raise  # a reader that names the companion key at fault
         except ValueError as error:
             raise InvalidArticle([Problem(name, str(error))]) from None
 
@@ -145,7 +193,7 @@ def _read_slug(value, reading):
 
 
 def _read_status(value, reading):
-    return parse_status(value, reading.meta.get("draft"))
+    return parse_status(value, reading.meta.get("draft"), reading.meta.get("published"))
 
 
 def _read_tags(value, reading):
@@ -154,8 +202,42 @@ def _read_tags(value, reading):
 
 def _read_section(value, reading):
     return parse_section(value, reading.warnings)
+
+
 def _read_authors(value, reading):
     return parse_authors(value)
+
+
+def old_addresses_under(key):
+    def read(value, reading):
+        return old_addresses(value, key, reading.meta, ADDRESS_KEYS, reading.warnings)
+
+    return read
+
+
+def image(model, field_name, *, web):
+    """Readers of the image source a static-site generator's key gives, when it is a path
+    (or, with `web`, a URL, which must be http or https) that fits `model.field_name`."""
+    read_text = text(model, field_name, url=web)
+
+    def reader(key):
+        def read(value, reading):
+            source = image_source(value, key, reading.warnings)
+            return read_text(source, reading) if source and is_web_address(source) == web else ""
+
+        return read
+
+    return tuple(Fallback(key, reader(key)) for key in IMAGE_KEYS)
+
+
+def image_text(model, field_name, part):
+    """Readers of the `alt` or `caption` of an image given as a table."""
+    read_text = text(model, field_name)
+
+    def read(value, reading):
+        return read_text(image_part(value, part), reading)
+
+    return tuple(Fallback(key, read) for key in IMAGE_KEYS)
 
 
 # Writers ----------------------------------------------------------------------------------
@@ -196,6 +278,8 @@ def _section_path(article, export):
             sections.insert(0, section)
             section = section.parent
     return PATH_SEPARATOR.join(section.name for section in sections)
+
+
 def _authors(article, export):
     """Each author in order: the name alone, or a mapping when there is more to say (a
     link, a role other than author, a slug not made from the name)."""
@@ -217,6 +301,10 @@ def _image_file(article, export):
     return export.image_file
 
 
+def _old_paths(article, export):
+    return list(export.old_paths)
+
+
 def _article_text(name, field_name, **options):
     return Key(name, field_name, text(Article, field_name), attribute(field_name), **options)
 
@@ -226,13 +314,25 @@ def _article_text(name, field_name, **options):
 KEYS = (
     _article_text("title", "title"),
     Key("blog_url", "source_url", text(Article, "source_url", url=True), attribute("source_url")),
-    Key("img_alt", "figure.alt_text", text(Figure, "alt_text"), attribute("lead_figure.alt_text")),
+    Key(
+        "img_alt",
+        "figure.alt_text",
+        text(Figure, "alt_text"),
+        attribute("lead_figure.alt_text"),
+        fallbacks=image_text(Figure, "alt_text", "alt"),
+    ),
     _article_text("des", "description", fallbacks=("description", "summary", "excerpt")),
     _article_text("twitter_des", "social_description"),
     # The old site misspelt it; files with the right spelling are read too.
     _article_text("twitter_tittle", "social_title", aliases=("twitter_title",)),
     _article_text("header_title", "headline"),
-    Key("page_date", "published_at", _read_date, _local_time, fallbacks=("date",)),
+    Key(
+        "page_date",
+        "published_at",
+        _read_date,
+        _local_time,
+        fallbacks=("date", "pubDate", "publishDate"),
+    ),
     _article_text("page_first_p", "lede"),
     Key(
         "figure_author",
@@ -263,29 +363,48 @@ KEYS = (
         "figure.original_path",
         text(Figure, "original_path"),
         attribute("lead_figure.original_path"),
+        fallbacks=image(Figure, "original_path", web=False),
     ),
     Key(
         "img_url_full",
         "figure.original_url",
         text(Figure, "original_url", url=True),
         attribute("lead_figure.original_url"),
+        fallbacks=image(Figure, "original_url", web=True),
     ),
     # Not the old site's: the copy of the lead figure's file export_articles made, a path
     # under --images-root like page_image_src_rel.
     Key("image_file", "figure.image_file", text(Figure, "original_path"), _image_file),
-    Key("figure_p", "figure.caption", text(Figure, "caption"), attribute("lead_figure.caption")),
+    Key(
+        "figure_p",
+        "figure.caption",
+        text(Figure, "caption"),
+        attribute("lead_figure.caption"),
+        fallbacks=image_text(Figure, "caption", "caption"),
+    ),
     _article_text("byline", "byline"),
     # A static-site generator's single `author` is read when `authors` is not given.
     Key("authors", "authors", _read_authors, _authors, fallbacks=("author",)),
     Key("slug", "slug", _read_slug, attribute("slug"), always=True),
-    Key("status", "status", _read_status, _status, companions=("draft",), always=True),
+    Key("status", "status", _read_status, _status, companions=("draft", "published"), always=True),
     Key("tags", "tags", _read_tags, _tag_names),
     # The article's section as a path from the top (World/Europe), found by slug or made.
     # Other tools' categories are read too: a list's first is the section (see
     # values.parse_section).
     Key("section", "section", _read_section, _section_path, fallbacks=("category", "categories")),
+    # Not the old site's: old paths that redirect here (Hugo's `aliases`, Jekyll's
+    # `redirect_from`), with the page's own old address (ADDRESS_KEYS) when given.
+    Key(
+        "aliases",
+        "old_addresses",
+        old_addresses_under("aliases"),
+        _old_paths,
+        fallbacks=(Fallback("redirect_from", old_addresses_under("redirect_from")),),
+        companions=ADDRESS_KEYS,
+    ),
 )
 KNOWN_KEYS = {name for key in KEYS for name in (*key.names, *key.companions)}
+TITLE_KEYS = tuple(name for key in KEYS if key.field in ("title", "headline") for name in key.names)
 _KEY_OF_FIELD = {key.field: key.name for key in KEYS}
 ARTICLE_FIELDS = [
     key.field

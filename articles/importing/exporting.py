@@ -6,10 +6,14 @@ the one the importer reads, so an export is also a worked example of the format.
 
 import os
 import tempfile
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import yaml
+from django.conf import settings
+from django.contrib.redirects.models import Redirect
 
 from ..models import Article, Section, SectionTree
 from .archive_format import KEYS, KNOWN_KEYS, Export
@@ -40,14 +44,18 @@ IMAGES_FOLDER = "images"  # beside the exported files; import with --images-root
 
 
 def article_front_matter(
-    article: Article, image_file: str = "", sections: SectionTree | None = None
+    article: Article,
+    image_file: str = "",
+    sections: SectionTree | None = None,
+    old_paths=(),
 ) -> tuple[dict, list[str]]:
     """The article's fields under the importer's keys, and the extra keys that could not go.
 
     `image_file` is where the export put a copy of the lead figure's file, relative to the
-    export folder; `sections`, every section (read once for many articles)."""
+    export folder; `sections`, every section (read once for many articles); `old_paths`,
+    the old site's paths that redirect to the article."""
     meta = {}
-    export = Export(image_file=image_file, sections=sections)
+    export = Export(image_file=image_file, sections=sections, old_paths=tuple(old_paths))
     for key in KEYS:
         value = key.write(article, export)
         # Empty values are left out: an empty title stays empty, the headline standing in
@@ -64,9 +72,9 @@ def article_front_matter(
 
 
 def article_to_text(
-    article: Article, image_file: str = "", sections: SectionTree | None = None
+    article: Article, image_file: str = "", sections: SectionTree | None = None, old_paths=()
 ) -> tuple[str, list[str]]:
-    meta, skipped = article_front_matter(article, image_file, sections)
+    meta, skipped = article_front_matter(article, image_file, sections, old_paths)
     front_matter = yaml.dump(
         meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000
     )
@@ -83,6 +91,7 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
     articles = articles.select_related("lead_figure__credit__license").prefetch_related(
         "tags", "bylines__author"
     )
+    old_paths = _old_paths_by_target()
     for article in articles.order_by("pk"):
         path = directory / f"{article.slug}.md"
         image_file = ""
@@ -95,7 +104,9 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
                     f"could not be copied ({error.strerror or error}); the file is written "
                     "without it"
                 )
-        text, skipped = article_to_text(article, image_file, sections)
+        text, skipped = article_to_text(
+            article, image_file, sections, _old_paths_of(article, old_paths)
+        )
         _write_atomically(path, text)
         report.written.append(path)
         if skipped:
@@ -104,6 +115,25 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
                 "clash with the file's own keys and were left out"
             )
     return report
+
+
+def _old_paths_by_target() -> dict[str, list[str]]:
+    """Every redirect of the site's, by where it leads: one query for the whole export."""
+    by_target = defaultdict(list)
+    redirects = Redirect.objects.filter(site_id=settings.SITE_ID).order_by("old_path")
+    for old_path, new_path in redirects.values_list("old_path", "new_path"):
+        by_target[new_path].append(old_path)
+    return by_target
+
+
+def _old_paths_of(article: Article, by_target) -> list[str]:
+    # The source URL's path comes back with the source URL itself.
+    source_path = urlsplit(article.source_url).path if article.source_url else None
+    return [
+        path
+        for path in by_target.get(article.get_absolute_url(), [])
+        if unquote(path) != unquote(source_path or "")
+    ]
 
 
 def _copy_image(image, directory: Path) -> str:

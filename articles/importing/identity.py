@@ -66,6 +66,8 @@ class ArticleIndex:
     def __init__(self, known: list[KnownArticle]):
         self.by_slug = {article.slug: article for article in known}
         self.by_source_url = {a.source_url: a for a in known if a.source_url}
+        # An item whose text has this checksum is this article, unchanged since its import.
+        self.by_checksum = {a.import_checksum: a for a in known if a.import_checksum}
         self.reserved: set[str] = set()  # slugs of articles written at a batch's end
 
     @classmethod
@@ -109,6 +111,8 @@ class ArticleIndex:
         previous = self.by_slug.get(old_slug) if old_slug else None
         if previous is not None and previous.pk == article.pk:
             del self.by_slug[old_slug]
+            if self.by_checksum.get(previous.import_checksum) is previous:
+                del self.by_checksum[previous.import_checksum]
         figure = article.lead_figure
         known = KnownArticle(
             pk=article.pk,
@@ -124,6 +128,8 @@ class ArticleIndex:
         self.by_slug[known.slug] = known
         if known.source_url:
             self.by_source_url[known.source_url] = known
+        if known.import_checksum:
+            self.by_checksum[known.import_checksum] = known
 
     def _free(self, slug: str, own_pk: int | None) -> bool:
         if slug in self.reserved:

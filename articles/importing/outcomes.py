@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 
 from ..models import Article
-from .problems import Problem, printable
-from .sources import DEFAULT_MAX_BYTES
+from .problems import Problem, place
+from .sources import DEFAULT_MAX_BYTES, JSON_VALUE_MAX
 
 
 class Result(enum.StrEnum):
@@ -30,6 +30,8 @@ class ImportOptions:
     dry_run: bool = False
     overwrite: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
+    site_url: str = ""  # the old site's address, which Ghost exports leave out
+    max_json_value: int = JSON_VALUE_MAX
 
 
 @dataclass
@@ -40,18 +42,19 @@ class FileOutcome:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     note: str = ""  # why a conflict is one, or why the file was skipped
+    item: str = ""  # the post of an export file the outcome is of (its id and title)
 
     def error_lines(self) -> list[str]:
-        return [problem.describe(self.path) for problem in self.errors]
+        return [problem.describe(self.path, self.item) for problem in self.errors]
 
     def warning_lines(self) -> list[str]:
-        return [problem.describe(self.path) for problem in self.warnings]
+        return [problem.describe(self.path, self.item) for problem in self.warnings]
 
     def conflict_line(self) -> str:
-        return f"{printable(self.path)}: article {self.slug!r} {self.note}"
+        return f"{place(self.path, self.item)}: article {self.slug!r} {self.note}"
 
     def skip_line(self) -> str:
-        return f"{printable(self.path)}: {self.note}"
+        return f"{place(self.path, self.item)}: {self.note}"
 
 
 @dataclass
@@ -88,10 +91,16 @@ class ImportReport:
             "warnings": len(self.warning_lines()),
         }
         figures = ", ".join(f"{name} {number}" for name, number in counts.items())
-        files = f"{len(self.outcomes)} file{'' if len(self.outcomes) == 1 else 's'}"
+        files = _plural(len({outcome.path for outcome in self.outcomes}), "file")
+        if any(outcome.item for outcome in self.outcomes):  # an export file holds many
+            files += f" holding {_plural(len(self.outcomes), 'item')}"
         if self.dry_run:
             return f"Dry run, nothing was written. {files} would give: {figures}."
         return f"{files}: {figures}."
+
+
+def _plural(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def get_time_zone(name: str | None) -> ZoneInfo:

@@ -7,6 +7,7 @@ fits its column, or raises InvalidArticle naming each field that does not.
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..models import HEADLINE_MAX, XML_FORBIDDEN_CHARACTERS, Article
@@ -16,9 +17,13 @@ from .archive_format import (
     IMPORTER_DECIDES,
     KEYS,
     KNOWN_KEYS,
+    NESTED_TABLES,
+    TITLE_KEYS,
     Reading,
 )
-from .front_matter import load_front_matter, split_front_matter
+from .front_matter import read_front_matter
+from .generator_values import OldAddresses, date_and_slug_of_name, date_of_path
+from .html_body import HTML_SUFFIXES, html_to_markdown
 from .problems import InvalidArticle, Problem, printable, refuse
 from .values import check_text, derived_slug, fallback_slug, json_value, slug_from_url
 
@@ -62,6 +67,7 @@ class ArticleData:
     section: list[str] = field(default_factory=list)  # its path: World, Europe
     authors: list = field(default_factory=list)  # values.AuthorData, in order
     figure: FigureData = field(default_factory=FigureData)
+    old_addresses: OldAddresses = field(default_factory=OldAddresses)
     extra_metadata: dict = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -81,28 +87,60 @@ class ArticleData:
             self.fields[field_name] = value
 
 
-def parse_article(text: str, *, tz: ZoneInfo) -> ArticleData:
-    """Parse a whole file's text (already decoded) into checked values."""
-    front_matter, body, first_line = split_front_matter(text)
-    if front_matter is None:
+def parse_article(text: str, *, tz: ZoneInfo, path: Path | None = None) -> ArticleData:
+    """Parse a whole file's text (already decoded) into checked values. A date opening the
+    file's name (`2024-05-01-slug.md`, as Jekyll and Zola name posts) dates and names the
+    article when its front matter does not."""
+    meta, body = read_front_matter(text)
+    if path is not None and path.suffix.lower() in HTML_SUFFIXES:
+        html = html_to_markdown(body, take_title=not (meta and _gives_a_title(meta)))
+        meta = {**(meta or {}), "title": html.title} if html.title else meta or {}
+        data = parse_front_matter_article(meta, html.markdown, tz=tz)
+        data.warnings.extend(html.warnings)
+    elif meta is None:
         data = parse_plain_text(text, tz=tz)
     else:
-        data = parse_front_matter_article(load_front_matter(front_matter, first_line), body, tz=tz)
+        data = parse_front_matter_article(meta, body, tz=tz)
     _check_body(text, data.body)
+    named_at, named_slug = date_and_slug_of_name(path, tz) if path else (None, "")
+    _date_and_slug(data, tz, named_at, named_slug)
+    return data
+
+
+def parse_record(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
+    """An article given as keys of the format and a Markdown body, as an export file's
+    reader makes of each post: checked exactly as a file's front matter and body."""
+    data = parse_front_matter_article(meta, body, tz=tz)
+    _check_body(body, data.body)
+    _date_and_slug(data, tz)
+    return data
+
+
+def _date_and_slug(data: ArticleData, tz: ZoneInfo, named_at=None, named_slug=""):
+    """What the file's name, or the old page's address, says of a date and a slug the
+    front matter does not give."""
+    if data.fields.get("published_at") is None:
+        page = data.old_addresses.page
+        data.fields["published_at"] = named_at or (date_of_path(page, tz) if page else None)
     if not data.slug:
         headline = data.headline or data.title
-        data.slug = slug_from_url(data.source_url) or derived_slug(headline)
+        data.slug = (
+            slug_from_url(data.old_addresses.page)
+            or slug_from_url(data.source_url)
+            or named_slug
+            or derived_slug(headline)
+        )
         if not data.slug:
             data.slug = fallback_slug(headline)
             data.warnings.append(
                 Problem("slug", f"nothing in the headline spells a slug; {data.slug!r} was used")
             )
-    return data
 
 
 def parse_front_matter_article(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
     data = ArticleData(fields={"body": _strip_body(body)})
     problems: list[Problem] = []
+    meta, spelt = _lift_nested_keys(meta, data.warnings)
     reading = Reading(meta=meta, tz=tz, warnings=data.warnings)
     for key in KEYS:
         try:
@@ -114,13 +152,22 @@ def parse_front_matter_article(meta: dict, body: str, *, tz: ZoneInfo) -> Articl
     for key, value in extra.items():
         data.extra_metadata[key] = _guard(problems, key, json_value, value)
     if extra:
+        names = [
+            f"{key}.{inner}" if key in NESTED_TABLES and isinstance(value, dict) else key
+            for key, value in extra.items()
+            for inner in (value if key in NESTED_TABLES and isinstance(value, dict) else [None])
+        ]
         data.warnings.append(
             Problem(
                 "front matter",
                 "kept in extra metadata (no field for them): "
-                + ", ".join(map(printable, sorted(extra))),
+                + ", ".join(map(printable, sorted(names))),
             )
         )
+    # A key lifted from a nested table is named as the file spells it; a value some keys
+    # share (an `image` read for its path and its URL) is named once.
+    data.warnings[:] = dict.fromkeys(_as_spelt(data.warnings, spelt))
+    problems = list(dict.fromkeys(_as_spelt(problems, spelt)))
     if problems:
         raise InvalidArticle(problems)
     if not (data.title or data.headline):
@@ -135,6 +182,38 @@ def parse_front_matter_article(meta: dict, body: str, *, tz: ZoneInfo) -> Articl
             )
         )
     return data
+
+
+def _gives_a_title(meta: dict) -> bool:
+    return any(meta.get(name) for name in TITLE_KEYS)
+
+
+def _lift_nested_keys(meta: dict, warnings) -> tuple[dict, dict[str, str]]:
+    """The front matter with the keys of the format found in NESTED_TABLES lifted to the
+    top (where a key given at the top wins), and how the file spells each lifted key."""
+    lifted, spelt = dict(meta), {}
+    for table in NESTED_TABLES:
+        inner = meta.get(table)
+        if not isinstance(inner, dict):
+            continue
+        left = {}
+        for key, value in inner.items():
+            if key not in KNOWN_KEYS:
+                left[key] = value
+            elif key not in lifted:
+                lifted[key], spelt[key] = value, f"{table}.{key}"
+            elif lifted[key] != value:
+                wins = spelt.get(key, key)
+                warnings.append(Problem(f"{table}.{key}", f"not used: {wins} is given and wins"))
+        if left:
+            lifted[table] = left
+        else:
+            del lifted[table]
+    return lifted, spelt
+
+
+def _as_spelt(problems: list[Problem], spelt: dict[str, str]) -> list[Problem]:
+    return [Problem(spelt.get(p.field, p.field), p.message) for p in problems]
 
 
 def parse_plain_text(text: str, *, tz: ZoneInfo) -> ArticleData:

@@ -9,14 +9,16 @@ class Problem:
     field: str
     message: str
 
-    def describe(self, path) -> str:
-        """The one line a person reads: `<file>: <field>: <reason>`. The field may be a
-        key the file made up, so it is escaped like the file's name."""
+    def describe(self, path, item="") -> str:
+        """The one line a person reads: `<file>: <field>: <reason>`, or `<file>: <item>:
+        <field>: <reason>` for a post of an export file. The field may be a key the file
+        made up, so it is escaped like the file's name."""
         # Messages quote what they cite from the file already; this is the last guard.
         message = self.message if self.message.isprintable() else printable(self.message)
+        where = place(path, item)
         if not self.field:
-            return f"{printable(path)}: {message}"
-        return f"{printable(path)}: {printable(self.field)}: {message}"
+            return f"{where}: {message}"
+        return f"{where}: {printable(self.field)}: {message}"
 
 
 class InvalidArticle(ValueError):
@@ -29,6 +31,11 @@ class InvalidArticle(ValueError):
 
 def refuse(field: str, message: str) -> InvalidArticle:
     return InvalidArticle([Problem(field, message)])
+
+
+def place(path, item="") -> str:
+    """A file, or an item within an export file, as a report names it."""
+    return f"{printable(path)}: {printable(item)}" if item else printable(path)
 
 
 def printable(name) -> str:

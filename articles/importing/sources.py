@@ -8,9 +8,11 @@ from pathlib import Path
 from .problems import Problem, printable, refuse
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
-# Named apart so the report says what is coming rather than "not an article file".
-NOT_READ_YET = {".html": "HTML files are not read yet", ".htm": "HTML files are not read yet"}
+ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".html", ".htm", ".txt")
+# A Ghost export is read a value (a post) at a time: one of more characters is refused.
+JSON_VALUE_MAX = 16 * 1024 * 1024
+# A whole site exported by WordPress (WXR) or Ghost: many articles in one file.
+EXPORT_SUFFIXES = (".xml", ".json")
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,13 @@ def _skip(path, reason) -> NotRead:
 def _not_an_article(path: Path) -> NotRead | None:
     """Why a file's name says it is not an article, or None when it may be one."""
     suffix = path.suffix.lower()
-    if suffix in ARTICLE_SUFFIXES:
+    if suffix in ARTICLE_SUFFIXES or suffix in EXPORT_SUFFIXES:
         return None
-    if suffix in NOT_READ_YET:
-        return _skip(path, NOT_READ_YET[suffix])
     return _skip(
         path,
         f"not an article file ({path.suffix or 'no extension'}); articles end in "
-        f"{', '.join(ARTICLE_SUFFIXES[:-1])} or {ARTICLE_SUFFIXES[-1]}",
+        f"{', '.join(ARTICLE_SUFFIXES[:-1])} or {ARTICLE_SUFFIXES[-1]}, "
+        "WordPress and Ghost exports in .xml or .json",
     )
 
 
@@ -47,11 +48,12 @@ def find_article_files(paths) -> tuple[list[Path], list[NotRead]]:
     with the reason it was not read: nothing is passed over in silence.
 
     Directories are recursed; files ending in ARTICLE_SUFFIXES (any case) are articles,
-    whether found there or named. A symbolic link is followed only when it stays inside
-    the directory tree it was found in, and never into a directory already visited, so
-    neither a link loop nor a link to /etc takes the import along; a file reached twice
-    is read once. Hidden files and folders (.git, macOS's ._ files) are not read; a hidden
-    folder is named once, not file by file.
+    and in EXPORT_SUFFIXES may be exports of many, whether found there or named. A
+    symbolic link is followed only when it stays inside the directory tree it was found
+    in, and never into a directory already visited, so neither a link loop nor a link to
+    /etc takes the import along; a file reached twice is read once. Hidden files and
+    folders (.git, macOS's ._ files) are not read; a hidden folder is named once, not
+    file by file.
     """
     found: list[Path] = []
     not_read: list[NotRead] = []
@@ -121,9 +123,11 @@ def _walk(directory, root, seen_dirs, found, seen_files, not_read):
             _add_file(path, real or path.resolve(), found, seen_files, not_read)
         else:
             # Opening a FIFO named *.md would wait for a writer for ever.
-            not_read.append(
-                _skip(path, "not a regular file (a pipe, socket or device); not read")
-            )
+            not_read.append(_skip(path, "not a regular file (a pipe, socket or device); not read"))
+
+
+def is_export_file(path: Path) -> bool:
+    return path.suffix.lower() in EXPORT_SUFFIXES
 
 
 def read_article_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:

@@ -37,6 +37,8 @@ DATE_FORMATS = (
     "%b %d, %Y %I:%M %p",
     "%b %d, %Y",
     "%B %d, %Y",
+    "%b %d %Y",  # Astro's blog template
+    "%B %d %Y",
     "%d %b %Y %H:%M",
     "%d %b %Y",
     "%d %B %Y",
@@ -117,11 +119,10 @@ def parse_tags(value) -> list[str]:
 def parse_section(value, warnings) -> list[str]:
     """The path of the article's section, the top-level section first: text such as
     "World/Europe", or a list of categories whose first is the article's section (each
-    may be a path; the others are named in a warning)."""
+    may be a path, as text or as a list of names from the top: ["World", "Europe"], as
+    the WordPress and Ghost readers give it; the others are named in a warning)."""
     if isinstance(value, list):
-        for item in value:
-            if not isinstance(item, str):
-                raise ValueError(f"expected a list of text, found {kind(item)}")
+        value = [_path_text(item) for item in value]
         given = [item for item in value if item.strip()]
         if len(given) > 1:
             unused = ", ".join(repr(item) for item in given[1:])
@@ -145,6 +146,19 @@ def parse_section(value, warnings) -> list[str]:
                 f"{SECTION_NAME_MAX}"
             )
     return names
+
+
+def _path_text(item) -> str:
+    if isinstance(item, list) and all(isinstance(name, str) for name in item):
+        for name in item:
+            if PATH_SEPARATOR in name:
+                raise ValueError(f"the section name {name!r} holds {PATH_SEPARATOR!r}")
+        return PATH_SEPARATOR.join(item)
+    if not isinstance(item, str):
+        raise ValueError(f"expected a list of text or of paths, found {kind(item)}")
+    return item
+
+
 @dataclass(frozen=True)
 class AuthorData:
     """An author as a file names them: found, or made, by `slug`."""
@@ -262,9 +276,19 @@ def given_slug(value, warnings) -> str:
     return slug
 
 
-def parse_status(status, draft) -> str | None:
+def parse_status(status, draft, published=None) -> str | None:
+    """The format's `status`, or what `draft` or Jekyll's `published` (its opposite) says;
+    given together, they must agree: a contradiction is refused, not guessed at."""
     if draft is not None and not isinstance(draft, bool):
         raise ValueError(f"draft must be true or false, got {kind(draft)}")
+    if published is not None:
+        if not isinstance(published, bool):
+            raise ValueError(f"published must be true or false, got {kind(published)}")
+        if draft is not None and draft == published:
+            raise ValueError(
+                f"draft: {str(draft).lower()} contradicts published: {str(published).lower()}"
+            )
+        draft = not published
     if status is None:
         return (
             None if draft is None else (Article.Status.DRAFT if draft else Article.Status.PUBLISHED)
@@ -289,7 +313,7 @@ def json_value(value, depth=0):
     if isinstance(value, str):
         check_string(value)
         return value
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):  # TOML has times of day too
         return value.isoformat()
     if isinstance(value, list):
         return [json_value(item, depth + 1) for item in value]
@@ -337,6 +361,8 @@ def kind(value) -> str:
         return "a number"
     if isinstance(value, datetime | date):
         return "a date"
+    if isinstance(value, time):
+        return "a time of day"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

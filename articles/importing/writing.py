@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
@@ -36,19 +36,23 @@ from ..models import (
     Tag,
     section_slug,
 )
+from .exports import open_export
 from .figures import can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
+from .items import ArticleFile, NotAnArticle
 from .new_articles import NewArticles
 from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time_zone
-from .parsing import ArticleData, parse_article
-from .problems import InvalidArticle, Problem
+from .parsing import ArticleData
+from .problems import InvalidArticle, Problem, place
 from .redirects import redirects_to, save_redirects
-from .sources import DEFAULT_MAX_BYTES, find_article_files, read_article_text
+from .sources import DEFAULT_MAX_BYTES, JSON_VALUE_MAX, find_article_files, is_export_file
 
 logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
-PARSER_VERSION = "2"  # 2: section, category, categories, author and authors are read
+# 2: section, category, categories, author and authors are read; 3: static-site
+# generators' keys (images, aliases, permalinks), TOML and JSON front matter, .html bodies.
+PARSER_VERSION = "3"
 # Files written per transaction, and the longest a batch goes on (SQLite lets no one else
 # write meanwhile).
 BATCH_FILES = 200
@@ -65,11 +69,14 @@ def import_articles(
     dry_run: bool = False,
     overwrite: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    site_url: str = "",
+    max_json_value: int = JSON_VALUE_MAX,
     on_file: Callable[[FileOutcome, int, int], None] | None = None,
 ) -> ImportReport:
-    """Import every article file under `paths`; each file's fate is in the report.
+    """Import every article file under `paths`, and every post of the WordPress (WXR) and
+    Ghost export files among them; the fate of each file and post is in the report.
 
-    `on_file(outcome, done, total)` is called after each file is committed (the command's
+    `on_file(outcome, done, total)` is called after each is committed (the command's
     progress bar). Raises ValueError for bad options (unknown time zone or status).
     """
     if status not in (Article.Status.DRAFT, Article.Status.PUBLISHED):
@@ -82,17 +89,34 @@ def import_articles(
         dry_run=dry_run,
         overwrite=overwrite,
         max_bytes=max_bytes,
+        site_url=site_url,
+        max_json_value=max_json_value,
     )
     files, not_read = find_article_files([paths] if isinstance(paths, str | Path) else paths)
     report = ImportReport(dry_run=dry_run)
-    total = len(not_read) + len(files)
-    not_read_outcomes = (
+    not_read_outcomes = [
         FileOutcome(item.path, Result.FAILED, errors=[item.problem])
         if item.failed
         else FileOutcome(item.path, Result.SKIPPED, note=item.problem.message)
         for item in not_read
-    )
-    for outcome in chain(not_read_outcomes, ImportRun(options).import_files(files)):
+    ]
+    # Export files are read through once first: what their posts refer to (authors,
+    # categories, attachments) and how many there are; a broken one fails before any of
+    # its posts is written.
+    sources = []
+    for path in files:
+        if not is_export_file(path):
+            sources.append([ArticleFile(path)])
+            continue
+        try:
+            sources.append(open_export(path, options))
+        except NotAnArticle as why:
+            not_read_outcomes.append(FileOutcome(path, Result.SKIPPED, note=str(why)))
+        except InvalidArticle as error:
+            not_read_outcomes.append(FileOutcome(path, Result.FAILED, errors=error.problems))
+    total = len(not_read_outcomes) + sum(map(len, sources))
+    items = chain.from_iterable(sources)
+    for outcome in chain(not_read_outcomes, ImportRun(options).import_items(items)):
         report.outcomes.append(outcome)
         if on_file:
             on_file(outcome, len(report.outcomes), total)
@@ -104,7 +128,7 @@ def import_article_file(
 ) -> FileOutcome:
     """Read, check and write one file in a transaction of its own. Never raises for bad
     input. `index` is what the run knows of the articles already in the database."""
-    return ImportRun(options, index=index).import_file(Path(path))
+    return ImportRun(options, index=index).import_item(ArticleFile(Path(path)))
 
 
 class _RunCache:
@@ -127,7 +151,7 @@ class _RunCache:
 
 
 @dataclass
-class _FileToWrite:
+class _ArticleToWrite:
     data: ArticleData
     checksum: str
     known: KnownArticle | None
@@ -150,28 +174,34 @@ class ImportRun:
         self.options = options
         self.cache = _RunCache()
         self.index = index or ArticleIndex.load()
-        self.seen: dict[str, Path] = {}  # identity → the file that brought it this run
+        # identity → where it came from this run (the file, and the post of an export)
+        self.seen: dict[str, tuple[Path, str]] = {}
 
-    def import_files(self, paths: list[Path]) -> Iterator[FileOutcome]:
-        """Each file's outcome, once what it wrote is committed."""
+    def import_items(self, items: Iterable) -> Iterator[FileOutcome]:
+        """Each item's outcome, once what it wrote is committed. Items are taken from
+        `items` a batch at a time: an export of ten thousand posts is never all in memory."""
         # A download may take a minute, and SQLite would hold its write lock all that time;
         # a dry run rolls each file back; bulk inserts must give back primary keys.
         batched = not (self.options.dry_run or self.options.fetch_images) and (
             connection.features.can_return_rows_from_bulk_insert
         )
-        position = 0
-        while position < len(paths):
+        items = iter(items)
+        pending = []
+        while True:
+            pending += islice(items, (BATCH_FILES if batched else 1) - len(pending))
+            if not pending:
+                return
             if batched:
-                outcomes = self._import_batch_or_less(paths[position : position + BATCH_FILES])
+                outcomes = self._import_batch_or_less(pending)
             else:
-                outcomes = [self.import_file(paths[position])]
+                outcomes = [self.import_item(pending[0])]
             yield from outcomes
-            position += len(outcomes)
+            del pending[: len(outcomes)]
 
-    def import_file(self, path: Path) -> FileOutcome:
-        """One file in a transaction of its own; a failure is the outcome, not an exception."""
-        outcome = FileOutcome(path)
-        to_write = self._read(path, outcome)
+    def import_item(self, item) -> FileOutcome:
+        """One item in a transaction of its own; a failure is the outcome, not an exception."""
+        outcome = FileOutcome(item.path, item=item.name)
+        to_write = self._read(item, outcome)
         if to_write is None:
             return outcome
         try:
@@ -188,33 +218,33 @@ class ImportRun:
             self.cache.clear()
             if not isinstance(error, Exception):
                 raise  # KeyboardInterrupt and friends: the transaction has rolled back
-            outcome.errors = _write_errors(path, error)
+            outcome.errors = _write_errors(item.path, error)
             outcome.result = Result.FAILED
         return outcome
 
-    def _import_batch_or_less(self, paths: list[Path]) -> list[FileOutcome]:
-        """Outcomes of the files from the head of `paths` that one batch took (at least one)."""
+    def _import_batch_or_less(self, items: list) -> list[FileOutcome]:
+        """Outcomes of the items from the head of `items` that one batch took (at least one)."""
         try:
-            return self._import_batch(paths)
+            return self._import_batch(items)
         except _BatchFailed as failure:
-            self._forget(paths[: failure.attempted])
-            if failure.at is None:  # no telling which file it was: each goes alone
-                return [self.import_file(path) for path in paths[: failure.attempted]]
-            before = self._import_batch_or_less(paths[: failure.at]) if failure.at else []
+            self._forget(items[: failure.attempted])
+            if failure.at is None:  # no telling which item it was: each goes alone
+                return [self.import_item(item) for item in items[: failure.attempted]]
+            before = self._import_batch_or_less(items[: failure.at]) if failure.at else []
             if len(before) < failure.at:
                 return before  # the batch ran out of time first; the run goes on from there
-            return [*before, self.import_file(paths[failure.at])]
+            return [*before, self.import_item(items[failure.at])]
 
-    def _import_batch(self, paths: list[Path]) -> list[FileOutcome]:
+    def _import_batch(self, items: list) -> list[FileOutcome]:
         new_articles = NewArticles(self.index)
         outcomes: list[FileOutcome] = []
         started = time.monotonic()
         try:
             with announced_together(), atomic_with_files():
-                for position, path in enumerate(paths):
-                    outcome = FileOutcome(path)
+                for position, item in enumerate(items):
+                    outcome = FileOutcome(item.path, item=item.name)
                     try:
-                        to_write = self._read(path, outcome)
+                        to_write = self._read(item, outcome)
                         if to_write is not None:
                             written = self._write(to_write, outcome, new_articles)
                             if written and written[0].pk:  # not left for new_articles
@@ -233,45 +263,70 @@ class ImportRun:
             raise
         return outcomes
 
-    def _forget(self, paths: list[Path]):
+    def _forget(self, items: list):
         """Unlearn what a rolled-back batch taught the run."""
         self.index = ArticleIndex.load()
-        self.seen = {key: path for key, path in self.seen.items() if path not in paths}
+        forgotten = {(item.path, item.name) for item in items}
+        self.seen = {key: came for key, came in self.seen.items() if came not in forgotten}
 
-    def _read(self, path: Path, outcome: FileOutcome) -> _FileToWrite | None:
-        """The file's article, if there is anything to write; else None, the outcome set.
+    def _read(self, item, outcome: FileOutcome) -> _ArticleToWrite | None:
+        """The item's article, if there is anything to write; else None, the outcome set.
 
-        Decided without a query: most files of a re-run stop here.
+        Decided without a query: most items of a re-run stop here, and those whose text
+        is exactly what the article was last imported from stop before being parsed (a
+        post's HTML is not converted again).
         """
+        options = self.options
         try:
-            text = read_article_text(path, max_bytes=self.options.max_bytes)
-            data = parse_article(text, tz=self.options.time_zone)
+            text = item.text(options)
+            checksum = hashlib.sha256(
+                "\0".join([PARSER_VERSION, options.time_zone.key, options.status, text]).encode()
+            ).hexdigest()
+            known = self.index.by_checksum.get(checksum)
+            if known and _unchanged_since_import(known, options):
+                self._seen(item, outcome, known, known.source_url, known.slug, Result.UNCHANGED)
+                return None
+            data = item.parse(text, options)
+        except NotAnArticle as why:
+            outcome.result = Result.SKIPPED
+            outcome.note = str(why)
+            return None
         except InvalidArticle as error:
             outcome.errors = error.problems
             return None
-        except Exception as error:  # a bug the file brought out: this file fails, the run goes on
-            outcome.errors = [_unexpected_error(path, error)]
+        except Exception as error:  # a bug the item brought out: it fails, the run goes on
+            outcome.errors = [_unexpected_error(place(item.path, item.name), error)]
             return None
         outcome.warnings.extend(data.warnings)
-        identity = data.source_url or f"slug:{data.slug}"
-        if identity in self.seen:
-            outcome.errors = [
-                Problem(
-                    "file",
-                    f"the same article as {self.seen[identity]} "
-                    f"({data.source_url or 'slug ' + data.slug}); skipped",
-                )
-            ]
-            return None
-        self.seen[identity] = path
-        options = self.options
-        checksum = hashlib.sha256(
-            "\0".join([PARSER_VERSION, options.time_zone.key, options.status, text]).encode()
-        ).hexdigest()
         known = self.index.find(data)
+        if not self._seen(item, outcome, known, data.source_url, data.slug):
+            return None
         if known and _nothing_to_write(known, data, checksum, options, outcome):
             return None
-        return _FileToWrite(data, checksum, known)
+        return _ArticleToWrite(data, checksum, known)
+
+    def _seen(self, item, outcome, known, source_url, slug, result=None):
+        """Record that the item is the article of this source URL or slug (`known`, when
+        it exists), and set `result`; False, with the outcome failed, when another item
+        of the run was that article."""
+        keys = [source_url or f"slug:{slug}"] + ([f"pk:{known.pk}"] if known else [])
+        first = next((self.seen[key] for key in keys if key in self.seen), None)
+        if first:
+            outcome.result = Result.FAILED
+            outcome.errors = [
+                Problem(
+                    "file" if not item.name else "",
+                    f"the same article as {place(*first)} "
+                    f"({source_url or 'slug ' + slug}); skipped",
+                )
+            ]
+            return False
+        for key in keys:
+            self.seen[key] = (item.path, item.name)
+        if result:
+            outcome.result = result
+            outcome.slug = known.slug
+        return True
 
     def _write(self, to_write, outcome, new_articles=None):
         """Write the article in the current transaction; (article, its old slug), or None
@@ -290,9 +345,7 @@ class ImportRun:
         ):
             return None
         old_slug = existing.slug if existing else None
-        article = _write_article(
-            to_write, existing, self, outcome, new_articles=new_articles
-        )
+        article = _write_article(to_write, existing, self, outcome, new_articles=new_articles)
         return article, old_slug
 
 
@@ -312,6 +365,14 @@ def _unexpected_error(path, error: Exception) -> Problem:
         "",
         f"unexpected error ({type(error).__name__}: {error}); nothing was written for this file",
     )
+
+
+def _unchanged_since_import(known: KnownArticle, options) -> bool:
+    """An article that may be left as it is when its item's text has not changed: not
+    edited since, and not waiting for a lead figure's image file this run may bring."""
+    may_bring_image = options.images_root or options.fetch_images
+    missing_image = known.lead_figure_id and not known.figure_image
+    return not edited_since_import(known) and not (missing_image and may_bring_image)
 
 
 def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -> bool:
@@ -347,7 +408,7 @@ def _nothing_to_write(existing, data: ArticleData, checksum, options, outcome) -
 
 
 def _write_article(
-    to_write: _FileToWrite, existing, run: ImportRun, outcome, *, new_articles
+    to_write: _ArticleToWrite, existing, run: ImportRun, outcome, *, new_articles
 ) -> Article:
     """Write the file's article (new when `existing` is None); returns it as written, or,
     when `new_articles` takes a new one, as it will be written."""
@@ -383,7 +444,7 @@ def _write_article(
         article.mark_updated()
     tags = _tags_named(data.tags, run.cache)
     authors = _authors_found(data.authors, run.cache)
-    redirects = redirects_to(article, data.source_url, outcome)
+    redirects = redirects_to(article, data, outcome)
     outcome.slug = article.slug
     outcome.result = Result.UPDATED if existing else Result.CREATED
     if existing is None and new_articles is not None:
@@ -434,6 +495,8 @@ def _section_at(names: list[str], cache: _RunCache) -> Section | None:
             )
         section = cache.sections[slug]
     return section
+
+
 def _authors_found(authors, cache: _RunCache) -> list[tuple[Author, str]]:
     """(Author, role) pairs for the file's authors, found by slug or made; an author's URL
     joins their links when it is new to them (an editor's profile is otherwise left as

@@ -1,9 +1,16 @@
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.importing import DEFAULT_MAX_BYTES, Result, import_articles, printable
+from articles.importing import (
+    DEFAULT_MAX_BYTES,
+    JSON_VALUE_MAX,
+    Result,
+    import_articles,
+    printable,
+)
 
 
 class ProgressBar:
@@ -37,24 +44,46 @@ class ProgressBar:
 
 class Command(BaseCommand):
     help = (
-        "Import article files (front matter + Markdown, or plain text) from files or "
-        "directories. Exit status: 0 none failed (conflicts and skipped files are listed, "
-        "not failures), "
-        "1 some failed, 2 usage error."
+        "Import article files (YAML, TOML or JSON front matter + Markdown or HTML, as the old "
+        "site and static-site generators write them, or plain text), WordPress exports "
+        "(WXR, .xml) and Ghost exports (.json) from files or directories. Exit status: 0 none "
+        "failed (conflicts and skipped files or posts are listed, not failures), 1 some "
+        "failed, 2 usage error."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, help="Files or directories.")
         parser.add_argument(
-            "--images-root", type=Path, help="Folder that page_image_src_rel paths are under."
+            "--images-root",
+            type=Path,
+            help="Folder that the files' image paths are under (for a WordPress or Ghost "
+            "export: the folder holding its wp-content or content folder).",
         )
         parser.add_argument(
             "--fetch-images",
             action="store_true",
-            help="Download images that are not under --images-root from img_url_full.",
+            help="Download images that are not under --images-root from their URL (for "
+            "an export: the featured image's address).",
         )
         parser.add_argument(
-            "--timezone", help="Zone for times written without an offset (default TIME_ZONE)."
+            "--timezone",
+            help="Zone for times written without an offset, such as a WordPress post's "
+            "wp:post_date when it has no wp:post_date_gmt (default TIME_ZONE).",
+        )
+        parser.add_argument(
+            "--site-url",
+            default="",
+            help="The old site's address (https://…), which Ghost exports write as "
+            "__GHOST_URL__: featured images can then be downloaded and links inside posts "
+            "lead there. Without it they become paths on this site.",
+        )
+        parser.add_argument(
+            "--max-json-value",
+            type=int,
+            default=JSON_VALUE_MAX,
+            help="Refuse a Ghost export holding a single value (a post) of more characters "
+            f"than this; the file is read a post at a time, whatever its size (default "
+            f"{JSON_VALUE_MAX:,}).",
         )
         parser.add_argument(
             "--status",
@@ -86,8 +115,17 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--images-root {printable(images_root)} is not a directory", returncode=2
             )
-        if options["max_bytes"] < 1:
-            raise CommandError("--max-bytes must be a positive number of bytes", returncode=2)
+        for name, unit in (("max_bytes", "bytes"), ("max_json_value", "characters")):
+            if options[name] < 1:
+                option = "--" + name.replace("_", "-")
+                raise CommandError(f"{option} must be a positive number of {unit}", returncode=2)
+        site_url = options["site_url"].rstrip("/")
+        if site_url and (
+            urlsplit(site_url).scheme not in ("http", "https") or not urlsplit(site_url).netloc
+        ):
+            raise CommandError(
+                f"--site-url {site_url!r} is not an http or https address", returncode=2
+            )
 
         bar = ProgressBar(self.stderr) if self.stderr.isatty() else None
 
@@ -110,6 +148,8 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 overwrite=options["overwrite"],
                 max_bytes=options["max_bytes"],
+                site_url=site_url,
+                max_json_value=options["max_json_value"],
                 on_file=on_file,
             )
         except ValueError as error:
@@ -128,8 +168,10 @@ class Command(BaseCommand):
         self.write_report(report)
         if report.failed:
             failed = len(report.failed)
+            noun = "post or file" if any(outcome.item for outcome in report.failed) else "file"
             raise CommandError(
-                f"{failed} file{'' if failed == 1 else 's'} could not be imported.", returncode=1
+                f"{failed} {noun}{'' if failed == 1 else 's'} could not be imported.",
+                returncode=1,
             )
 
     def write_report(self, report):
