@@ -116,10 +116,13 @@ def test_an_html_post_is_converted_to_markdown_and_what_it_cannot_hold_is_named(
     assert [li.get_text() for li in body.select("ul li")] == ["Couchettes", "Sleepers"]
     assert body.blockquote.get_text(strip=True) == "We waited ten years for this."
     assert not body.find(["iframe", "script"]) and "track(" not in body.get_text()
+    assert body.find("a", href="https://video.example/embed/42").get_text() == "Embedded content"
     assert outcome.warning_lines() == [
         f"{outcome.path}: front matter: kept in extra metadata (no field for them): layout",
-        f"{outcome.path}: body: HTML a Markdown body cannot hold was not kept: 1 <iframe>, "
-        "1 <script>, 1 comment, sources: https://video.example/embed/42",
+        f"{outcome.path}: body: HTML a Markdown body cannot hold was not kept: 1 <script>, "
+        "1 comment",
+        f"{outcome.path}: body: 1 <iframe> kept as a link to what it embedded: "
+        "https://video.example/embed/42",
     ]
 
 

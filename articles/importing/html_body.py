@@ -74,10 +74,16 @@ def html_to_markdown(html: str, *, take_title: bool = False) -> HtmlBody:
     for head in soup.find_all("head"):
         head.decompose()  # a whole page's metadata: not the article's text
     body = HtmlBody("", title)
-    dropped = _take_out_what_markdown_cannot_hold(soup)
+    dropped, linked = _take_out_what_markdown_cannot_hold(soup)
     if dropped:
         body.warnings.append(
             Problem("body", "HTML a Markdown body cannot hold was not kept: " + ", ".join(dropped))
+        )
+    if linked:
+        # Not lost, but no longer embedded: an editor may want the player back.
+        frames = f"{len(linked)} <iframe>" + ("" if len(linked) == 1 else "s")
+        body.warnings.append(
+            Problem("body", f"{frames} kept as a link to what it embedded: " + " ".join(linked))
         )
     markdown = _CONVERTER.convert_soup(soup)
     body.markdown = _BLANK_LINES.sub("\n\n", markdown).strip()
@@ -93,20 +99,24 @@ def _refuse_deep_nesting(soup):
         pending.extend((child, depth + 1) for child in element.children if isinstance(child, Tag))
 
 
-def _take_out_what_markdown_cannot_hold(soup) -> list[str]:
+def _take_out_what_markdown_cannot_hold(soup) -> tuple[list[str], list[str]]:
+    """What was dropped (counts of elements, sources they embedded), and the sources of
+    the <iframe>s left as links."""
     counts: dict[str, int] = {}
     sources: list[str] = []
+    linked: list[str] = []
     for element in soup.find_all(NOT_KEPT):
         if element.decomposed:  # inside one taken out already
             continue
-        counts[element.name] = counts.get(element.name, 0) + 1
         source = next((element.get(name) for name in _SOURCE_ATTRIBUTES if element.get(name)), "")
+        if element.name == "iframe" and _web_address(source):
+            linked.append(str(source)[:100])
+            element.replace_with(_link_to(soup, element, source))
+            continue
+        counts[element.name] = counts.get(element.name, 0) + 1
         if source:
             sources.append(str(source)[:100])
-        if element.name == "iframe" and _web_address(source):
-            element.replace_with(_link_to(soup, element, source))
-        else:
-            element.decompose()
+        element.decompose()
     comments = soup.find_all(string=lambda text: isinstance(text, Comment))
     for comment in comments:
         comment.extract()
@@ -125,7 +135,7 @@ def _take_out_what_markdown_cannot_hold(soup) -> list[str]:
         )
     if sources:
         dropped.append("sources: " + " ".join(sources))
-    return dropped
+    return dropped, linked
 
 
 def _web_address(source) -> bool:
