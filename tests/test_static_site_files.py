@@ -463,3 +463,37 @@ def test_an_alias_another_article_had_is_taken_over_with_a_warning(tmp_path, cli
         f"{second}: aliases: '/old/' led to '/articles/a/'; it now leads here"
     ]
     assert client.get("/old/")["Location"] == "/articles/b/"
+
+
+def test_two_files_of_one_run_claiming_one_old_address_is_an_error_naming_both(tmp_path, client):
+    # The order files are read in cannot say which article an old address should lead to.
+    first = write(tmp_path, "a.md", "---\ntitle: A\ndate: 2024-01-01\naliases: /old/\n---\nA.\n")
+    second = write(
+        tmp_path,
+        "b.md",
+        "---\ntitle: B\ndate: 2024-01-02\naliases: [/old/, /b-old/]\n---\nB.\n",
+    )
+    third = write(
+        tmp_path,
+        "c.md",
+        "---\ntitle: C\ndate: 2024-01-03\nblog_url: https://old.example/old/\n---\nC.\n",
+    )
+    report = run(first, second, third)
+    assert [o.result for o in report.outcomes] == [Result.CREATED, Result.FAILED, Result.FAILED]
+    assert [line for o in report.failed for line in o.error_lines()] == [
+        f"{second}: aliases: '/old/' is an old address of {first} too; an old address leads "
+        "to one article: remove it from one of the two; skipped",
+        f"{third}: blog_url: '/old/' is an old address of {first} too; an old address leads "
+        "to one article: remove it from one of the two; skipped",
+    ]
+    assert client.get("/old/")["Location"] == "/articles/a/"
+    assert client.get("/b-old/").status_code == 404  # nothing of the failed file written
+    assert list(Article.objects.values_list("slug", flat=True)) == ["a"]
+
+
+def test_a_dry_run_reports_an_old_address_claimed_twice_too(tmp_path):
+    first = write(tmp_path, "a.md", "---\ntitle: A\ndate: 2024-01-01\naliases: /old/\n---\nA.\n")
+    second = write(tmp_path, "b.md", "---\ntitle: B\ndate: 2024-01-02\naliases: /old/\n---\nB.\n")
+    report = run(first, second, dry_run=True)
+    assert [o.result for o in report.outcomes] == [Result.CREATED, Result.FAILED]
+    assert not Article.objects.exists()
