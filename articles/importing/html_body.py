@@ -48,7 +48,23 @@ class _Converter(MarkdownConverter):
         return super().escape(text, parent_tags).replace("<", "&lt;")
 
 
-_CONVERTER = _Converter(heading_style="ATX", bullets="-", newline_style="backslash")
+def _code_language(pre) -> str:
+    """The language a code block names, as Ghost and WordPress's highlighters do:
+    `<pre><code class="language-python">`, kept on the Markdown fence."""
+    for element in (pre, pre.find("code")):
+        for css_class in (element.get("class") or []) if element else []:
+            if css_class.startswith("language-") and _FENCE_LANGUAGE.match(css_class[9:]):
+                return css_class[9:]
+    return ""
+
+
+_FENCE_LANGUAGE = re.compile(r"^[\w+#.-]{1,40}$")
+_CONVERTER = _Converter(
+    heading_style="ATX",
+    bullets="-",
+    newline_style="backslash",
+    code_language_callback=_code_language,
+)
 
 
 @dataclass
