@@ -379,14 +379,99 @@ def test_published_true_with_a_date_publishes_and_without_one_is_a_draft(tmp_pat
     }
 
 
-def test_a_pattern_in_a_permalink_is_not_taken_for_an_address(tmp_path):
+def test_a_permalink_pattern_without_a_date_to_fill_it_makes_no_redirect(tmp_path):
     path = write(tmp_path, "a.md", "---\ntitle: T\npermalink: /:year/:title/\n---\nB.\n")
     outcome = only(run(path), Result.CREATED)
     assert Article.objects.get().slug == "t" and not Redirect.objects.exists()
     assert (
-        f"{path}: permalink: '/:year/:title/' is a pattern, not an address: no redirect from it"
-        in outcome.warning_lines()
+        f"{path}: permalink: '/:year/:title/' is a pattern, and the file gives no date for "
+        ":year: no redirect from it"
+    ) in outcome.warning_lines()
+
+
+def jekyll_post(tmp_path, name, front):
+    folder = tmp_path / "site" / "_posts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return write(folder, name, f"---\n{front}---\nThe text.\n")
+
+
+def test_a_jekyll_permalink_pattern_is_filled_in_for_the_old_address(tmp_path, client):
+    # The date from the file's name, :title from the rest of it, :categories lower-cased
+    # from Jekyll's space-separated string, as Jekyll made the address.
+    path = jekyll_post(
+        tmp_path,
+        "2024-05-01-Floods_reach-town.md",
+        "title: Floods\ncategories: News World\n"
+        "permalink: /:categories/:year/:month/:day/:title/\n",
     )
+    outcome = only(run(path, time_zone="Europe/Kyiv"), Result.CREATED)
+    article = Article.objects.get()
+    old = "/news/world/2024/05/01/Floods_reach-town/"
+    assert client.get(old)["Location"] == article.get_absolute_url()
+    assert article.slug == "floods_reach-town"  # the old address's last segment
+    assert article.section.name == "News"  # the first category; the other is named
+    assert outcome.warning_lines() == [
+        f"{path}: section: the first category is the article's section; not used: 'World'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("front", "old"),
+    [
+        # :slug is the front matter's slug, made as Jekyll's default slugify does.
+        (
+            "date: 2024-01-05 23:30:00 +0000\nslug: Big Day!\n"
+            "permalink: /:short_year/:i_month/:i_day/:slug:output_ext\n",
+            "/24/1/6/big-day.html",  # the date in the import's zone, Kyiv: the 6th
+        ),
+        ("permalink: /blog/:year/:title\n", "/blog/2023/night-bus/"),
+        ("category: Local\npermalink: /:categories/:title.html\n", "/local/night-bus.html"),
+        ("permalink: /:categories/:title/\n", "/night-bus/"),  # no categories: no "//"
+    ],
+)
+def test_jekyll_placeholders(tmp_path, client, front, old):
+    path = jekyll_post(tmp_path, "2023-07-09-night-bus.md", f"title: Night bus\n{front}")
+    only(run(path, time_zone="Europe/Kyiv"), Result.CREATED)
+    assert Redirect.objects.get().old_path == old
+    assert client.get(old)["Location"] == Article.objects.get().get_absolute_url()
+
+
+def test_a_placeholder_that_cannot_be_filled_is_named_and_makes_no_redirect(tmp_path):
+    path = jekyll_post(tmp_path, "2023-07-09-a.md", "title: A\npermalink: /:week/:title/\n")
+    outcome = only(run(path), Result.CREATED)
+    assert not Redirect.objects.exists()
+    assert outcome.warning_lines() == [
+        f"{path}: permalink: '/:week/:title/' is a pattern, and :week is not a placeholder "
+        "this importer fills: no redirect from it"
+    ]
+
+
+def test_a_template_in_an_address_makes_no_redirect(tmp_path):
+    path = write(tmp_path, "a.md", "---\ntitle: A\npermalink: /{{ page.fileSlug }}/\n---\nB.\n")
+    outcome = only(run(path), Result.CREATED)
+    assert not Redirect.objects.exists()
+    assert (
+        f"{path}: permalink: '/{{{{ page.fileSlug }}}}/' is a template, not an address: no "
+        "redirect from it"
+    ) in outcome.warning_lines()
+
+
+def test_jekyll_tags_in_a_string_are_words_and_elsewhere_one_tag_or_commas(tmp_path):
+    # Jekyll splits a string of tags at spaces; Hugo and Eleventy take it as one term, and
+    # the old site's files separate tags with commas.
+    jekyll = jekyll_post(tmp_path, "2023-07-09-a.md", "title: A\ntags: rail  night-trains\n")
+    hugo = write(tmp_path, "b.md", '+++\ntitle = "B"\ntags = "night trains"\n+++\nB.\n')
+    seed = write(tmp_path, "c.md", "---\ntitle: C\ntags: night trains, rail\n---\nC.\n")
+    run(jekyll, hugo, seed)
+    tags = {
+        article.title: [tag.name for tag in article.tags.all()]
+        for article in Article.objects.prefetch_related("tags")
+    }
+    assert tags == {
+        "A": ["rail", "night-trains"],
+        "B": ["night trains"],
+        "C": ["night trains", "rail"],
+    }
 
 
 def test_an_html_file_without_front_matter_takes_its_title_from_the_page(tmp_path):

@@ -52,8 +52,9 @@ logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
 # 2: section, category, categories, author and authors are read; 3: static-site
-# generators' keys (images, aliases, permalinks), TOML and JSON front matter, .html bodies.
-PARSER_VERSION = "3"
+# generators' keys (images, aliases, permalinks), TOML and JSON front matter, .html bodies;
+# 4: Jekyll's permalink patterns and space-separated tags, Ghost's lexical and mobiledoc.
+PARSER_VERSION = "4"
 # Files written per transaction, and the longest a batch goes on (SQLite lets no one else
 # write meanwhile).
 BATCH_FILES = 200
