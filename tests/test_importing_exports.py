@@ -566,7 +566,39 @@ def wordpress_export_of(path: Path, count: int):
     )
 
 
-def test_an_export_import_killed_mid_way_leaves_whole_articles_and_a_rerun_completes(tmp_path):
+def ghost_export_of(path: Path, count: int):
+    """A Ghost 5 export of `count` posts, each with two tags (the first its section)."""
+    posts = [
+        {
+            "id": f"{n:024x}",
+            "title": f"Story {n}",
+            "slug": f"story-{n}",
+            "html": f"<p>Text {n}.</p>",
+            "type": "post",
+            "status": "published",
+            "visibility": "public",
+            "published_at": "2024-01-01T10:00:00.000Z",
+        }
+        for n in range(count)
+    ]
+    tags = [{"id": tag, "name": tag, "slug": tag, "visibility": "public"} for tag in "ab"]
+    posts_tags = [
+        {"id": f"{n}-{tag}", "post_id": f"{n:024x}", "tag_id": tag, "sort_order": order}
+        for n in range(count)
+        for order, tag in enumerate("ab")
+    ]
+    data = {"posts": posts, "tags": tags, "posts_tags": posts_tags, "users": []}
+    path.write_text(
+        json.dumps({"db": [{"meta": {"version": "5.82.2"}, "data": data}]}), encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "export_of"), [("site.xml", wordpress_export_of), ("site.json", ghost_export_of)]
+)
+def test_an_export_import_killed_mid_way_leaves_whole_articles_and_a_rerun_completes(
+    tmp_path, name, export_of
+):
     database = tmp_path / "killed.sqlite3"
     env = {
         **os.environ,
@@ -581,8 +613,8 @@ def test_an_export_import_killed_mid_way_leaves_whole_articles_and_a_rerun_compl
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v", "0"], cwd=settings.BASE_DIR, env=env, check=True)
     total = 4000
-    export = tmp_path / "site.xml"
-    wordpress_export_of(export, total)
+    export = tmp_path / name
+    export_of(export, total)
 
     kill_import_once_committed([str(export)], env=env, count=count, articles=200)
 
