@@ -582,3 +582,62 @@ def test_a_dry_run_reports_an_old_address_claimed_twice_too(tmp_path):
     report = run(first, second, dry_run=True)
     assert [o.result for o in report.outcomes] == [Result.CREATED, Result.FAILED]
     assert not Article.objects.exists()
+
+
+def jekyll_site(tmp_path, config):
+    (tmp_path / "site").mkdir(exist_ok=True)
+    write(tmp_path / "site", "_config.yml", config)
+    return jekyll_post(
+        tmp_path,
+        "2024-04-30-floods.md",
+        "title: Floods\ndate: 2024-04-30 22:30:00 +0000\ncategories: [News]\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "old"),
+    [
+        # The site's time zone dated its addresses: 22:30 UTC was the 1st in Kyiv.
+        ("permalink: pretty\ntimezone: Europe/Kyiv\n", "/news/2024/05/01/floods/"),
+        ("title: A site\n", "/news/2024/04/30/floods.html"),  # Jekyll's default, "date"
+        ("permalink: /:year/:title/\n", "/2024/floods/"),
+        ("collections:\n  posts:\n    permalink: /posts/:title/\n", "/posts/floods/"),
+    ],
+)
+def test_a_jekyll_sites_permalink_in_its_config_gives_posts_their_old_address(
+    tmp_path, client, config, old
+):
+    path = jekyll_site(tmp_path, config)
+    outcome = only(run(tmp_path / "site" / "_posts", time_zone="UTC"), Result.CREATED)
+    assert Redirect.objects.get().old_path == old
+    assert client.get(old)["Location"] == Article.objects.get().get_absolute_url()
+    assert not any("permalink" in line for line in outcome.warning_lines()), path
+
+
+def test_a_posts_own_permalink_wins_over_its_sites(tmp_path):
+    jekyll_site(tmp_path, "permalink: pretty\n")
+    own = jekyll_post(tmp_path, "2024-05-02-b.md", "title: B\npermalink: /b.html\n")
+    run(own)
+    assert list(Redirect.objects.values_list("old_path", flat=True)) == ["/b.html"]
+
+
+def test_a_jekyll_config_setting_permalinks_by_scope_is_named_not_guessed_at(tmp_path):
+    path = jekyll_site(
+        tmp_path,
+        "permalink: pretty\ndefaults:\n  - scope: {path: '', type: posts}\n"
+        "    values: {permalink: '/:title/'}\n",
+    )
+    outcome = only(run(path), Result.CREATED)
+    assert not Redirect.objects.exists()
+    assert outcome.warning_lines() == [
+        f"{path}: permalink (_config.yml): {tmp_path / 'site' / '_config.yml'} sets "
+        "permalinks by scope (defaults), which is not read: give each post its permalink "
+        "or redirect_from"
+    ]
+
+
+def test_an_unpublished_jekyll_post_had_no_address_to_redirect_from(tmp_path):
+    jekyll_site(tmp_path, "permalink: pretty\n")
+    draft = jekyll_post(tmp_path, "2024-05-02-b.md", "title: B\npublished: false\n")
+    run(draft)
+    assert not Redirect.objects.exists()

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ..models import HEADLINE_MAX, XML_FORBIDDEN_CHARACTERS, Article
 from .archive_format import (
+    ADDRESS_KEYS,
     ARTICLE_FIELDS,
     FIGURE,
     IMPORTER_DECIDES,
@@ -33,6 +34,7 @@ from .generator_values import (
     page_address,
 )
 from .html_body import HTML_SUFFIXES, html_to_markdown
+from .jekyll_site import KEY, site_permalink
 from .problems import InvalidArticle, Problem, printable, refuse
 from .values import check_text, derived_slug, fallback_slug, json_value, slug_from_url
 
@@ -114,8 +116,12 @@ def parse_article(text: str, *, tz: ZoneInfo, path: Path | None = None) -> Artic
         data = parse_front_matter_article(meta, body, tz=tz, jekyll=jekyll)
     _check_body(text, data.body)
     named_at, named_slug = date_and_slug_of_name(path, tz) if path else (None, "")
+    pattern_tz = tz
+    if jekyll and not any(key in (meta or {}) for key in ADDRESS_KEYS):
+        pattern_tz = _site_permalink(data, meta or {}, path) or tz
     if data.old_addresses.pattern:
-        _page_from_pattern(data, meta or {}, tz, named_at, name_of_post(path) if path else "")
+        title = name_of_post(path) if path else ""
+        _page_from_pattern(data, meta or {}, pattern_tz, named_at, title)
     _date_and_slug(data, tz, named_at, named_slug)
     return data
 
@@ -129,6 +135,17 @@ def parse_record(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
         _page_from_pattern(data, meta, tz, None, "")
     _date_and_slug(data, tz)
     return data
+
+
+def _site_permalink(data: ArticleData, meta: dict, path: Path) -> ZoneInfo | None:
+    """A Jekyll post without an address of its own had the one its site's _config.yml
+    gave every post (unless it was never published); the zone its dates were in."""
+    site = site_permalink(path)
+    if site.problem:
+        data.warnings.append(site.problem)
+    elif site.pattern and meta.get("published") is not False:
+        data.old_addresses = replace(data.old_addresses, pattern=site.pattern, pattern_key=KEY)
+    return site.tz
 
 
 def _page_from_pattern(data: ArticleData, meta: dict, tz, named_at, file_title: str):
