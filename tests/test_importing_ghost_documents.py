@@ -177,3 +177,9 @@ def test_a_lexical_document_nested_deeper_than_any_editor_writes_is_refused():
         node = {"type": "quote", "children": [node]}
     with pytest.raises(DocumentError, match=f"nested more than {MAX_DEPTH} deep"):
         render_lexical(json.dumps({"root": {"type": "root", "children": [node]}}))
+
+
+def test_an_embed_without_its_address_hands_its_html_on_to_be_read_like_any():
+    embed = {"type": "embed", "html": '<blockquote class="tweet"><p>All aboard</p></blockquote>'}
+    rendered = render_lexical(json.dumps({"root": {"type": "root", "children": [embed]}}))
+    assert rendered.html == embed["html"] and not rendered.skipped

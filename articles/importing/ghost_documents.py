@@ -127,8 +127,9 @@ def _bookmark(payload) -> str:
 
 def _embed(payload) -> str:
     # An embedded player cannot live in a Markdown body; a link to what it showed can.
+    # Without its address, its HTML goes on to html_body.py, which says what it drops.
     link = _link_paragraph(payload.get("url"), _metadata_title(payload))
-    return _figure(link, payload.get("caption")) if link else ""
+    return _figure(link or _text(payload.get("html")), payload.get("caption"))
 
 
 def _media(payload) -> str:
