@@ -641,3 +641,15 @@ def test_an_unpublished_jekyll_post_had_no_address_to_redirect_from(tmp_path):
     draft = jekyll_post(tmp_path, "2024-05-02-b.md", "title: B\npublished: false\n")
     run(draft)
     assert not Redirect.objects.exists()
+
+
+def test_folders_above_posts_are_jekyll_categories_up_to_the_sites_config(tmp_path, client):
+    # site/_config.yml, site/news/local/_posts/…: categories news, local, then the post's.
+    write(tmp_path, "_config.yml", "permalink: /:categories/:title/\n")
+    folder = tmp_path / "news" / "local" / "_posts"
+    folder.mkdir(parents=True)
+    post = write(folder, "2024-05-02-fair.md", "---\ntitle: Fair\ncategory: Town Hall\n---\nB.\n")
+    only(run(post), Result.CREATED)
+    old = "/news/local/town%20hall/fair/"
+    assert Redirect.objects.get().old_path == old
+    assert client.get(old)["Location"] == Article.objects.get().get_absolute_url()

@@ -8,7 +8,7 @@ assumed: the importer cannot tell a Jekyll site's root from a folder of posts.
 """
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,29 +29,41 @@ STYLES = {
 KEY = "permalink (_config.yml)"  # how a warning names where the pattern came from
 
 
+# How far above a `_posts` folder its site's config is looked for (news/_posts, with the
+# config two folders up, is a site's "news" category).
+CONFIG_LEVELS = 4
+
+
 @dataclass(frozen=True)
 class SitePermalink:
     pattern: str = ""
     tz: ZoneInfo | None = None  # the config's `timezone`, which dated the site's addresses
     problem: Problem | None = None  # why the config could not be read
+    # The folders between the site's root and `_posts`: Jekyll's categories of the post,
+    # before those its front matter gives.
+    categories: tuple[str, ...] = ()
 
 
 def site_permalink(post: Path) -> SitePermalink:
     """The permalink pattern of the site a file under `_posts` belongs to, if its
-    `_config.yml` is found beside that folder and simple; else an empty one, with a
-    problem to report when the config was there but could not be used."""
+    `_config.yml` is found beside that folder or a few above it, and simple; else an
+    empty one, with a problem to report when the config was there but could not be used."""
     posts = next((folder for folder in post.parents if folder.name == "_posts"), None)
     if posts is None:
         return SitePermalink()
-    for name in CONFIG_NAMES:
-        config = posts.parent / name
-        if config.is_symlink():
-            return SitePermalink(problem=Problem(KEY, f"{config} is a link: not followed"))
-        try:
-            info = os.stat(config)
-        except OSError:
-            continue
-        return _read(str(config), info.st_mtime_ns, info.st_size)
+    for root in [posts.parent, *posts.parent.parents][:CONFIG_LEVELS]:
+        categories = posts.parent.relative_to(root).parts
+        for name in CONFIG_NAMES:
+            config = root / name
+            if config.is_symlink():
+                problem = Problem(KEY, f"{config} is a link: not followed")
+                return SitePermalink(problem=problem, categories=categories)
+            try:
+                info = os.stat(config)
+            except OSError:
+                continue
+            site = _read(str(config), info.st_mtime_ns, info.st_size)
+            return replace(site, categories=categories)
     return SitePermalink()
 
 

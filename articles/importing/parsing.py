@@ -34,7 +34,7 @@ from .generator_values import (
     page_address,
 )
 from .html_body import HTML_SUFFIXES, html_to_markdown
-from .jekyll_site import KEY, site_permalink
+from .jekyll_site import KEY, SitePermalink, site_permalink
 from .problems import InvalidArticle, Problem, printable, refuse
 from .values import check_text, derived_slug, fallback_slug, json_value, slug_from_url
 
@@ -116,12 +116,10 @@ def parse_article(text: str, *, tz: ZoneInfo, path: Path | None = None) -> Artic
         data = parse_front_matter_article(meta, body, tz=tz, jekyll=jekyll)
     _check_body(text, data.body)
     named_at, named_slug = date_and_slug_of_name(path, tz) if path else (None, "")
-    pattern_tz = tz
-    if jekyll and not any(key in (meta or {}) for key in ADDRESS_KEYS):
-        pattern_tz = _site_permalink(data, meta or {}, path) or tz
+    site = _jekyll_site(data, meta or {}, path) if jekyll else SitePermalink()
     if data.old_addresses.pattern:
         title = name_of_post(path) if path else ""
-        _page_from_pattern(data, meta or {}, pattern_tz, named_at, title)
+        _page_from_pattern(data, meta or {}, site.tz or tz, named_at, title, site.categories)
     _date_and_slug(data, tz, named_at, named_slug)
     return data
 
@@ -137,28 +135,37 @@ def parse_record(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
     return data
 
 
-def _site_permalink(data: ArticleData, meta: dict, path: Path) -> ZoneInfo | None:
-    """A Jekyll post without an address of its own had the one its site's _config.yml
-    gave every post (unless it was never published); the zone its dates were in."""
+def _jekyll_site(data: ArticleData, meta: dict, path: Path) -> SitePermalink:
+    """What a Jekyll post's site says of its address: a post without one of its own had
+    the one the site's _config.yml gave every post (unless it was never published)."""
     site = site_permalink(path)
+    if any(key in meta for key in ADDRESS_KEYS):
+        return site
     if site.problem:
         data.warnings.append(site.problem)
     elif site.pattern and meta.get("published") is not False:
         data.old_addresses = replace(data.old_addresses, pattern=site.pattern, pattern_key=KEY)
-    return site.tz
+    return site
 
 
-def _page_from_pattern(data: ArticleData, meta: dict, tz, named_at, file_title: str):
+def _one_category(value) -> list[str]:
+    return [value] if isinstance(value, str) and value.strip() else []
+
+
+def _page_from_pattern(data: ArticleData, meta: dict, tz, named_at, file_title: str, folders=()):
     """The old address a Jekyll permalink pattern (/:year/:month/:title/) gave the post,
     filled in from its date (the front matter's, else its file name's), its slug (the
-    front matter's, else its file name's) and its categories, as Jekyll did."""
+    front matter's, else its file name's) and its categories (the site's folders above
+    `_posts`, then the front matter's `category`, else its `categories`), as Jekyll did."""
     old = data.old_addresses
     moment = data.fields.get("published_at") or named_at
     slug = meta.get("slug")
     title = slug.strip() if isinstance(slug, str) and slug.strip() else file_title
-    categories = jekyll_categories(meta.get("categories")) or jekyll_categories(
-        meta.get("category")
-    )
+    categories = [
+        *folders,
+        # Jekyll's singular `category` is one name, even with spaces in it.
+        *(_one_category(meta.get("category")) or jekyll_categories(meta.get("categories"))),
+    ]
     try:
         if not title and _PATTERN_TITLE.search(old.pattern):
             raise ValueError("no slug or file name for :title")
