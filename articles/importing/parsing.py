@@ -44,10 +44,10 @@ EMPTY_FIELDS = {
     for key in KEYS
     if key.field in ARTICLE_FIELDS
 }
+_PATTERN_TITLE = re.compile(r":(?:title|slug)\b")  # placeholders filled by a post's name
 DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{1,2}-\d{1,2})\b[ \t]*(.*)$", re.IGNORECASE)
 # A sentence ends at . ! or ? followed by a capital in any script: "Feb. 15" does not end
 # one. (Python's re has no \p{Lu}, so the capital is checked by first_sentence().)
-_PATTERN_TITLE = re.compile(r":(?:title|slug)\b")
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)»]?\s+[\"“‘(«]?(.)")
 
 
