@@ -236,7 +236,7 @@ class GhostExport:
         post.html = html.replace(GHOST_URL, self.site_url)
 
     def _rendered_document(self, fields, post) -> str:
-        """A post exported without its html (Ghost 4 and older, some migrations): the HTML
+        """A post exported without its html (some exports and migration tools): the HTML
         of its lexical or mobiledoc, else its plain text, each said."""
         name = next((name for name in DOCUMENTS if fields.text(name)), None)
         plaintext = fields.text("plaintext")
