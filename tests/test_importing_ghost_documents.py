@@ -152,7 +152,7 @@ def test_an_unknown_lexical_element_keeps_its_text_and_is_named():
         )
     )
     assert rendered.html == ("<p>#rail<strong><em> &lt;b&gt;not markup&lt;/b&gt;</em></strong></p>")
-    assert rendered.skipped_text() == "1 'hashtag' node (its text kept), 2 'signup' card"
+    assert rendered.skipped_text() == "1 'hashtag' node (its text kept), 2 'signup' cards"
 
 
 @pytest.mark.parametrize(

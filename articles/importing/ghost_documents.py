@@ -45,10 +45,14 @@ class DocumentError(ValueError):
 @dataclass
 class Rendered:
     html: str
-    skipped: Counter = field(default_factory=Counter)  # "'product' card" → how many
+    # ("'product'", "card", a note) → how many: "2 'product' cards"
+    skipped: Counter = field(default_factory=Counter)
 
     def skipped_text(self) -> str:
-        return ", ".join(f"{count} {name}" for name, count in sorted(self.skipped.items()))
+        return ", ".join(
+            " ".join(filter(None, (str(count), name, noun + ("s" if count > 1 else "")))) + note
+            for (name, noun, note), count in sorted(self.skipped.items())
+        )
 
 
 def render_lexical(source: str) -> Rendered:
@@ -216,7 +220,7 @@ class _Lexical:
         if depth > MAX_DEPTH:
             raise DocumentError(f"nodes nested more than {MAX_DEPTH} deep")
         if not isinstance(node, dict):
-            self.skipped["node that is not an object"] += 1
+            self.skipped["", "node that is not an object", ""] += 1
             return ""
         kind = _text(node.get("type"))
         inner = lambda: self.children(node, depth)  # noqa: E731 - read only where used
@@ -248,15 +252,15 @@ class _Lexical:
             case "code":  # Lexical's own code block, its lines as children
                 return f"<pre><code>{inner()}</code></pre>"
             case _ if kind in NOTHING_TO_RENDER:
-                self.skipped[f"{kind!r} marker (nothing to show)"] += 1
+                self.skipped[f"{kind!r}", "marker", " (nothing to show)"] += 1
                 return ""
             case _ if kind in CARDS:
                 return CARDS[kind](node)
         text = inner()
         if text:
-            self.skipped[f"{kind[:40]!r} node (its text kept)"] += 1
+            self.skipped[f"{kind[:40]!r}", "node", " (its text kept)"] += 1
         else:  # Ghost's cards are the nodes without children
-            self.skipped[f"{kind[:40]!r} card"] += 1
+            self.skipped[f"{kind[:40]!r}", "card", ""] += 1
         return text
 
 
@@ -294,7 +298,7 @@ class _Mobiledoc:
         if kind == 1 and len(section) >= 3:  # markup section: [1, tag, markers]
             tag = str(section[1]).lower()
             if tag not in MOBILEDOC_SECTION_TAGS:
-                self.skipped[f"<{tag[:20]}> section (its text kept)"] += 1
+                self.skipped[f"<{tag[:20]}>", "section", " (its text kept)"] += 1
                 tag = "p"
             if tag == "aside":
                 tag = "blockquote"
@@ -307,7 +311,7 @@ class _Mobiledoc:
             return f"<{tag}>{items}</{tag}>"
         if kind == 10 and len(section) >= 2:  # card section: [10, card index]
             return self.card(section[1])
-        self.skipped[f"section of type {str(kind)[:20]}"] += 1
+        self.skipped["", "section", f" of type {str(kind)[:20]}"] += 1
         return ""
 
     def card(self, index) -> str:
@@ -315,11 +319,11 @@ class _Mobiledoc:
         name = _text(card[0]) if card else ""
         payload = card[1] if len(card) > 1 and isinstance(card[1], dict) else {}
         if name in NOTHING_TO_RENDER:
-            self.skipped[f"{name!r} marker (nothing to show)"] += 1
+            self.skipped[f"{name!r}", "marker", " (nothing to show)"] += 1
             return ""
         if name in CARDS:
             return CARDS[name](payload)
-        self.skipped[f"{name[:40]!r} card"] += 1
+        self.skipped[f"{name[:40]!r}", "card", ""] += 1
         return ""
 
     def markers(self, markers) -> str:
@@ -342,7 +346,7 @@ class _Mobiledoc:
         markup = _at(self.markups, index, "markup")
         tag = str(markup[0]).lower() if markup else ""
         if tag not in MOBILEDOC_MARKUP_TAGS:
-            self.skipped[f"<{tag[:20]}> markup (its text kept)"] += 1
+            self.skipped[f"<{tag[:20]}>", "markup", " (its text kept)"] += 1
             return "span", ""
         pairs = markup[1] if len(markup) > 1 and isinstance(markup[1], list) else []
         named = dict(zip(pairs[::2], pairs[1::2], strict=False))
@@ -354,7 +358,7 @@ class _Mobiledoc:
         if name == "soft-return":
             return "<br>"
         text = _text(atom[1]) if len(atom) > 1 else ""
-        self.skipped[f"{name[:40]!r} atom" + (" (its text kept)" if text else "")] += 1
+        self.skipped[f"{name[:40]!r}", "atom", " (its text kept)" if text else ""] += 1
         return escape(text)
 
 
