@@ -7,6 +7,7 @@ and the importer's peak memory, each run in a process of its own.
     .venv/bin/python bench/bench_import.py --n 2000
     .venv/bin/python bench/bench_import.py --export wxr    # 10,000 posts in one .xml
     .venv/bin/python bench/bench_import.py --export ghost  # 10,000 posts in one .json
+    .venv/bin/python bench/bench_import.py --export ghost-lexical  # the same, without html
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/bench_import.py
 
 Never touches your data: on SQLite it migrates a temporary database file; on PostgreSQL
@@ -164,24 +165,63 @@ def wordpress_export(path: Path, count: int):
         out.write("</channel>\n</rss>\n")
 
 
-def ghost_export(path: Path, count: int):
+def lexical_document(paragraphs: list[str], n: int) -> dict:
+    """A post as Ghost 5's editor writes it: paragraphs with bold, italic and a link, a
+    heading, a list, a quote and an image card."""
+
+    def text(value, format_bits=0):
+        return {"type": "extended-text", "text": value, "format": format_bits, "version": 1}
+
+    first, *rest = paragraphs
+    return {
+        "root": {
+            "type": "root",
+            "children": [
+                {
+                    "type": "paragraph",
+                    "children": [
+                        text(first[:40], 1),
+                        text(first[40:]),
+                        {
+                            "type": "link",
+                            "url": f"https://example.org/{n}",
+                            "children": [text(" the report", 2)],
+                        },
+                    ],
+                },
+                {"type": "extended-heading", "tag": "h2", "children": [text("What we know")]},
+                *({"type": "paragraph", "children": [text(p)]} for p in rest[:2]),
+                {
+                    "type": "list",
+                    "listType": "bullet",
+                    "children": [{"type": "listitem", "children": [text(tag)]} for tag in TAGS[:3]],
+                },
+                {"type": "extended-quote", "children": [text(rest[2])]},
+                {
+                    "type": "image",
+                    "src": f"__GHOST_URL__/content/images/2025/04/map_{n}.jpg",
+                    "alt": f"Map {n}",
+                    "caption": "<span>The front line.</span>",
+                },
+                {"type": "paragraph", "children": [text(rest[3])]},
+            ],
+        }
+    }
+
+
+def ghost_export(path: Path, count: int, *, with_html: bool = True):
     """A Ghost 5 export of `count` posts, each with html, its lexical source and plain
-    text (as Ghost writes them), two authors, two tags and posts_meta."""
+    text (as Ghost writes them), two authors, two tags and posts_meta; without html
+    (`with_html=False`), as some migrations write them, its lexical is what is read."""
     rng = random.Random(2025)
     posts, authors, tags, metas = [], [], [], []
     for n in range(count):
         post_id = f"{n:024x}"
         paragraphs = [p.format(n=f"{n:,}") for p in rng.sample(PARAGRAPHS, 5)]
         html = "".join(f"<p>{p}</p>" for p in paragraphs) + "<h2>What we know</h2>"
-        lexical = {
-            "root": {
-                "children": [
-                    {"type": "paragraph", "children": [{"type": "text", "text": p}]}
-                    for p in paragraphs
-                ],
-                "type": "root",
-            }
-        }
+        lexical = lexical_document(paragraphs, n)
+        if not with_html:
+            html = None
         posts.append(
             {
                 "id": post_id,
@@ -277,7 +317,10 @@ def child(path: str):
 def bench_export(kind: str, count: int, workdir: Path):
     path = workdir / ("export.xml" if kind == "wxr" else "export.json")
     started = time.perf_counter()
-    (wordpress_export if kind == "wxr" else ghost_export)(path, count)
+    if kind == "wxr":
+        wordpress_export(path, count)
+    else:
+        ghost_export(path, count, with_html=kind == "ghost")
     size = path.stat().st_size
     print(
         f"generated one {kind} file of {count:,} items, {size / 1e6:.1f} MB, in "
@@ -353,8 +396,9 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     parser.add_argument(
         "--export",
-        choices=["wxr", "ghost"],
-        help="N posts in one WordPress or Ghost export file instead of N article files",
+        choices=["wxr", "ghost", "ghost-lexical"],
+        help="N posts in one WordPress or Ghost export file instead of N article files "
+        "(ghost-lexical: posts without html, their lexical rendered)",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)  # one import, measured
     parser.add_argument(

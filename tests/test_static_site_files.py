@@ -116,10 +116,13 @@ def test_an_html_post_is_converted_to_markdown_and_what_it_cannot_hold_is_named(
     assert [li.get_text() for li in body.select("ul li")] == ["Couchettes", "Sleepers"]
     assert body.blockquote.get_text(strip=True) == "We waited ten years for this."
     assert not body.find(["iframe", "script"]) and "track(" not in body.get_text()
+    assert body.find("a", href="https://video.example/embed/42").get_text() == "Embedded content"
     assert outcome.warning_lines() == [
         f"{outcome.path}: front matter: kept in extra metadata (no field for them): layout",
-        f"{outcome.path}: body: HTML a Markdown body cannot hold was not kept: 1 <iframe>, "
-        "1 <script>, 1 comment, sources: https://video.example/embed/42",
+        f"{outcome.path}: body: HTML a Markdown body cannot hold was not kept: 1 <script>, "
+        "1 comment",
+        f"{outcome.path}: body: 1 <iframe> kept as a link to what it embedded: "
+        "https://video.example/embed/42",
     ]
 
 
@@ -376,14 +379,99 @@ def test_published_true_with_a_date_publishes_and_without_one_is_a_draft(tmp_pat
     }
 
 
-def test_a_pattern_in_a_permalink_is_not_taken_for_an_address(tmp_path):
+def test_a_permalink_pattern_without_a_date_to_fill_it_makes_no_redirect(tmp_path):
     path = write(tmp_path, "a.md", "---\ntitle: T\npermalink: /:year/:title/\n---\nB.\n")
     outcome = only(run(path), Result.CREATED)
     assert Article.objects.get().slug == "t" and not Redirect.objects.exists()
     assert (
-        f"{path}: permalink: '/:year/:title/' is a pattern, not an address: no redirect from it"
-        in outcome.warning_lines()
+        f"{path}: permalink: '/:year/:title/' is a pattern, and the file gives no date for "
+        ":year: no redirect from it"
+    ) in outcome.warning_lines()
+
+
+def jekyll_post(tmp_path, name, front):
+    folder = tmp_path / "site" / "_posts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return write(folder, name, f"---\n{front}---\nThe text.\n")
+
+
+def test_a_jekyll_permalink_pattern_is_filled_in_for_the_old_address(tmp_path, client):
+    # The date from the file's name, :title from the rest of it, :categories lower-cased
+    # from Jekyll's space-separated string, as Jekyll made the address.
+    path = jekyll_post(
+        tmp_path,
+        "2024-05-01-Floods_reach-town.md",
+        "title: Floods\ncategories: News World\n"
+        "permalink: /:categories/:year/:month/:day/:title/\n",
     )
+    outcome = only(run(path, time_zone="Europe/Kyiv"), Result.CREATED)
+    article = Article.objects.get()
+    old = "/news/world/2024/05/01/Floods_reach-town/"
+    assert client.get(old)["Location"] == article.get_absolute_url()
+    assert article.slug == "floods_reach-town"  # the old address's last segment
+    assert article.section.name == "News"  # the first category; the other is named
+    assert outcome.warning_lines() == [
+        f"{path}: section: the first category is the article's section; not used: 'World'"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("front", "old"),
+    [
+        # :slug is the front matter's slug, made as Jekyll's default slugify does.
+        (
+            "date: 2024-01-05 23:30:00 +0000\nslug: Big Day!\n"
+            "permalink: /:short_year/:i_month/:i_day/:slug:output_ext\n",
+            "/24/1/6/big-day.html",  # the date in the import's zone, Kyiv: the 6th
+        ),
+        ("permalink: /blog/:year/:title\n", "/blog/2023/night-bus/"),
+        ("category: Local\npermalink: /:categories/:title.html\n", "/local/night-bus.html"),
+        ("permalink: /:categories/:title/\n", "/night-bus/"),  # no categories: no "//"
+    ],
+)
+def test_jekyll_placeholders(tmp_path, client, front, old):
+    path = jekyll_post(tmp_path, "2023-07-09-night-bus.md", f"title: Night bus\n{front}")
+    only(run(path, time_zone="Europe/Kyiv"), Result.CREATED)
+    assert Redirect.objects.get().old_path == old
+    assert client.get(old)["Location"] == Article.objects.get().get_absolute_url()
+
+
+def test_a_placeholder_that_cannot_be_filled_is_named_and_makes_no_redirect(tmp_path):
+    path = jekyll_post(tmp_path, "2023-07-09-a.md", "title: A\npermalink: /:week/:title/\n")
+    outcome = only(run(path), Result.CREATED)
+    assert not Redirect.objects.exists()
+    assert outcome.warning_lines() == [
+        f"{path}: permalink: '/:week/:title/' is a pattern, and :week is not a placeholder "
+        "this importer fills: no redirect from it"
+    ]
+
+
+def test_a_template_in_an_address_makes_no_redirect(tmp_path):
+    path = write(tmp_path, "a.md", "---\ntitle: A\npermalink: /{{ page.fileSlug }}/\n---\nB.\n")
+    outcome = only(run(path), Result.CREATED)
+    assert not Redirect.objects.exists()
+    assert (
+        f"{path}: permalink: '/{{{{ page.fileSlug }}}}/' is a template, not an address: no "
+        "redirect from it"
+    ) in outcome.warning_lines()
+
+
+def test_jekyll_tags_in_a_string_are_words_and_elsewhere_one_tag_or_commas(tmp_path):
+    # Jekyll splits a string of tags at spaces; Hugo and Eleventy take it as one term, and
+    # the old site's files separate tags with commas.
+    jekyll = jekyll_post(tmp_path, "2023-07-09-a.md", "title: A\ntags: rail  night-trains\n")
+    hugo = write(tmp_path, "b.md", '+++\ntitle = "B"\ntags = "night trains"\n+++\nB.\n')
+    seed = write(tmp_path, "c.md", "---\ntitle: C\ntags: night trains, rail\n---\nC.\n")
+    run(jekyll, hugo, seed)
+    tags = {
+        article.title: [tag.name for tag in article.tags.all()]
+        for article in Article.objects.prefetch_related("tags")
+    }
+    assert tags == {
+        "A": ["rail", "night-trains"],
+        "B": ["night trains"],
+        "C": ["night trains", "rail"],
+    }
 
 
 def test_an_html_file_without_front_matter_takes_its_title_from_the_page(tmp_path):
@@ -460,3 +548,108 @@ def test_an_alias_another_article_had_is_taken_over_with_a_warning(tmp_path, cli
         f"{second}: aliases: '/old/' led to '/articles/a/'; it now leads here"
     ]
     assert client.get("/old/")["Location"] == "/articles/b/"
+
+
+def test_two_files_of_one_run_claiming_one_old_address_is_an_error_naming_both(tmp_path, client):
+    # The order files are read in cannot say which article an old address should lead to.
+    first = write(tmp_path, "a.md", "---\ntitle: A\ndate: 2024-01-01\naliases: /old/\n---\nA.\n")
+    second = write(
+        tmp_path,
+        "b.md",
+        "---\ntitle: B\ndate: 2024-01-02\naliases: [/old/, /b-old/]\n---\nB.\n",
+    )
+    third = write(
+        tmp_path,
+        "c.md",
+        "---\ntitle: C\ndate: 2024-01-03\nblog_url: https://old.example/old/\n---\nC.\n",
+    )
+    report = run(first, second, third)
+    assert [o.result for o in report.outcomes] == [Result.CREATED, Result.FAILED, Result.FAILED]
+    assert [line for o in report.failed for line in o.error_lines()] == [
+        f"{second}: aliases: '/old/' is an old address of {first} too; an old address leads "
+        "to one article: remove it from one of the two; skipped",
+        f"{third}: blog_url: '/old/' is an old address of {first} too; an old address leads "
+        "to one article: remove it from one of the two; skipped",
+    ]
+    assert client.get("/old/")["Location"] == "/articles/a/"
+    assert client.get("/b-old/").status_code == 404  # nothing of the failed file written
+    assert list(Article.objects.values_list("slug", flat=True)) == ["a"]
+
+
+def test_a_dry_run_reports_an_old_address_claimed_twice_too(tmp_path):
+    first = write(tmp_path, "a.md", "---\ntitle: A\ndate: 2024-01-01\naliases: /old/\n---\nA.\n")
+    second = write(tmp_path, "b.md", "---\ntitle: B\ndate: 2024-01-02\naliases: /old/\n---\nB.\n")
+    report = run(first, second, dry_run=True)
+    assert [o.result for o in report.outcomes] == [Result.CREATED, Result.FAILED]
+    assert not Article.objects.exists()
+
+
+def jekyll_site(tmp_path, config):
+    (tmp_path / "site").mkdir(exist_ok=True)
+    write(tmp_path / "site", "_config.yml", config)
+    return jekyll_post(
+        tmp_path,
+        "2024-04-30-floods.md",
+        "title: Floods\ndate: 2024-04-30 22:30:00 +0000\ncategories: [News]\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "old"),
+    [
+        # The site's time zone dated its addresses: 22:30 UTC was the 1st in Kyiv.
+        ("permalink: pretty\ntimezone: Europe/Kyiv\n", "/news/2024/05/01/floods/"),
+        ("title: A site\n", "/news/2024/04/30/floods.html"),  # Jekyll's default, "date"
+        ("permalink: /:year/:title/\n", "/2024/floods/"),
+        ("collections:\n  posts:\n    permalink: /posts/:title/\n", "/posts/floods/"),
+    ],
+)
+def test_a_jekyll_sites_permalink_in_its_config_gives_posts_their_old_address(
+    tmp_path, client, config, old
+):
+    path = jekyll_site(tmp_path, config)
+    outcome = only(run(tmp_path / "site" / "_posts", time_zone="UTC"), Result.CREATED)
+    assert Redirect.objects.get().old_path == old
+    assert client.get(old)["Location"] == Article.objects.get().get_absolute_url()
+    assert not any("permalink" in line for line in outcome.warning_lines()), path
+
+
+def test_a_posts_own_permalink_wins_over_its_sites(tmp_path):
+    jekyll_site(tmp_path, "permalink: pretty\n")
+    own = jekyll_post(tmp_path, "2024-05-02-b.md", "title: B\npermalink: /b.html\n")
+    run(own)
+    assert list(Redirect.objects.values_list("old_path", flat=True)) == ["/b.html"]
+
+
+def test_a_jekyll_config_setting_permalinks_by_scope_is_named_not_guessed_at(tmp_path):
+    path = jekyll_site(
+        tmp_path,
+        "permalink: pretty\ndefaults:\n  - scope: {path: '', type: posts}\n"
+        "    values: {permalink: '/:title/'}\n",
+    )
+    outcome = only(run(path), Result.CREATED)
+    assert not Redirect.objects.exists()
+    assert outcome.warning_lines() == [
+        f"{path}: permalink (_config.yml): {tmp_path / 'site' / '_config.yml'} sets "
+        "permalinks by scope (defaults), which is not read: give each post its permalink "
+        "or redirect_from"
+    ]
+
+
+def test_an_unpublished_jekyll_post_had_no_address_to_redirect_from(tmp_path):
+    jekyll_site(tmp_path, "permalink: pretty\n")
+    draft = jekyll_post(tmp_path, "2024-05-02-b.md", "title: B\npublished: false\n")
+    run(draft)
+    assert not Redirect.objects.exists()
+
+
+def test_folders_above_posts_are_jekyll_categories_up_to_the_sites_config(tmp_path, client):
+    # site/_config.yml, site/news/local/_posts/…: categories news, local, then the post's.
+    write(tmp_path, "_config.yml", "permalink: /:categories/:title/\n")
+    folder = tmp_path / "news" / "local" / "_posts"
+    folder.mkdir(parents=True)
+    post = write(folder, "2024-05-02-fair.md", "---\ntitle: Fair\ncategory: Town Hall\n---\nB.\n")
+    only(run(post), Result.CREATED)
+    old = "/news/local/town%20hall/fair/"
+    assert Redirect.objects.get().old_path == old
+    assert client.get(old)["Location"] == Article.objects.get().get_absolute_url()

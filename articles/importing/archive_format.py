@@ -65,6 +65,10 @@ class Reading:
     meta: dict  # the whole front matter
     tz: ZoneInfo  # for times written without an offset
     warnings: list[Problem] = field(default_factory=list)
+    # A Jekyll post (generator_values.is_jekyll_post): its `tags` and `categories` given
+    # as a string are words separated by spaces, as Jekyll reads them; elsewhere (Hugo,
+    # Eleventy, the old site's files) such a string is one tag, or tags split at commas.
+    jekyll: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,10 +201,16 @@ def _read_status(value, reading):
 
 
 def _read_tags(value, reading):
-    return parse_tags(value)
+    return parse_tags(value, words=reading.jekyll)
 
 
 def _read_section(value, reading):
+    return parse_section(value, reading.warnings)
+
+
+def _read_categories(value, reading):
+    if reading.jekyll and isinstance(value, str):
+        value = value.split()
     return parse_section(value, reading.warnings)
 
 
@@ -391,7 +401,13 @@ KEYS = (
     # The article's section as a path from the top (World/Europe), found by slug or made.
     # Other tools' categories are read too: a list's first is the section (see
     # values.parse_section).
-    Key("section", "section", _read_section, _section_path, fallbacks=("category", "categories")),
+    Key(
+        "section",
+        "section",
+        _read_section,
+        _section_path,
+        fallbacks=("category", Fallback("categories", _read_categories)),
+    ),
     # Not the old site's: old paths that redirect here (Hugo's `aliases`, Jekyll's
     # `redirect_from`), with the page's own old address (ADDRESS_KEYS) when given.
     Key(

@@ -13,8 +13,12 @@ from .values import check_text, derived_slug, kind
 
 # A URL's scheme ("https:", "data:"), or a protocol-relative "//host/…".
 _SCHEME = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
-# Jekyll's permalink styles and placeholders (/:year/:title/), Eleventy's templates.
-_ADDRESS_PATTERN = re.compile(r"/:[a-z_]+|\{\{|\{%", re.IGNORECASE)
+# Eleventy's and Liquid's templates in an address: only the generator can fill them.
+_TEMPLATE = re.compile(r"\{\{|\{%")
+# Jekyll's placeholders (/:year/:title/, Hexo's alike): expanded with the file's date,
+# name and categories (expand_permalink).
+_PLACEHOLDER = re.compile(r":([a-z_]+)")
+_PERMALINK_PATTERN = re.compile(r"(?:^|/):[a-z_]+", re.IGNORECASE)
 IMAGE_SOURCE_PARTS = ("image", "path", "src", "url")
 _INDEX_PAGE = re.compile(r"/index\.html?$", re.IGNORECASE)
 
@@ -61,6 +65,10 @@ class OldAddresses:
 
     page: str = ""
     aliases: tuple[str, ...] = ()
+    # A Jekyll permalink with placeholders, and its key: the page's address once the
+    # file's date and name fill it in (parsing.py), which only the whole file knows.
+    pattern: str = ""
+    pattern_key: str = ""
 
     @property
     def paths(self) -> list[str]:
@@ -70,11 +78,16 @@ class OldAddresses:
 def old_addresses(value, key: str, meta: dict, address_keys, warnings) -> OldAddresses:
     """`value` (a path, or a list of them, given under `key`) and the first of
     `address_keys` in `meta`."""
-    page, page_key = "", None
+    page, page_key, pattern = "", None, ""
     for address_key in address_keys:
         if address_key not in meta:
             continue
-        address = _page_address(address_key, meta[address_key], warnings)
+        given = meta[address_key]
+        if isinstance(given, str) and _PERMALINK_PATTERN.search(given):
+            if page_key is None:
+                pattern, page_key = given.strip(), address_key
+            continue
+        address = page_address(address_key, given, warnings)
         if page_key is None:
             page, page_key = address, address_key
         elif address and address != page:
@@ -108,10 +121,10 @@ def old_addresses(value, key: str, meta: dict, address_keys, warnings) -> OldAdd
                 )
             item = resolved
         aliases.append(_path_of(item))
-    return OldAddresses(page, tuple(aliases))
+    return OldAddresses(page, tuple(aliases), pattern, page_key if pattern else "")
 
 
-def _page_address(key, value, warnings) -> str:
+def page_address(key, value, warnings) -> str:
     if value is False:  # Eleventy: the page was never written out
         warnings.append(Problem(key, "false: the page had no address of its own"))
         return ""
@@ -122,9 +135,9 @@ def _page_address(key, value, warnings) -> str:
     except ValueError as error:
         raise refuse(key, str(error)) from None
     value = value.strip()
-    if _ADDRESS_PATTERN.search(value):
+    if _TEMPLATE.search(value):
         warnings.append(
-            Problem(key, f"{value[:60]!r} is a pattern, not an address: no redirect from it")
+            Problem(key, f"{value[:60]!r} is a template, not an address: no redirect from it")
         )
         return ""
     if not value or value == "/":
@@ -177,3 +190,75 @@ def _day(year, month, day, tz) -> datetime | None:
         return datetime.combine(date(int(year), int(month), int(day)), time(), tzinfo=tz)
     except ValueError:
         return None  # 2024-13-45-notes.md: a name, not a date
+
+
+# Jekyll's placeholders of a post's date, as its UrlDrop gives them.
+_DATE_PLACEHOLDERS = {
+    "year": "%Y",
+    "month": "%m",
+    "day": "%d",
+    "short_year": "%y",
+    "hour": "%H",
+    "minute": "%M",
+    "second": "%S",
+    "y_day": "%j",
+}
+# Jekyll's slugs: "pretty" (for :title) keeps these and the case; the default (for :slug)
+# keeps letters and digits only, lower-cased.
+_PRETTY_SLUG_DROPS = re.compile(r"[^\w._~!$&'()+,;=@]+")
+_DEFAULT_SLUG_DROPS = re.compile(r"(?:[^\w]|_)+")
+
+
+def expand_permalink(pattern: str, *, moment, title: str, categories: list[str]) -> str:
+    """The path a Jekyll permalink pattern gave a post: `moment` its date (in the site's
+    zone), `title` its slug as written (the front matter's `slug`, else the file's name
+    after its date), `categories` as its front matter lists them. ValueError names a
+    placeholder that cannot be filled."""
+
+    def value(match):
+        name = match[1]
+        if name in _DATE_PLACEHOLDERS or name in ("i_month", "i_day"):
+            if moment is None:
+                raise ValueError(f"the file gives no date for :{name}")
+            if name == "i_month":
+                return str(moment.month)
+            if name == "i_day":
+                return str(moment.day)
+            return moment.strftime(_DATE_PLACEHOLDERS[name])
+        if name == "title":
+            return _PRETTY_SLUG_DROPS.sub("-", title).strip("-")
+        if name == "slug":
+            return _DEFAULT_SLUG_DROPS.sub("-", title).strip("-").lower()
+        if name == "categories":
+            return "/".join(dict.fromkeys(category.lower() for category in categories))
+        if name == "output_ext":
+            return ".html"
+        raise ValueError(f":{name} is not a placeholder this importer fills")
+
+    # Jekyll drops the empty segments a placeholder leaves (no categories: no "//").
+    return re.sub(r"/{2,}", "/", "/" + _PLACEHOLDER.sub(value, pattern))
+
+
+def jekyll_categories(value) -> list[str]:
+    """A Jekyll post's `categories`: a list, or words of a string (Jekyll's own reading)."""
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(item) for item in value if isinstance(item, str | int)]
+    return []
+
+
+# Jekyll reads posts from these folders only; a file under one is a Jekyll post, whose
+# `tags` and `categories` strings are words separated by spaces.
+JEKYLL_POST_FOLDERS = ("_posts", "_drafts")
+
+
+def is_jekyll_post(path) -> bool:
+    return any(part in JEKYLL_POST_FOLDERS for part in path.parent.parts)
+
+
+def name_of_post(path) -> str:
+    """A post file's name as Jekyll's :title reads it: without its date and extension."""
+    name = path.parent.name if path.stem in BUNDLE_FILE_NAMES else path.stem
+    match = _DATED_NAME.match(name)
+    return match[4] if match else name

@@ -13,11 +13,13 @@ import codecs
 import re
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..models import Article
 from .archive_format import key_name
+from .ghost_documents import DocumentError, render_lexical, render_mobiledoc
 from .html_body import text_of_html
 from .items import ExportedPost, NotAnArticle, post_name
 from .json_stream import JsonError, JsonStream, ValueTooLarge
@@ -33,6 +35,8 @@ STATUSES = {
     "draft": Article.Status.DRAFT,
 }
 SOCIAL_NETWORKS = ("og", "twitter")
+# A post's own document, newest format first, read when the export has no html for it.
+DOCUMENTS = {"lexical": render_lexical, "mobiledoc": render_mobiledoc}
 TABLES = ("users", "tags", "posts_authors", "posts_tags", "posts_meta")
 
 
@@ -228,26 +232,44 @@ class GhostExport:
     def _body(self, fields, post):
         html = fields.text("html")
         if not html:
-            formats = [name for name in ("lexical", "mobiledoc") if fields.text(name)]
-            plaintext = fields.text("plaintext")
-            if formats and plaintext:
-                post.warnings.append(
-                    Problem(
-                        "html",
-                        f"not in the export: the post's plain text was imported; its "
-                        f"formatting, images and cards (in {formats[0]}) were not",
-                    )
-                )
-                html = "".join(f"<p>{paragraph}</p>" for paragraph in plaintext.split("\n\n"))
-            elif formats:
-                post.problems.append(
-                    Problem(
-                        "html",
-                        f"not in the export, and its {formats[0]} is not read: export it "
-                        "again from Ghost 5 or later, which writes each post's html",
-                    )
-                )
+            html = self._rendered_document(fields, post)
         post.html = html.replace(GHOST_URL, self.site_url)
+
+    def _rendered_document(self, fields, post) -> str:
+        """A post exported without its html (some exports and migration tools): the HTML
+        of its lexical or mobiledoc, else its plain text, each said."""
+        name = next((name for name in DOCUMENTS if fields.text(name)), None)
+        plaintext = fields.text("plaintext")
+        if name is None:
+            return _paragraphs(plaintext)
+        try:
+            rendered = DOCUMENTS[name](fields.text(name))
+        except DocumentError as error:
+            if not plaintext:
+                post.problems.append(Problem(name, f"cannot be read: {error}"))
+                return ""
+            post.warnings.append(
+                Problem(
+                    name,
+                    f"cannot be read ({error}): the post's plain text was imported; its "
+                    "formatting, images and cards were not",
+                )
+            )
+            return _paragraphs(plaintext)
+        if rendered.skipped:
+            post.warnings.append(
+                Problem(name, f"not imported (no HTML for them): {rendered.skipped_text()}")
+            )
+        if not text_of_html(rendered.html) and plaintext and "<img" not in rendered.html:
+            post.warnings.append(
+                Problem(name, "holds no text, but the post's plain text does: imported that")
+            )
+            return _paragraphs(plaintext)
+        return rendered.html
+
+
+def _paragraphs(plaintext: str) -> str:
+    return "".join(f"<p>{escape(paragraph)}</p>" for paragraph in plaintext.split("\n\n"))
 
 
 class _Fields:

@@ -48,7 +48,23 @@ class _Converter(MarkdownConverter):
         return super().escape(text, parent_tags).replace("<", "&lt;")
 
 
-_CONVERTER = _Converter(heading_style="ATX", bullets="-", newline_style="backslash")
+def _code_language(pre) -> str:
+    """The language a code block names, as Ghost and WordPress's highlighters do:
+    `<pre><code class="language-python">`, kept on the Markdown fence."""
+    for element in (pre, pre.find("code")):
+        for css_class in (element.get("class") or []) if element else []:
+            if css_class.startswith("language-") and _FENCE_LANGUAGE.match(css_class[9:]):
+                return css_class[9:]
+    return ""
+
+
+_FENCE_LANGUAGE = re.compile(r"^[\w+#.-]{1,40}$")
+_CONVERTER = _Converter(
+    heading_style="ATX",
+    bullets="-",
+    newline_style="backslash",
+    code_language_callback=_code_language,
+)
 
 
 @dataclass
@@ -74,10 +90,16 @@ def html_to_markdown(html: str, *, take_title: bool = False) -> HtmlBody:
     for head in soup.find_all("head"):
         head.decompose()  # a whole page's metadata: not the article's text
     body = HtmlBody("", title)
-    dropped = _take_out_what_markdown_cannot_hold(soup)
+    dropped, linked = _take_out_what_markdown_cannot_hold(soup)
     if dropped:
         body.warnings.append(
             Problem("body", "HTML a Markdown body cannot hold was not kept: " + ", ".join(dropped))
+        )
+    if linked:
+        # Not lost, but no longer embedded: an editor may want the player back.
+        frames = f"{len(linked)} <iframe>" + ("" if len(linked) == 1 else "s")
+        body.warnings.append(
+            Problem("body", f"{frames} kept as a link to what it embedded: " + " ".join(linked))
         )
     markdown = _CONVERTER.convert_soup(soup)
     body.markdown = _BLANK_LINES.sub("\n\n", markdown).strip()
@@ -93,20 +115,24 @@ def _refuse_deep_nesting(soup):
         pending.extend((child, depth + 1) for child in element.children if isinstance(child, Tag))
 
 
-def _take_out_what_markdown_cannot_hold(soup) -> list[str]:
+def _take_out_what_markdown_cannot_hold(soup) -> tuple[list[str], list[str]]:
+    """What was dropped (counts of elements, sources they embedded), and the sources of
+    the <iframe>s left as links."""
     counts: dict[str, int] = {}
     sources: list[str] = []
+    linked: list[str] = []
     for element in soup.find_all(NOT_KEPT):
         if element.decomposed:  # inside one taken out already
             continue
-        counts[element.name] = counts.get(element.name, 0) + 1
         source = next((element.get(name) for name in _SOURCE_ATTRIBUTES if element.get(name)), "")
+        if element.name == "iframe" and _web_address(source):
+            linked.append(str(source)[:100])
+            element.replace_with(_link_to(soup, element, source))
+            continue
+        counts[element.name] = counts.get(element.name, 0) + 1
         if source:
             sources.append(str(source)[:100])
-        if element.name == "iframe" and _web_address(source):
-            element.replace_with(_link_to(soup, element, source))
-        else:
-            element.decompose()
+        element.decompose()
     comments = soup.find_all(string=lambda text: isinstance(text, Comment))
     for comment in comments:
         comment.extract()
@@ -125,7 +151,7 @@ def _take_out_what_markdown_cannot_hold(soup) -> list[str]:
         )
     if sources:
         dropped.append("sources: " + " ".join(sources))
-    return dropped
+    return dropped, linked
 
 
 def _web_address(source) -> bool:

@@ -41,5 +41,7 @@ def _notes() -> str:
         "with `--fetch-images`), a list (the first is the lead figure) or a table with "
         "`image`, `path`, `src` or `url`, and `alt` and `caption`. The page's old address "
         f"({addresses}) gives the slug its last segment when no `slug` is given, and "
-        "redirects to the article like `aliases`."
+        "redirects to the article like `aliases`; a Jekyll pattern "
+        "(`/:categories/:year/:month/:day/:title/`) is filled in from the file's date, "
+        "name (or `slug`) and categories, as Jekyll made the address."
     )

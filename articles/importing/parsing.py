@@ -5,13 +5,14 @@ fits its column, or raises InvalidArticle naming each field that does not.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..models import HEADLINE_MAX, XML_FORBIDDEN_CHARACTERS, Article
 from .archive_format import (
+    ADDRESS_KEYS,
     ARTICLE_FIELDS,
     FIGURE,
     IMPORTER_DECIDES,
@@ -22,8 +23,18 @@ from .archive_format import (
     Reading,
 )
 from .front_matter import read_front_matter
-from .generator_values import OldAddresses, date_and_slug_of_name, date_of_path
+from .generator_values import (
+    OldAddresses,
+    date_and_slug_of_name,
+    date_of_path,
+    expand_permalink,
+    is_jekyll_post,
+    jekyll_categories,
+    name_of_post,
+    page_address,
+)
 from .html_body import HTML_SUFFIXES, html_to_markdown
+from .jekyll_site import KEY, SitePermalink, site_permalink
 from .problems import InvalidArticle, Problem, printable, refuse
 from .values import check_text, derived_slug, fallback_slug, json_value, slug_from_url
 
@@ -33,6 +44,7 @@ EMPTY_FIELDS = {
     for key in KEYS
     if key.field in ARTICLE_FIELDS
 }
+_PATTERN_TITLE = re.compile(r":(?:title|slug)\b")  # placeholders filled by a post's name
 DATE_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{1,2}-\d{1,2})\b[ \t]*(.*)$", re.IGNORECASE)
 # A sentence ends at . ! or ? followed by a capital in any script: "Feb. 15" does not end
 # one. (Python's re has no \p{Lu}, so the capital is checked by first_sentence().)
@@ -92,17 +104,22 @@ def parse_article(text: str, *, tz: ZoneInfo, path: Path | None = None) -> Artic
     file's name (`2024-05-01-slug.md`, as Jekyll and Zola name posts) dates and names the
     article when its front matter does not."""
     meta, body = read_front_matter(text)
+    jekyll = path is not None and is_jekyll_post(path)
     if path is not None and path.suffix.lower() in HTML_SUFFIXES:
         html = html_to_markdown(body, take_title=not (meta and _gives_a_title(meta)))
         meta = {**(meta or {}), "title": html.title} if html.title else meta or {}
-        data = parse_front_matter_article(meta, html.markdown, tz=tz)
+        data = parse_front_matter_article(meta, html.markdown, tz=tz, jekyll=jekyll)
         data.warnings.extend(html.warnings)
     elif meta is None:
         data = parse_plain_text(text, tz=tz)
     else:
-        data = parse_front_matter_article(meta, body, tz=tz)
+        data = parse_front_matter_article(meta, body, tz=tz, jekyll=jekyll)
     _check_body(text, data.body)
     named_at, named_slug = date_and_slug_of_name(path, tz) if path else (None, "")
+    site = _jekyll_site(data, meta or {}, path) if jekyll else SitePermalink()
+    if data.old_addresses.pattern:
+        title = name_of_post(path) if path else ""
+        _page_from_pattern(data, meta or {}, site.tz or tz, named_at, title, site.categories)
     _date_and_slug(data, tz, named_at, named_slug)
     return data
 
@@ -112,8 +129,63 @@ def parse_record(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
     reader makes of each post: checked exactly as a file's front matter and body."""
     data = parse_front_matter_article(meta, body, tz=tz)
     _check_body(body, data.body)
+    if data.old_addresses.pattern:
+        _page_from_pattern(data, meta, tz, None, "")
     _date_and_slug(data, tz)
     return data
+
+
+def _jekyll_site(data: ArticleData, meta: dict, path: Path) -> SitePermalink:
+    """What a Jekyll post's site says of its address: a post without one of its own had
+    the one the site's _config.yml gave every post (unless it was never published)."""
+    site = site_permalink(path)
+    if any(key in meta for key in ADDRESS_KEYS):
+        return site
+    if site.problem:
+        data.warnings.append(site.problem)
+    elif site.pattern and meta.get("published") is not False:
+        data.old_addresses = replace(data.old_addresses, pattern=site.pattern, pattern_key=KEY)
+    return site
+
+
+def _one_category(value) -> list[str]:
+    return [value] if isinstance(value, str) and value.strip() else []
+
+
+def _page_from_pattern(data: ArticleData, meta: dict, tz, named_at, file_title: str, folders=()):
+    """The old address a Jekyll permalink pattern (/:year/:month/:title/) gave the post,
+    filled in from its date (the front matter's, else its file name's), its slug (the
+    front matter's, else its file name's) and its categories (the site's folders above
+    `_posts`, then the front matter's `category`, else its `categories`), as Jekyll did."""
+    old = data.old_addresses
+    moment = data.fields.get("published_at") or named_at
+    slug = meta.get("slug")
+    title = slug.strip() if isinstance(slug, str) and slug.strip() else file_title
+    categories = [
+        *folders,
+        # Jekyll's singular `category` is one name, even with spaces in it.
+        *(_one_category(meta.get("category")) or jekyll_categories(meta.get("categories"))),
+    ]
+    try:
+        if not title and _PATTERN_TITLE.search(old.pattern):
+            raise ValueError("no slug or file name for :title")
+        expanded = expand_permalink(
+            old.pattern,
+            moment=moment.astimezone(tz) if moment else None,
+            title=title,
+            categories=categories,
+        )
+        page = page_address(old.pattern_key, expanded, data.warnings)
+    except (ValueError, InvalidArticle) as error:
+        reason = error.problems[0].message if isinstance(error, InvalidArticle) else str(error)
+        data.warnings.append(
+            Problem(
+                old.pattern_key,
+                f"{old.pattern[:60]!r} is a pattern, and {reason}: no redirect from it",
+            )
+        )
+        page = ""
+    data.old_addresses = replace(old, page=page, pattern="", pattern_key="")
 
 
 def _date_and_slug(data: ArticleData, tz: ZoneInfo, named_at=None, named_slug=""):
@@ -137,11 +209,13 @@ def _date_and_slug(data: ArticleData, tz: ZoneInfo, named_at=None, named_slug=""
             )
 
 
-def parse_front_matter_article(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
+def parse_front_matter_article(
+    meta: dict, body: str, *, tz: ZoneInfo, jekyll: bool = False
+) -> ArticleData:
     data = ArticleData(fields={"body": _strip_body(body)})
     problems: list[Problem] = []
     meta, spelt = _lift_nested_keys(meta, data.warnings)
-    reading = Reading(meta=meta, tz=tz, warnings=data.warnings)
+    reading = Reading(meta=meta, tz=tz, warnings=data.warnings, jekyll=jekyll)
     for key in KEYS:
         try:
             data.set(key.field, key.read_from(meta, reading))

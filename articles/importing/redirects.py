@@ -21,16 +21,7 @@ def redirects_to(article, data, outcome) -> list[Redirect]:
     an old address that led to another article until now (the file read last wins).
     """
     new_path = article.get_absolute_url()
-    old_paths = {}  # path → the field it came from, for a warning
-    for field_name, urls in (
-        ("source_url", [data.source_url]),
-        ("old_addresses", data.old_addresses.paths),
-    ):
-        for url in urls:
-            if url:
-                parts = urlsplit(url)
-                path = escape_uri_path(unquote(parts.path)) or "/"
-                old_paths.setdefault(f"{path}?{parts.query}" if parts.query else path, field_name)
+    old_paths = old_paths_of(data)
     redirects = []
     for old_path, field_name in old_paths.items():
         if old_path in ("/", new_path):
@@ -51,6 +42,22 @@ def redirects_to(article, data, outcome) -> list[Redirect]:
         outcome,
     )
     return redirects
+
+
+def old_paths_of(data) -> dict[str, str]:
+    """The old site's paths an article's data claims (as the redirects table keeps them),
+    each with the field it came from."""
+    old_paths = {}
+    for field_name, urls in (
+        ("source_url", [data.source_url]),
+        ("old_addresses", data.old_addresses.paths),
+    ):
+        for url in urls:
+            if url:
+                parts = urlsplit(url)
+                path = escape_uri_path(unquote(parts.path)) or "/"
+                old_paths.setdefault(f"{path}?{parts.query}" if parts.query else path, field_name)
+    return old_paths
 
 
 def _say_which_lead_elsewhere(old_paths: list[str], new_path: str, outcome):

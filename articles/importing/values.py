@@ -7,6 +7,7 @@ Each raises ValueError with a message written for the person fixing the file.
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from urllib.parse import unquote, urlsplit
@@ -88,12 +89,13 @@ def _parse_date_text(value: str) -> datetime:
     )
 
 
-def parse_tags(value) -> list[str]:
-    """A YAML list or a comma-separated string; blanks and case-insensitive repeats dropped."""
+def parse_tags(value, *, words=False) -> list[str]:
+    """A YAML list or a comma-separated string (with `words`, as Jekyll reads its posts'
+    tags: separated by spaces, or commas); blanks and case-insensitive repeats dropped."""
     if value is None or value == "":
         return []
     if isinstance(value, str):
-        items = value.split(",")
+        items = re.split(r"[\s,]+", value) if words else value.split(",")
     elif isinstance(value, list):
         items = value
         for item in items:

@@ -36,6 +36,7 @@ from ..models import (
     Tag,
     section_slug,
 )
+from .archive_format import key_name
 from .exports import open_export
 from .figures import can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
@@ -44,15 +45,16 @@ from .new_articles import NewArticles
 from .outcomes import FileOutcome, ImportOptions, ImportReport, Result, get_time_zone
 from .parsing import ArticleData
 from .problems import InvalidArticle, Problem, place
-from .redirects import redirects_to, save_redirects
+from .redirects import old_paths_of, redirects_to, save_redirects
 from .sources import DEFAULT_MAX_BYTES, JSON_VALUE_MAX, find_article_files, is_export_file
 
 logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
 # 2: section, category, categories, author and authors are read; 3: static-site
-# generators' keys (images, aliases, permalinks), TOML and JSON front matter, .html bodies.
-PARSER_VERSION = "3"
+# generators' keys (images, aliases, permalinks), TOML and JSON front matter, .html bodies;
+# 4: Jekyll's permalink patterns and space-separated tags, Ghost's lexical and mobiledoc.
+PARSER_VERSION = "4"
 # Files written per transaction, and the longest a batch goes on (SQLite lets no one else
 # write meanwhile).
 BATCH_FILES = 200
@@ -176,6 +178,8 @@ class ImportRun:
         self.index = index or ArticleIndex.load()
         # identity → where it came from this run (the file, and the post of an export)
         self.seen: dict[str, tuple[Path, str]] = {}
+        # old path → the item of this run whose article it redirects to
+        self.claimed: dict[str, tuple[Path, str]] = {}
 
     def import_items(self, items: Iterable) -> Iterator[FileOutcome]:
         """Each item's outcome, once what it wrote is committed. Items are taken from
@@ -218,6 +222,7 @@ class ImportRun:
             self.cache.clear()
             if not isinstance(error, Exception):
                 raise  # KeyboardInterrupt and friends: the transaction has rolled back
+            self._forget_claims({(item.path, item.name)})
             outcome.errors = _write_errors(item.path, error)
             outcome.result = Result.FAILED
         return outcome
@@ -268,6 +273,10 @@ class ImportRun:
         self.index = ArticleIndex.load()
         forgotten = {(item.path, item.name) for item in items}
         self.seen = {key: came for key, came in self.seen.items() if came not in forgotten}
+        self._forget_claims(forgotten)
+
+    def _forget_claims(self, items: set):
+        self.claimed = {path: came for path, came in self.claimed.items() if came not in items}
 
     def _read(self, item, outcome: FileOutcome) -> _ArticleToWrite | None:
         """The item's article, if there is anything to write; else None, the outcome set.
@@ -301,6 +310,8 @@ class ImportRun:
         known = self.index.find(data)
         if not self._seen(item, outcome, known, data.source_url, data.slug):
             return None
+        if not self._claim_old_paths(item, outcome, data):
+            return None
         if known and _nothing_to_write(known, data, checksum, options, outcome):
             return None
         return _ArticleToWrite(data, checksum, known)
@@ -326,6 +337,31 @@ class ImportRun:
         if result:
             outcome.result = result
             outcome.slug = known.slug
+        return True
+
+    def _claim_old_paths(self, item, outcome, data) -> bool:
+        """Record the old paths the item's article redirects from; False, with the outcome
+        failed, when another item of this run claimed one of them. Which of two files an
+        old address should lead to is the editor's call: the order files are read in is
+        no answer (across runs, the later run's file does win, with a warning)."""
+        here = (item.path, item.name)
+        paths = {path: key for path, key in old_paths_of(data).items() if path != "/"}
+        taken = [
+            (path, self.claimed[path]) for path in paths if self.claimed.get(path, here) != here
+        ]
+        if taken:
+            outcome.result = Result.FAILED
+            outcome.errors = [
+                Problem(
+                    key_name(paths[path]),
+                    f"{path[:60]!r} is an old address of {place(*other)} too; an old "
+                    "address leads to one article: remove it from one of the two; skipped",
+                )
+                for path, other in taken
+            ]
+            return False
+        for path in paths:
+            self.claimed[path] = here
         return True
 
     def _write(self, to_write, outcome, new_articles=None):
