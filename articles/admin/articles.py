@@ -35,6 +35,7 @@ from ..models.revision import snapshot_of
 from .authors import BylineInline
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
+from .presence import ArticlePresenceMixin
 from .related import RelatedStoriesAdminMixin
 from .revisions import ArticleHistoryMixin, snapshot_changes
 
@@ -108,7 +109,11 @@ class ArticleChangeList(ChangeList):
 
 @admin.register(Article)
 class ArticleAdmin(
-    ArticleHistoryMixin, RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.ModelAdmin
+    ArticlePresenceMixin,
+    ArticleHistoryMixin,
+    RelatedStoriesAdminMixin,
+    DraftsOnlyForWritersMixin,
+    admin.ModelAdmin,
 ):
     form = ArticleAdminForm
     list_display = (
