@@ -25,6 +25,7 @@ from django.utils.html import format_html
 from .. import diffing
 from ..changes import announced_together
 from ..models import Article, Autosave, CannotPublish, Figure, Revision
+from ..models.autosave import FORM_KEY
 from ..models.revision import SNAPSHOT_FIELDS, TAGS
 
 HISTORY_PER_PAGE = 100
@@ -49,6 +50,8 @@ class ArticleHistoryMixin:
                 "<path:object_id>/history/<int:revision_id>/restore/",
                 "articles_article_restore",
             ),
+            # Before the article's own: "add" would be taken for an article's id.
+            view(self.new_article_autosave_view, "add/autosave/", "articles_article_add_autosave"),
             view(self.autosave_view, "<path:object_id>/autosave/", "articles_article_autosave"),
             *super().get_urls(),
         ]
@@ -164,9 +167,31 @@ class ArticleHistoryMixin:
             Autosave.objects.filter(article=article, user=request.user).delete()
             self.message_user(request, "Your unsaved text is discarded.")
             return redirect("admin:articles_article_change", article.pk)
-        autosave = Autosave.objects.keep(article, request.user, request.POST)
-        when = date_format(timezone.localtime(autosave.saved_at), "H:i:s")
-        return JsonResponse({"message": f"Unsaved text kept for you at {when}."})
+        return _kept(Autosave.objects.keep(article, request.user, request.POST))
+
+    def new_article_autosave_view(self, request):
+        """autosave_view for a new article's form, its text kept under the `form_key` the
+        form was given; by whoever may add articles."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form_key = request.POST.get("form_key", "")
+        if not FORM_KEY.fullmatch(form_key):
+            return JsonResponse(
+                {"message": "Autosave refused: form_key must be 32 hexadecimal digits."},
+                status=400,
+            )
+        if request.POST.get("discard"):
+            Autosave.objects.new_articles(request.user).filter(form_key=form_key).delete()
+            self.message_user(request, "Your unsaved text is discarded.")
+            return redirect("admin:articles_article_add")
+        return _kept(Autosave.objects.keep(None, request.user, request.POST, form_key=form_key))
+
+
+def _kept(autosave):
+    when = date_format(timezone.localtime(autosave.saved_at), "H:i:s")
+    return JsonResponse({"message": f"Unsaved text kept for you at {when}."})
 
 
 def _revision(revisions, revision_id):
