@@ -24,9 +24,9 @@ from django.utils.html import format_html
 
 from .. import diffing
 from ..changes import announced_together
-from ..models import Article, Autosave, CannotPublish, Figure, Revision
+from ..models import Article, ArticleAuthor, Author, Autosave, CannotPublish, Figure, Revision
 from ..models.autosave import FORM_KEY
-from ..models.revision import SNAPSHOT_FIELDS, TAGS
+from ..models.revision import AUTHORS, SNAPSHOT_FIELDS, TAGS
 
 HISTORY_PER_PAGE = 100
 VALUE_FIELDS = {"lead_figure", "status", "published_at", "slug"}  # replaced whole, not by word
@@ -213,9 +213,16 @@ def snapshot_changes(old: dict, new: dict) -> list[tuple[str, str]]:
         else {}
     )
     changes = []
-    for name in (*SNAPSHOT_FIELDS, TAGS):
+    for name in (*SNAPSHOT_FIELDS, TAGS, AUTHORS):
         before, after = old.get(name), new.get(name)
         if before == after:
+            continue
+        if name == AUTHORS:
+            # A revision from before authors were recorded (or a form's version, whose
+            # authors are not known here) says nothing of them: no difference to show.
+            if (AUTHORS not in old and old) or AUTHORS not in new:
+                continue
+            changes.append(("Authors", _authors_diff(before or [], after or [])))
             continue
         label = "Tags" if name == TAGS else Article._meta.get_field(name).verbose_name
         if name == TAGS:
@@ -227,6 +234,22 @@ def snapshot_changes(old: dict, new: dict) -> list[tuple[str, str]]:
             html = diffing.text_diff(before or "", after or "")
         changes.append((label[:1].upper() + label[1:], html))
     return changes
+
+
+def _authors_diff(before, after):
+    """Each side's authors by name, with their role unless it is the usual one; an author
+    deleted since by id."""
+    ids = {line["author"] for line in (*before, *after)}
+    names = dict(Author.objects.filter(pk__in=ids).values_list("pk", "name"))
+    roles = dict(ArticleAuthor.Role.choices)
+
+    def shown(line):
+        name = names.get(line["author"], f"author {line['author']}, since deleted")
+        if line["role"] == ArticleAuthor.Role.AUTHOR:
+            return name
+        return f"{name} ({roles.get(line['role'], line['role']).lower()})"
+
+    return diffing.list_diff([shown(line) for line in before], [shown(line) for line in after])
 
 
 def _shown_value(name, figures):
