@@ -165,6 +165,18 @@ def test_saving_the_new_article_deletes_its_text_alone(client, editor):
     assert list(Autosave.objects.values_list("form_key", flat=True)) == [OTHER_KEY]
 
 
+def test_a_new_article_form_shown_again_with_its_errors_keeps_its_key(client, editor):
+    client.force_login(editor)
+    data = article_form_data(slug="not a slug!", autosave_form_key=KEY)
+    page = soup(client.post(ADD_URL, data))
+    assert page.select(".errorlist")
+    assert page.select_one("input[name=autosave_form_key]")["value"] == KEY
+    forged = article_form_data(slug="not a slug!", autosave_form_key="<b>")
+    assert soup(client.post(ADD_URL, forged)).select_one("input[name=autosave_form_key]")[
+        "value"
+    ] not in ("<b>", KEY)
+
+
 def test_an_editor_keeps_at_most_ten_new_articles_texts(client, editor):
     client.force_login(editor)
     for number in range(12):

@@ -2,7 +2,8 @@
 Redis too), answered to whoever may change the article alone, forgotten when the form
 closes or falls silent; two browsers seeing each other."""
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -40,7 +41,7 @@ def ana(editor):
     return editor
 
 
-def test_two_editors_see_each_other_and_not_themselves(ana, writer):
+def test_two_editors_see_each_other_and_not_themselves(ana, writer, django_user_model):
     article = ArticleFactory(status=Article.Status.DRAFT)
     first = signed_in(ana).post(presence_url(article))
     assert first.status_code == 200 and first.json() == {"others": [], "message": ""}
@@ -48,12 +49,22 @@ def test_two_editors_see_each_other_and_not_themselves(ana, writer):
     second = signed_in(writer).post(presence_url(article)).json()
     (other,) = second["others"]
     assert other["name"] == "Ana Editor"
-    since = timezone.localtime().strftime("%H:%M")
-    assert second["message"] == f"Ana Editor (since {since}) has this article open."
+    since = datetime.fromisoformat(other["since"]).strftime("%H:%M")
+    assert second["message"] == f"Ana Editor has this article open (since {since})."
 
     again = signed_in(ana).post(presence_url(article)).json()
     assert [o["name"] for o in again["others"]] == ["writer"]
-    assert again["message"] == f"writer (since {since}) has this article open."
+    since = datetime.fromisoformat(again["others"][0]["since"]).strftime("%H:%M")
+    assert again["message"] == f"writer has this article open (since {since})."
+    # Several: earliest first.
+    chief = django_user_model.objects.create_user("chief", is_staff=True, is_superuser=True)
+    third = signed_in(chief).post(presence_url(article)).json()
+    assert [o["name"] for o in third["others"]] == ["Ana Editor", "writer"]
+    assert re.fullmatch(
+        r"Ana Editor \(since \d\d:\d\d\) and writer \(since \d\d:\d\d\) have this "
+        r"article open\.",
+        third["message"],
+    )
     # Another article's form is another matter.
     elsewhere = ArticleFactory(status=Article.Status.DRAFT)
     assert signed_in(writer).post(presence_url(elsewhere)).json()["others"] == []
@@ -177,9 +188,9 @@ def test_two_browsers_see_each_other_and_a_closed_one_goes(page, ana, writer, mo
     admin_login(writer_page, "writer", "pw-writer")
     writer_page.goto(change_url(article))
     expect(writer_page.locator(".presence-status")).to_have_text(
-        f"Ana Editor (since {timezone.localtime().strftime('%H:%M')}) has this article open."
+        re.compile(r"^Ana Editor has this article open \(since \d\d:\d\d\)\.$")
     )
-    expect(status).to_contain_text("writer (since")
+    expect(status).to_contain_text("writer has this article open (since")
     expect(status).to_be_visible()
 
     writer_page.close()  # the tab says it leaves

@@ -472,22 +472,19 @@ class ArticleAdmin(
                     "fields": json.dumps(autosave.fields),
                     "form_key": autosave.form_key,
                 }
-        if article is not None:
-            return {
-                "url": reverse("admin:articles_article_autosave", args=[article.pk]),
-                "fields": " ".join(AUTOSAVED_FIELDS),
-                "seconds": AUTOSAVE_SECONDS,
-                "kept": kept,
-            }
-        posted = request.POST.get("autosave_form_key", "")
-        return {
-            "url": reverse("admin:articles_article_add_autosave"),
+        context = {
+            "url": reverse("admin:articles_article_autosave", args=[article.pk])
+            if article is not None
+            else reverse("admin:articles_article_add_autosave"),
             "fields": " ".join(AUTOSAVED_FIELDS),
             "seconds": AUTOSAVE_SECONDS,
             "kept": kept,
-            # A form shown again with its errors keeps its key.
-            "form_key": posted if FORM_KEY.fullmatch(posted) else uuid.uuid4().hex,
         }
+        if article is None:
+            # A form shown again with its errors keeps its key.
+            posted = request.POST.get("autosave_form_key", "")
+            context["form_key"] = posted if FORM_KEY.fullmatch(posted) else uuid.uuid4().hex
+        return context
 
     # Reviewer links: made and revoked from the article's form, by POST only, by whoever
     # may change the article.

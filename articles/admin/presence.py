@@ -70,6 +70,8 @@ class ArticlePresenceMixin:
 def _sentence(others):
     if not others:
         return ""
-    names = [f"{other.name} (since {date_format(other.since, 'H:i')})" for other in others]
-    verb = "has" if len(others) == 1 else "have"
-    return f"{get_text_list(names, 'and')} {verb} this article open."
+    since = [date_format(other.since, "H:i") for other in others]
+    if len(others) == 1:
+        return f"{others[0].name} has this article open (since {since[0]})."
+    names = [f"{other.name} (since {when})" for other, when in zip(others, since, strict=True)]
+    return f"{get_text_list(names, 'and')} have this article open."
