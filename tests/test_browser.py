@@ -57,7 +57,7 @@ def test_editor_uploads_a_figure_writes_and_publishes_an_article(page, editor, t
     page.fill("#id_body", "The bridge **reopened** after repairs.")
 
     page.click(".field-lead_figure .select2-selection")
-    page.fill(".select2-search__field", "stone bridge")
+    page.fill(".select2-dropdown .select2-search__field", "stone bridge")
     page.click(".select2-results__option:has-text('The old stone bridge')")
     page.wait_for_selector(".lead-figure-preview img")
     page.wait_for_selector(".social-card__image img")
@@ -112,7 +112,7 @@ def test_hostile_text_stays_text_in_the_desk_and_its_previews(page, writer):
     assert page.text_content(".search-preview__title") == ("Typed " + HOSTILE)[:59] + "…"
     assert page.text_content("#id_title-count") == f"{len('Typed ' + HOSTILE)} / 60 characters"
     page.click(".field-lead_figure .select2-selection")
-    page.fill(".select2-search__field", "without a file")
+    page.fill(".select2-dropdown .select2-search__field", "without a file")
     page.click(".select2-results__option:has-text('Figure without a file')")
     page.wait_for_selector(".lead-figure-preview:has-text('no image file yet')")
     assert page.locator(".desk-previews img, .lead-figure-preview img").count() == 0

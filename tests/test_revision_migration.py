@@ -19,7 +19,7 @@ def migrations():
     [target] = [
         key
         for key in loader.disk_migrations
-        if key[0] == "articles" and key[1].endswith("_revisions")
+        if key[0] == "articles" and key[1].split("_", 1)[1] == "revisions"
     ]
     [before] = [key for key in loader.disk_migrations[target].dependencies if key[0] == "articles"]
     return target, before
@@ -55,10 +55,55 @@ def test_each_article_gets_a_first_revision_of_what_it_holds():
         for pk, revision in revisions.items():
             article = Article.objects.get(pk=pk)
             tags = [tag.name for tag in article.tags.all()]
-            assert revision.snapshot == snapshot_of(article, tags)
+            assert revision.snapshot == snapshot_of(article, tags, [])
             assert revision.digest == digest_of(revision.snapshot)
         assert revisions[public.pk].snapshot["tags"] == ["first", "second"]
         Article.objects.get(pk=public.pk).save()
         assert Revision.objects.count() == 2  # nothing changed: no new revision
+    finally:
+        migrate(leaves)
+
+
+def test_each_articles_newest_revision_gets_its_authors_and_older_ones_none():
+    loader = MigrationExecutor(connection).loader
+    [target] = [
+        key
+        for key in loader.disk_migrations
+        if key[0] == "articles" and key[1].endswith("_authors_in_revisions")
+    ]
+    [before] = [key for key in loader.disk_migrations[target].dependencies if key[0] == "articles"]
+    leaves = loader.graph.leaf_nodes()
+    try:
+        apps = migrate([before])
+        OldArticle = apps.get_model("articles", "Article")
+        OldAuthor = apps.get_model("articles", "Author")
+        Byline = apps.get_model("articles", "ArticleAuthor")
+        OldRevision = apps.get_model("articles", "Revision")
+        article = OldArticle.objects.create(headline="Credited", slug="credited", status="draft")
+        bare = OldArticle.objects.create(headline="Bare", slug="bare", status="draft")
+        ana = OldAuthor.objects.create(name="Ana", slug="ana")
+        bo = OldAuthor.objects.create(name="Bo", slug="bo")
+        Byline.objects.create(article=article, author=bo, role="author", position=0)
+        Byline.objects.create(article=article, author=ana, role="photographs", position=1)
+        # As the code of then wrote them: everything but authors.
+        for old in (article, article, bare):
+            snapshot = snapshot_of(old, [])
+            OldRevision.objects.create(
+                article_id=old.pk, snapshot=snapshot, digest=digest_of(snapshot), kind="edited"
+            )
+        migrate(leaves)
+
+        older, newest = Revision.objects.filter(article_id=article.pk).order_by("pk")
+        assert "authors" not in older.snapshot
+        assert newest.snapshot["authors"] == [
+            {"author": bo.pk, "role": "author"},
+            {"author": ana.pk, "role": "photographs"},
+        ]
+        assert newest.digest == digest_of(newest.snapshot)
+        assert Revision.objects.get(article_id=bare.pk).snapshot["authors"] == []
+        count = Revision.objects.count()
+        Article.objects.get(pk=article.pk).save()
+        Article.objects.get(pk=bare.pk).save()
+        assert Revision.objects.count() == count  # nothing changed: no new revision
     finally:
         migrate(leaves)

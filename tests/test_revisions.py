@@ -47,8 +47,8 @@ def test_a_new_article_and_each_change_are_revisions_holding_what_it_held():
         ("published", "unknown", "Second"),
     ]
     newest = Revision.objects.filter(article=article).first()
-    assert newest.snapshot == snapshot_of(Article.objects.get(), ["b", "c"])
-    assert set(newest.snapshot) == {*SNAPSHOT_FIELDS, "tags"}
+    assert newest.snapshot == snapshot_of(Article.objects.get(), ["b", "c"], [])
+    assert set(newest.snapshot) == {*SNAPSHOT_FIELDS, "tags", "authors"}
     assert newest.snapshot["tags"] == ["b", "c"] and newest.was_public
     assert newest.digest == digest_of(newest.snapshot)
 

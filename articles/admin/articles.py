@@ -8,6 +8,7 @@ return_to_draft().
 """
 
 import json
+import uuid
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -30,11 +31,12 @@ from ..forms import ArticleAdminForm, format_tag_names
 from ..metadata import article_metadata, section_ancestry
 from ..models import AUTOSAVED_FIELDS, Article, Autosave, CannotPublish, PreviewLink, Tag
 from ..models.addresses import article_path
-from ..models.autosave import AUTOSAVE_SECONDS
+from ..models.autosave import AUTOSAVE_SECONDS, FORM_KEY
 from ..models.revision import snapshot_of
 from .authors import BylineInline
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
+from .presence import ArticlePresenceMixin
 from .related import RelatedStoriesAdminMixin
 from .revisions import ArticleHistoryMixin, snapshot_changes
 
@@ -108,7 +110,11 @@ class ArticleChangeList(ChangeList):
 
 @admin.register(Article)
 class ArticleAdmin(
-    ArticleHistoryMixin, RelatedStoriesAdminMixin, DraftsOnlyForWritersMixin, admin.ModelAdmin
+    ArticlePresenceMixin,
+    ArticleHistoryMixin,
+    RelatedStoriesAdminMixin,
+    DraftsOnlyForWritersMixin,
+    admin.ModelAdmin,
 ):
     form = ArticleAdminForm
     list_display = (
@@ -264,7 +270,11 @@ class ArticleAdmin(
             obj.save_change(kind, note=form.cleaned_data["correction"], by=request.user)
         else:
             obj.save()
-        Autosave.objects.filter(article=obj, user=request.user).delete()
+        if change:
+            Autosave.objects.filter(article=obj, user=request.user).delete()
+        else:
+            form_key = request.POST.get("autosave_form_key", "")
+            Autosave.objects.new_articles(request.user).filter(form_key=form_key).delete()
         if change and "slug" in form.changed_data and obj.is_public:
             messages.info(
                 request,
@@ -419,6 +429,8 @@ class ArticleAdmin(
             }
         if obj is not None and obj.pk and self.has_change_permission(request, obj):
             context["autosave"] = self._autosave_context(request, obj, form)
+        elif add and self.has_add_permission(request):
+            context["autosave"] = self._autosave_context(request, None, form)
         if obj is not None and obj.pk:
             context["staff_preview_url"] = reverse("admin:articles_article_preview", args=[obj.pk])
             if not obj.is_public and self.has_change_permission(request, obj):
@@ -440,21 +452,39 @@ class ArticleAdmin(
 
     def _autosave_context(self, request, article, form):
         """Where the form's script sends the editor's unsaved text, and the text it kept
-        last time, if the form as loaded does not hold it (a crash, a closed tab)."""
+        last time, if the form as loaded does not hold it (a crash, a closed tab). A new
+        article's form (`article` None) is given a key of its own, and offered the
+        newest text kept of a new article."""
         kept = None
         if not form.is_bound:
-            autosave = Autosave.objects.filter(article=article, user=request.user).first()
+            autosaves = (
+                Autosave.objects.new_articles(request.user)
+                if article is None
+                else Autosave.objects.filter(article=article, user=request.user)
+            )
+            autosave = autosaves.first()
             loaded = {name: form[name].value() for name in AUTOSAVED_FIELDS if name in form.fields}
             if "tags" in loaded and not isinstance(loaded["tags"], str):
                 loaded["tags"] = format_tag_names(tag.name for tag in loaded["tags"] or [])
             if autosave and autosave.differs_from(loaded):
-                kept = {"saved_at": autosave.saved_at, "fields": json.dumps(autosave.fields)}
-        return {
-            "url": reverse("admin:articles_article_autosave", args=[article.pk]),
+                kept = {
+                    "saved_at": autosave.saved_at,
+                    "fields": json.dumps(autosave.fields),
+                    "form_key": autosave.form_key,
+                }
+        context = {
+            "url": reverse("admin:articles_article_autosave", args=[article.pk])
+            if article is not None
+            else reverse("admin:articles_article_add_autosave"),
             "fields": " ".join(AUTOSAVED_FIELDS),
             "seconds": AUTOSAVE_SECONDS,
             "kept": kept,
         }
+        if article is None:
+            # A form shown again with its errors keeps its key.
+            posted = request.POST.get("autosave_form_key", "")
+            context["form_key"] = posted if FORM_KEY.fullmatch(posted) else uuid.uuid4().hex
+        return context
 
     # Reviewer links: made and revoked from the article's form, by POST only, by whoever
     # may change the article.

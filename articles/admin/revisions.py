@@ -24,8 +24,9 @@ from django.utils.html import format_html
 
 from .. import diffing
 from ..changes import announced_together
-from ..models import Article, Autosave, CannotPublish, Figure, Revision
-from ..models.revision import SNAPSHOT_FIELDS, TAGS
+from ..models import Article, ArticleAuthor, Author, Autosave, CannotPublish, Figure, Revision
+from ..models.autosave import FORM_KEY
+from ..models.revision import AUTHORS, SNAPSHOT_FIELDS, TAGS
 
 HISTORY_PER_PAGE = 100
 VALUE_FIELDS = {"lead_figure", "status", "published_at", "slug"}  # replaced whole, not by word
@@ -49,6 +50,8 @@ class ArticleHistoryMixin:
                 "<path:object_id>/history/<int:revision_id>/restore/",
                 "articles_article_restore",
             ),
+            # Before the article's own: "add" would be taken for an article's id.
+            view(self.new_article_autosave_view, "add/autosave/", "articles_article_add_autosave"),
             view(self.autosave_view, "<path:object_id>/autosave/", "articles_article_autosave"),
             *super().get_urls(),
         ]
@@ -164,9 +167,31 @@ class ArticleHistoryMixin:
             Autosave.objects.filter(article=article, user=request.user).delete()
             self.message_user(request, "Your unsaved text is discarded.")
             return redirect("admin:articles_article_change", article.pk)
-        autosave = Autosave.objects.keep(article, request.user, request.POST)
-        when = date_format(timezone.localtime(autosave.saved_at), "H:i:s")
-        return JsonResponse({"message": f"Unsaved text kept for you at {when}."})
+        return _kept(Autosave.objects.keep(article, request.user, request.POST))
+
+    def new_article_autosave_view(self, request):
+        """autosave_view for a new article's form, its text kept under the `form_key` the
+        form was given; by whoever may add articles."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form_key = request.POST.get("form_key", "")
+        if not FORM_KEY.fullmatch(form_key):
+            return JsonResponse(
+                {"message": "Autosave refused: form_key must be 32 hexadecimal digits."},
+                status=400,
+            )
+        if request.POST.get("discard"):
+            Autosave.objects.new_articles(request.user).filter(form_key=form_key).delete()
+            self.message_user(request, "Your unsaved text is discarded.")
+            return redirect("admin:articles_article_add")
+        return _kept(Autosave.objects.keep(None, request.user, request.POST, form_key=form_key))
+
+
+def _kept(autosave):
+    when = date_format(timezone.localtime(autosave.saved_at), "H:i:s")
+    return JsonResponse({"message": f"Unsaved text kept for you at {when}."})
 
 
 def _revision(revisions, revision_id):
@@ -188,9 +213,16 @@ def snapshot_changes(old: dict, new: dict) -> list[tuple[str, str]]:
         else {}
     )
     changes = []
-    for name in (*SNAPSHOT_FIELDS, TAGS):
+    for name in (*SNAPSHOT_FIELDS, TAGS, AUTHORS):
         before, after = old.get(name), new.get(name)
         if before == after:
+            continue
+        if name == AUTHORS:
+            # A revision from before authors were recorded (or a form's version, whose
+            # authors are not known here) says nothing of them: no difference to show.
+            if (AUTHORS not in old and old) or AUTHORS not in new:
+                continue
+            changes.append(("Authors", _authors_diff(before or [], after or [])))
             continue
         label = "Tags" if name == TAGS else Article._meta.get_field(name).verbose_name
         if name == TAGS:
@@ -202,6 +234,22 @@ def snapshot_changes(old: dict, new: dict) -> list[tuple[str, str]]:
             html = diffing.text_diff(before or "", after or "")
         changes.append((label[:1].upper() + label[1:], html))
     return changes
+
+
+def _authors_diff(before, after):
+    """Each side's authors by name, with their role unless it is the usual one; an author
+    deleted since by id."""
+    ids = {line["author"] for line in (*before, *after)}
+    names = dict(Author.objects.filter(pk__in=ids).values_list("pk", "name"))
+    roles = dict(ArticleAuthor.Role.choices)
+
+    def shown(line):
+        name = names.get(line["author"], f"author {line['author']}, since deleted")
+        if line["role"] == ArticleAuthor.Role.AUTHOR:
+            return name
+        return f"{name} ({roles.get(line['role'], line['role']).lower()})"
+
+    return diffing.list_diff([shown(line) for line in before], [shown(line) for line in after])
 
 
 def _shown_value(name, figures):

@@ -18,12 +18,12 @@ from .. import snippets
 from ..acting import acting_as
 from ..rendering import markup_shown_as_text, render_markdown
 from .addresses import FormerSlug
-from .author import ArticleAuthor
+from .author import ArticleAuthor, Author
 from .correction import ChangeKind, Correction
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 from .preview_link import PreviewLink
-from .revision import NOT_RESTORED, RESTORED, SNAPSHOT_FIELDS, TAGS
+from .revision import AUTHORS, NOT_RESTORED, RESTORED, SNAPSHOT_FIELDS, TAGS
 from .section import Section
 from .tag import Tag, TaggedArticle
 from .tagging import ArticleTags
@@ -741,8 +741,18 @@ class Article(models.Model):
             Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
             for name in snapshot.get(TAGS, [])
         ]
+        # The authors it credited, in order with their roles (one deleted since is left
+        # out); a revision from before authors were recorded leaves them as they are.
+        authors = None
+        if AUTHORS in snapshot:
+            by_pk = Author.objects.in_bulk([line["author"] for line in snapshot[AUTHORS]])
+            authors = [
+                (by_pk[line["author"]], line["role"])
+                for line in snapshot[AUTHORS]
+                if line["author"] in by_pk
+            ]
         with acting_as(origin=f"restore of revision {revision.pk}", kind=RESTORED) as work:
-            self.save(tags=tags)
+            self.save(tags=tags, authors=authors)
         return bool(work.recorded)
 
     def publishing_warnings(self):

@@ -6,7 +6,9 @@ write rolled back (or a dry run) leaves none: one revision per article per piece
 the old content again, as a new revision; history is never rewritten.
 
 What a revision holds is declared once, in SNAPSHOT_FIELDS (and the tags' names, in their
-order): a new field readers or editors care about is one more name there.
+order, and the authors credited, in order with their roles): a new field readers or
+editors care about is one more name there. Authors are held by id, like the lead figure:
+an author's own edits (a new name) are the author's, not a change of the article.
 """
 
 import hashlib
@@ -39,6 +41,7 @@ SNAPSHOT_FIELDS = (
     "slug",
 )
 TAGS = "tags"
+AUTHORS = "authors"  # [{"author": id, "role": role}…], in order
 # What a restore leaves as it is: publishing has its own workflow (publish(), withdraw()),
 # and an address its own history (FormerSlug).
 NOT_RESTORED = {"status", "published_at", "slug"}
@@ -56,13 +59,16 @@ _KINDS_IN_ORDER.insert(_KINDS_IN_ORDER.index(Change.EDITED), RESTORED)
 _RANK = {kind: rank for rank, kind in enumerate(_KINDS_IN_ORDER)}
 
 
-def snapshot_of(article, tag_names) -> dict:
-    """What a revision of `article` holds, in JSON's own types."""
+def snapshot_of(article, tag_names, authors=None) -> dict:
+    """What a revision of `article` holds, in JSON's own types; `authors` are (author id,
+    role) pairs in order (None: unknown, left out)."""
     snapshot = {
         name: _json_value(article._meta.get_field(name).value_from_object(article))
         for name in SNAPSHOT_FIELDS
     }
     snapshot[TAGS] = list(tag_names)
+    if authors is not None:
+        snapshot[AUTHORS] = [{"author": pk, "role": str(role)} for pk, role in authors]
     return snapshot
 
 
@@ -166,6 +172,7 @@ def record_revisions(writes, kinds: dict, *, using):
     now = timezone.now()
     by_pk = {write.article.pk: write for write in writes}
     tag_names = _tag_names([by_pk[pk] for pk in kinds], kinds, using)
+    authors = _authors([by_pk[pk] for pk in kinds], kinds, using)
     fresh = [pk for pk, kind in kinds.items() if kind != Change.CREATED]
     newest = {}
     if fresh:
@@ -188,7 +195,7 @@ def record_revisions(writes, kinds: dict, *, using):
     for pk, kind in kinds.items():
         write = by_pk[pk]
         article, actor = write.article, write.by or current_actor()
-        snapshot = snapshot_of(article, tag_names[pk])
+        snapshot = snapshot_of(article, tag_names[pk], authors[pk])
         digest = digest_of(snapshot)
         previous = newest.get(pk)
         if previous and previous["digest"] == digest:
@@ -262,3 +269,39 @@ def _tag_names(writes, kinds, using) -> dict[int, list[str]]:
         for pk, name in rows:
             names[pk].append(name)
     return names
+
+
+def _authors(writes, kinds, using) -> dict[int, list[tuple[int, str]]]:
+    """Each written article's (author id, role) pairs in order: as the write gave them
+    (a repeated author at its first place, as the write path keeps them), as prefetched,
+    else read (one query for all)."""
+    found, unknown = {}, []
+    for write in writes:
+        article = write.article
+        if write.authors is not None:
+            pairs = {}
+            for author in write.authors:
+                if not isinstance(author, tuple):
+                    author = (author, type(author).bylines.rel.related_model.Role.AUTHOR)
+                author, role = author
+                pairs.setdefault(author.pk, role)
+            found[article.pk] = list(pairs.items())
+        elif "bylines" in getattr(article, "_prefetched_objects_cache", {}):
+            found[article.pk] = [(line.author_id, line.role) for line in article.bylines.all()]
+        elif kinds[article.pk] == Change.CREATED:
+            found[article.pk] = []
+        else:
+            unknown.append(article.pk)
+    if unknown:
+        bylines = type(writes[0].article).bylines.rel.related_model
+        rows = (
+            bylines.objects.using(using)
+            .filter(article_id__in=unknown)
+            .order_by("position", "pk")
+            .values_list("article_id", "author_id", "role")
+        )
+        for pk in unknown:
+            found[pk] = []
+        for pk, author_id, role in rows:
+            found[pk].append((author_id, role))
+    return found

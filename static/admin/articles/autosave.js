@@ -19,6 +19,13 @@ document.addEventListener("DOMContentLoaded", function () {
     return data;
   }
 
+  // A new article's form: its text is kept under the key the page gave the form.
+  function withFormKey(data) {
+    const key = form.elements.autosave_form_key;
+    if (key) data.append("form_key", key.value);
+    return data;
+  }
+
   function signature(data) {
     return JSON.stringify(Array.from(data.entries()));
   }
@@ -34,7 +41,9 @@ document.addEventListener("DOMContentLoaded", function () {
     if (submitting || sending || now === kept) return;
     data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
     sending = true;
-    fetch(status.dataset.autosaveUrl, { method: "POST", body: data, credentials: "same-origin" })
+    fetch(status.dataset.autosaveUrl, {
+      method: "POST", body: withFormKey(data), credentials: "same-origin",
+    })
       .then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
         return response.json();
@@ -59,7 +68,13 @@ document.addEventListener("DOMContentLoaded", function () {
         if (!field) return;
         field.value = fields[name];
         field.dispatchEvent(new Event("input", { bubbles: true }));
+        // As if typed: the admin's slug prepopulation listens for "change".
+        field.dispatchEvent(new Event("change", { bubbles: true }));
       });
+      // The text goes on under its own key: saving the form then deletes it.
+      if (restore.dataset.autosaveFormKey && form.elements.autosave_form_key) {
+        form.elements.autosave_form_key.value = restore.dataset.autosaveFormKey;
+      }
       restore.closest(".autosave-found").hidden = true;
       status.textContent = "Your unsaved text is back in the form: save to keep it.";
     });
