@@ -30,6 +30,7 @@ from ..models import (
     Article,
     Author,
     CannotPublish,
+    Figure,
     ImageCredit,
     License,
     Section,
@@ -37,7 +38,7 @@ from ..models import (
     section_slug,
 )
 from .exports import open_export
-from .figures import can_get_image, get_image, save_figure, store_image
+from .figures import body_figures, can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
 from .items import ArticleFile, NotAnArticle
 from .new_articles import NewArticles
@@ -51,8 +52,9 @@ logger = logging.getLogger(__name__)
 
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
 # 2: section, category, categories, author and authors are read; 3: static-site
-# generators' keys (images, aliases, permalinks), TOML and JSON front matter, .html bodies.
-PARSER_VERSION = "3"
+# generators' keys (images, aliases, permalinks), TOML and JSON front matter, .html bodies;
+# 4: images in bodies become figures, updated times, corrections, canonical addresses.
+PARSER_VERSION = "4"
 # Files written per transaction, and the longest a batch goes on (SQLite lets no one else
 # write meanwhile).
 BATCH_FILES = 200
@@ -141,6 +143,7 @@ class _RunCache:
         self.tags: dict[str, Tag] = {}
         self.sections: dict[str, Section] = {}
         self.authors: dict[str, Author] = {}
+        self.body_figures: dict[str, Figure] = {}  # by the source the body gives
 
     def clear(self):
         self.licenses.clear()
@@ -148,6 +151,7 @@ class _RunCache:
         self.tags.clear()
         self.sections.clear()
         self.authors.clear()
+        self.body_figures.clear()
 
 
 @dataclass
@@ -279,9 +283,13 @@ class ImportRun:
         options = self.options
         try:
             text = item.text(options)
-            checksum = hashlib.sha256(
-                "\0".join([PARSER_VERSION, options.time_zone.key, options.status, text]).encode()
-            ).hexdigest()
+            # A run that may bring images over writes what one that may not could not (the
+            # figures of the body's images): the same text with images is then not
+            # "unchanged" (a run without, after, finds the figures made and writes the same).
+            may_bring = options.images_root or options.fetch_images
+            brings_images = "images" if may_bring and _may_show_images(text) else ""
+            parts = [PARSER_VERSION, options.time_zone.key, options.status, brings_images, text]
+            checksum = hashlib.sha256("\0".join(parts).encode()).hexdigest()
             known = self.index.by_checksum.get(checksum)
             if known and _unchanged_since_import(known, options):
                 self._seen(item, outcome, known, known.source_url, known.slug, Result.UNCHANGED)
@@ -347,6 +355,10 @@ class ImportRun:
         old_slug = existing.slug if existing else None
         article = _write_article(to_write, existing, self, outcome, new_articles=new_articles)
         return article, old_slug
+
+
+def _may_show_images(text: str) -> bool:
+    return "![" in text or "<img" in text.lower()
 
 
 def _write_errors(path, error: Exception) -> list[Problem]:
@@ -423,19 +435,22 @@ def _write_article(
         return existing
 
     article = existing or Article()
-    was_public = existing is not None and existing.is_public
-    changed = [name for name, value in data.fields.items() if getattr(article, name) != value]
-    for name, value in data.fields.items():
-        setattr(article, name, value)
-    article.extra_metadata = data.extra_metadata
-    article.import_checksum = checksum
-    article.lead_figure = save_figure(
+    lead_figure = save_figure(
         existing.lead_figure if existing else None,
         data.figure,
         options,
         run.cache,
         outcome,
     )
+    # After the lead figure: a body showing the same image shows that figure.
+    data.fields["body"] = body_figures(data.body, options, run.cache, outcome)
+    was_public = existing is not None and existing.is_public
+    changed = [name for name, value in data.fields.items() if getattr(article, name) != value]
+    for name, value in data.fields.items():
+        setattr(article, name, value)
+    article.extra_metadata = data.extra_metadata
+    article.import_checksum = checksum
+    article.lead_figure = lead_figure
     article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
     _set_status(article, data.status or options.status, outcome)
     article.section = _section_at(data.section, run.cache)
