@@ -89,7 +89,7 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
     sections = Section.objects.tree()
     articles = queryset if queryset is not None else Article.objects.all()
     articles = articles.select_related("lead_figure__credit__license").prefetch_related(
-        "tags", "bylines__author"
+        "tags", "bylines__author", "corrections"
     )
     old_paths = _old_paths_by_target()
     for article in articles.order_by("pk"):

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from ..models import HEADLINE_MAX, XML_FORBIDDEN_CHARACTERS, Article
@@ -22,7 +23,7 @@ from .archive_format import (
     Reading,
 )
 from .front_matter import read_front_matter
-from .generator_values import OldAddresses, date_and_slug_of_name, date_of_path
+from .generator_values import BUNDLE_FILE_NAMES, OldAddresses, date_and_slug_of_name, date_of_path
 from .html_body import HTML_SUFFIXES, html_to_markdown
 from .problems import InvalidArticle, Problem, printable, refuse
 from .values import check_text, derived_slug, fallback_slug, json_value, slug_from_url
@@ -68,6 +69,8 @@ class ArticleData:
     authors: list = field(default_factory=list)  # values.AuthorData, in order
     figure: FigureData = field(default_factory=FigureData)
     old_addresses: OldAddresses = field(default_factory=OldAddresses)
+    updated_publicly_at: datetime | None = None  # None: the importer decides
+    corrections: list[tuple[str, datetime]] = field(default_factory=list)  # (text, time)
     extra_metadata: dict = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -104,6 +107,11 @@ def parse_article(text: str, *, tz: ZoneInfo, path: Path | None = None) -> Artic
     _check_body(text, data.body)
     named_at, named_slug = date_and_slug_of_name(path, tz) if path else (None, "")
     _date_and_slug(data, tz, named_at, named_slug)
+    if path is not None:
+        name = path.parent.name if path.stem in BUNDLE_FILE_NAMES else path.stem
+        _own_canonical(data, {name.lower(), named_slug})
+    else:
+        _own_canonical(data)
     return data
 
 
@@ -113,7 +121,34 @@ def parse_record(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
     data = parse_front_matter_article(meta, body, tz=tz)
     _check_body(body, data.body)
     _date_and_slug(data, tz)
+    _own_canonical(data)
     return data
+
+
+def _own_canonical(data: ArticleData, file_names=frozenset()):
+    """A canonical address that is the article's own page on the old site (static-site
+    themes name each page so) is not kept: moved here, this page is the canonical one,
+    and pointing search engines at an address that now redirects here would send them
+    round in a circle. Another site's original (a syndicated article) is kept."""
+    canonical = data.fields.get("canonical_url", "")
+    if not canonical:
+        return
+    own = {_path_of(address) for address in (data.source_url, *data.old_addresses.paths) if address}
+    path = _path_of(canonical)
+    last = path.rsplit("/", 1)[-1]
+    if path in own or last in {data.slug, *file_names} - {""}:
+        data.fields["canonical_url"] = ""
+        data.warnings.append(
+            Problem(
+                "canonical_url",
+                f"{printable(canonical[:100])} is this article's own old address: not kept, "
+                "this site's page being the canonical one now",
+            )
+        )
+
+
+def _path_of(address: str) -> str:
+    return unquote(urlsplit(address).path).strip("/").lower()
 
 
 def _date_and_slug(data: ArticleData, tz: ZoneInfo, named_at=None, named_slug=""):

@@ -30,6 +30,7 @@ from ..models import (
     Article,
     Author,
     CannotPublish,
+    Correction,
     Figure,
     ImageCredit,
     License,
@@ -457,18 +458,44 @@ def _write_article(
     if was_public and changed and article.is_public:
         # A re-run that changes what readers see of a public article is an update.
         article.mark_updated()
+    _set_updated(article, data)
     tags = _tags_named(data.tags, run.cache)
     authors = _authors_found(data.authors, run.cache)
     redirects = redirects_to(article, data, outcome)
     outcome.slug = article.slug
     outcome.result = Result.UPDATED if existing else Result.CREATED
-    if existing is None and new_articles is not None:
+    if existing is None and new_articles is not None and not data.corrections:
         new_articles.add(article, tags, redirects, authors)
         return article
     # Our own write must not look like an editor's; a new slug keeps the old address.
     article.save(tags=tags, authors=authors, imported=True)
     save_redirects(redirects)
+    _add_corrections(article, data.corrections, is_new=existing is None)
     return article
+
+
+def _set_updated(article: Article, data: ArticleData):
+    """The file's update time wins (the old site's own word); a correction it gives, newer
+    than the update time the article has, moves it, as a correction made here would."""
+    if data.updated_publicly_at is not None:
+        article.updated_publicly_at = data.updated_publicly_at
+        return
+    times = [time for _text, time in data.corrections]
+    if article.updated_publicly_at is not None:
+        times.append(article.updated_publicly_at)
+    if times:
+        article.updated_publicly_at = max(times)
+
+
+def _add_corrections(article: Article, corrections, *, is_new: bool):
+    """The file's corrections the article does not have yet. One it has that the file no
+    longer gives stays: a published correction is a public record, taken down by an
+    editor, never by a re-run."""
+    have = set() if is_new else set(article.corrections.values_list("text", "published_at"))
+    for text, published_at in corrections:
+        if (text, published_at) not in have:
+            Correction(article=article, text=text, published_at=published_at).save()
+            have.add((text, published_at))
 
 
 def _set_status(article: Article, status: str, outcome):

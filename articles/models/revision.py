@@ -31,6 +31,7 @@ SNAPSHOT_FIELDS = (
     "description",
     "social_title",
     "social_description",
+    "canonical_url",
     "body",
     "lead_figure",
     "section",
