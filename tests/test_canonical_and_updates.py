@@ -17,6 +17,7 @@ from articles.importing import Result, export_articles
 from articles.models import Article, ChangeKind, Correction
 from tests.factories import ArticleFactory
 from tests.test_admin import article_form_data
+from tests.test_feeds_sitemaps import absolute, locations
 from tests.test_importing import article_file, only, run
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +189,11 @@ def test_an_editor_sets_the_canonical_url_in_the_admin(client, editor):
     assert (
         canonical_of(page(client, article)) == "https://news.example" + article.get_absolute_url()
     )
+
+
+def test_sitemaps_list_our_own_articles_not_syndicated_copies(client):
+    ours = ArticleFactory(slug="ours")
+    ArticleFactory(slug="syndicated", canonical_url=ORIGINAL)
+    for url in ("/sitemap-articles.xml", "/news-sitemap.xml"):
+        _root, urls = locations(client, url)
+        assert urls == [absolute(ours)], url
