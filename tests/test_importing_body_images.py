@@ -53,7 +53,7 @@ def assert_shows_figure(img, figure):
 
 
 def test_markdown_and_html_images_become_figures_shown_on_the_page(tmp_path, client):
-    root = images_under(tmp_path, "/images/crane-barge.jpg")
+    root = images_under(tmp_path, "/images/crane-barge.jpg", "/images/crane-night.jpg")
     (root / "images" / "crane-cab.png").write_bytes(image_bytes(300, 200, image_format="PNG"))
     outcome = only(run(HARBOUR, images_root=root), Result.CREATED)
 
@@ -65,20 +65,29 @@ def test_markdown_and_html_images_become_figures_shown_on_the_page(tmp_path, cli
     )
     cab = Figure.objects.get(original_path="/images/crane-cab.png")
     assert (cab.alt_text, cab.width, cab.height) == ("Inside the operator's cab", 300, 200)
-    assert Figure.objects.count() == 2
+    # Hugo's figure shortcode: a Markdown image, its caption and attribution under it.
+    night = Figure.objects.get(original_path="/images/crane-night.jpg")
+    assert (night.alt_text, night.caption) == ("The cranes lit at night", 'Working "late".')
+    assert Figure.objects.count() == 3
 
     body = body_of(client, "harbour-cranes")
     shown = body.select("img")
     assert [img["alt"] for img in shown] == [
         "The first crane on its barge",
+        "The cranes lit at night",
         "Inside the operator's cab",
         "A crane that never made it",
     ]
     assert_shows_figure(shown[0], barge)
     assert shown[0]["title"] == "Towed in at dawn"
-    assert_shows_figure(shown[1], cab)
+    assert_shows_figure(shown[1], night)
+    credit_line = shown[1].find_parent("p").find_next_sibling("p")
+    assert credit_line.get_text() == "Working “late”. — Port of Odesa"
+    assert credit_line.a["href"] == "https://port.example.org"
+    assert_shows_figure(shown[2], cab)
     # Not under --images-root: it stays where it was, and the report names it.
-    assert shown[2]["src"] == "/images/lost-crane.jpg"
+    assert shown[3]["src"] == "/images/lost-crane.jpg"
+    assert f"{HARBOUR}: body: Hugo shortcodes left as written: tweet" in outcome.warning_lines()
     (missing,) = [line for line in outcome.warning_lines() if "brought over" in line]
     assert missing == (
         f"{HARBOUR}: body: 1 image(s) not brought over, left at their old address: "
@@ -89,11 +98,13 @@ def test_markdown_and_html_images_become_figures_shown_on_the_page(tmp_path, cli
 
 
 def test_a_rerun_makes_no_second_figure_with_or_without_images(tmp_path):
-    root = images_under(tmp_path, "/images/crane-barge.jpg", "/images/crane-cab.png")
+    root = images_under(
+        tmp_path, "/images/crane-barge.jpg", "/images/crane-cab.png", "/images/crane-night.jpg"
+    )
     only(run(HARBOUR, images_root=root), Result.CREATED)
     article = Article.objects.get()
     body, figures = article.body, list(Figure.objects.values_list("pk", "image"))
-    assert len(figures) == 2
+    assert len(figures) == 3
 
     only(run(HARBOUR, images_root=root), Result.UNCHANGED)
     # A run without --images-root finds the figures made before: the body stays theirs.
@@ -109,7 +120,9 @@ def test_a_rerun_makes_no_second_figure_with_or_without_images(tmp_path):
 
 
 def test_a_dry_run_makes_no_figure_and_leaves_no_file(tmp_path):
-    root = images_under(tmp_path, "/images/crane-barge.jpg", "/images/crane-cab.png")
+    root = images_under(
+        tmp_path, "/images/crane-barge.jpg", "/images/crane-cab.png", "/images/crane-night.jpg"
+    )
     outcome = only(run(HARBOUR, images_root=root, dry_run=True), Result.CREATED)
     assert not Figure.objects.exists() and not Article.objects.exists()
     assert not (Path(settings.MEDIA_ROOT) / "figures").exists()

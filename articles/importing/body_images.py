@@ -30,6 +30,18 @@ _ATTRIBUTE = re.compile(
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
+# Hugo's figure shortcode, {{< figure src="…" alt="…" caption="…" >}} (or {{% … %}}), and
+# any other shortcode, which the renderer would show as written.
+HUGO_SHORTCODE = re.compile(
+    r"\{\{([<%])\s*(?P<name>/?[\w.-]+)(?P<params>.*?)\s*[>%]\}\}", re.DOTALL
+)
+_HUGO_PARAMETER = re.compile(
+    r"""(?P<name>[\w-]+)\s*=\s*(?:"(?P<double>(?:\\.|[^"\\])*)"|`(?P<raw>[^`]*)`|(?P<bare>\S+))"""
+)
+
+_HUGO_ESCAPE = re.compile(r"\\(.)")
+
+
 @dataclass(frozen=True)
 class BodyImage:
     source: str  # as the renderer reads it (entities and escapes undone)
@@ -107,6 +119,41 @@ def _code_blocks(parser, body: str):
         if token.type in ("fence", "code_block") and token.map
     ]
     return lambda position: any(start <= position < end for start, end in spans)
+
+
+def hugo_figures(body: str) -> tuple[str, list[str]]:
+    """The body with Hugo's figure shortcodes as Markdown images (the caption, or the
+    title, as the image's title and as an italic line under it, with the attribution);
+    and the names of the other shortcodes, which stay as written."""
+    others: list[str] = []
+
+    def figure(match):
+        if match["name"] != "figure":
+            others.append(match["name"].lstrip("/"))
+            return match[0]
+        params = {
+            found["name"].lower(): _HUGO_ESCAPE.sub(r"\1", found["double"] or "")
+            or found["raw"]
+            or found["bare"]
+            or ""
+            for found in _HUGO_PARAMETER.finditer(match["params"])
+        }
+        source = params.get("src", "").strip()
+        if not source:
+            others.append("figure (without src)")
+            return match[0]
+        alt = re.sub(r"([\\\[\]])", r"\\\1", params.get("alt", ""))
+        caption = " ".join((params.get("caption") or params.get("title", "")).split())
+        credit = params.get("attr", "").strip()
+        if credit and params.get("attrlink"):
+            credit = f"[{credit}]({_destination(params['attrlink'].strip())})"
+        title = ' "' + caption.replace('"', '\\"') + '"' if caption else ""
+        shown = f"![{alt}]({_destination(source)}{title})"
+        under = " — ".join(part for part in (caption, credit) if part)
+        return f"{shown}\n\n*{under}*\n" if under else shown
+
+    body = HUGO_SHORTCODE.sub(figure, body)
+    return body, list(dict.fromkeys(others))
 
 
 def _add(found, image: BodyImage):

@@ -22,6 +22,7 @@ from .archive_format import (
     TITLE_KEYS,
     Reading,
 )
+from .body_images import hugo_figures
 from .front_matter import read_front_matter
 from .generator_values import BUNDLE_FILE_NAMES, OldAddresses, date_and_slug_of_name, date_of_path
 from .html_body import HTML_SUFFIXES, html_to_markdown
@@ -103,7 +104,15 @@ def parse_article(text: str, *, tz: ZoneInfo, path: Path | None = None) -> Artic
     elif meta is None:
         data = parse_plain_text(text, tz=tz)
     else:
+        body, shortcodes = hugo_figures(body)
         data = parse_front_matter_article(meta, body, tz=tz)
+        if shortcodes:
+            data.warnings.append(
+                Problem(
+                    "body",
+                    "Hugo shortcodes left as written: " + ", ".join(map(printable, shortcodes)),
+                )
+            )
     _check_body(text, data.body)
     named_at, named_slug = date_and_slug_of_name(path, tz) if path else (None, "")
     _date_and_slug(data, tz, named_at, named_slug)
