@@ -156,6 +156,19 @@ def test_images_of_another_kind_or_address_are_named(tmp_path, image_server):  #
     assert "ftp://files.example/x.jpg (a ftp: address;" in line
 
 
+def test_an_address_without_a_scheme_is_the_old_sites_by_https(tmp_path):
+    root = images_under(tmp_path, "/images/x.jpg")
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: T\ndate: 2024-01-01\n---\n\n![X](//old.example/images/x.jpg)\n")
+    only(run(path, images_root=root), Result.CREATED)
+    (figure,) = Figure.objects.all()
+    assert (figure.original_url, figure.original_path) == (
+        "https://old.example/images/x.jpg",
+        "/images/x.jpg",  # found under --images-root by the address's path
+    )
+    assert Article.objects.get().body == f"![X]({figure.image.url})"
+
+
 # --- WordPress and Ghost ------------------------------------------------------------------
 
 

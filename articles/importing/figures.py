@@ -129,6 +129,8 @@ def _body_figure(image, options, cache) -> tuple[Figure | None, str]:
     """The figure of a body image, found or made; else None and why (empty in a dry run,
     where a file that could be had is not stored)."""
     source = image.source
+    if source.startswith("//"):  # the old page's own scheme, which was https or http
+        source = "https:" + source
     scheme = urlsplit(source).scheme.lower()
     if scheme and scheme not in ("http", "https"):
         return None, f"a {scheme}: address; only files and http(s) addresses are brought over"
@@ -136,8 +138,8 @@ def _body_figure(image, options, cache) -> tuple[Figure | None, str]:
     path = unquote(urlsplit(source).path) if scheme else unquote(source.split("?")[0])
     if len(url) > Figure._meta.get_field("original_url").max_length or len(path) > 500:
         return None, "its address is too long to keep"
-    if source in cache.body_figures:
-        return cache.body_figures[source], ""
+    if image.source in cache.body_figures:
+        return cache.body_figures[image.source], ""
     found = Figure.objects.exclude(image="").filter(
         Q(original_url=url) if url else Q(original_path=path, original_url="")
     )
@@ -152,10 +154,10 @@ def _body_figure(image, options, cache) -> tuple[Figure | None, str]:
             alt_text=image.alt[: Figure._meta.get_field("alt_text").max_length],
             caption=image.caption,
             original_url=url,
-            original_path=path if not url else path[:500],
+            original_path=path,
         )
         store_image(figure, image_bytes, FigureData(original_path=path, original_url=url))
-    cache.body_figures[source] = figure
+    cache.body_figures[image.source] = figure
     return figure, ""
 
 
