@@ -10,10 +10,10 @@ from bs4 import BeautifulSoup
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from articles.importing import Result
+from articles.importing import Result, export_articles
 from articles.importing.body_images import images_in, point_images
 from articles.models import Article, Figure
-from tests.factories import image_bytes
+from tests.factories import ArticleFactory, image_bytes
 from tests.test_importing import only, run
 from tests.test_importing_hostile import image_server  # noqa: F401 - a fixture
 
@@ -274,3 +274,56 @@ def test_only_the_images_readers_see_are_found_and_pointed_elsewhere():
         "    ![indented code](/img/alone.jpg)\n\n"
         "```\n<img src='/img/q.jpg'>\n```\n"
     )
+
+
+# --- Export and import --------------------------------------------------------------------
+
+
+def test_body_figures_travel_with_an_export_to_another_site(tmp_path, client):
+    root = images_under(
+        tmp_path, "/images/crane-barge.jpg", "/images/crane-cab.png", "/images/crane-night.jpg"
+    )
+    only(run(HARBOUR, images_root=root), Result.CREATED)
+    out = tmp_path / "out"
+    assert export_articles(out).warnings == []
+    exported = (out / "harbour-cranes.md").read_text()
+    names = list(Figure.objects.order_by("pk").values_list("image", flat=True))
+    for name in names:  # the body keeps this site's addresses; the files go beside it
+        assert f"{settings.MEDIA_URL}{name}" in exported
+        assert (out / "images" / name).read_bytes() == default_storage.open(name).read()
+
+    # The same site: its own files, nothing made again.
+    exported_file = out / "harbour-cranes.md"
+    before = Article.objects.values_list("body", "updated_publicly_at").get()
+    only(run(exported_file, images_root=out), Result.UPDATED)  # another file, the same article
+    assert Article.objects.values_list("body", "updated_publicly_at").get() == before
+    assert Figure.objects.count() == 3
+
+    # Another site: the library empty, the files found beside the export.
+    Article.objects.all().delete()
+    Figure.objects.all().delete()
+    for name in names:
+        default_storage.delete(name)
+    outcome = only(run(exported_file, images_root=out), Result.CREATED)
+    (missing,) = [line for line in outcome.warning_lines() if "brought over" in line]
+    assert "1 image(s)" in missing and "/images/lost-crane.jpg" in missing  # as before
+    figures = list(Figure.objects.order_by("pk"))
+    assert [figure.original_path for figure in figures] == [f"images/{name}" for name in names]
+    assert figures[0].alt_text == "The first crane on its barge"
+    shown = body_of(client, "harbour-cranes").select("img")
+    for img, figure in zip(shown, figures, strict=False):
+        assert_shows_figure(img, figure)
+    only(run(exported_file, images_root=out), Result.UNCHANGED)
+    assert Figure.objects.count() == 3
+
+
+def test_a_media_address_that_leads_elsewhere_is_not_copied(tmp_path):
+    body = "![a](/media/../secret.jpg) ![b](/media/renditions/x.jpg) ![c](/media/figures/gone.jpg)"
+    article = ArticleFactory(body=body)
+    report = export_articles(tmp_path / "out")
+    assert report.warnings == [
+        f"{tmp_path / 'out' / article.slug}.md: body: figures/gone.jpg could not be copied "
+        "(No such file or directory); the body still shows it"
+    ]
+    copied = [p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert all(p.parts[:2] == ("images", "figures") or p.suffix == ".md" for p in copied)

@@ -2,6 +2,7 @@
 and the figures of the images its body shows."""
 
 import os
+from dataclasses import replace
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.utils.text import get_valid_filename
 from ..models import Figure, ImageCredit, License
 from .archive_format import key_name
 from .body_images import images_in, point_images
+from .exporting import exported_copy
 from .image_files import ImageUnavailable, checked_image, fetch_image, read_local_image
 from .parsing import FigureData
 from .problems import Problem, printable
@@ -107,8 +109,14 @@ def body_figures(body: str, options, cache, outcome) -> str:
     new_sources = {}
     for image in images_in(body):
         source = image.source
-        if source.startswith(settings.MEDIA_URL) or source.startswith("#"):
-            continue  # ours already (an exported article's body), or not an image file
+        if source.startswith("#"):
+            continue  # a place in the page, not an image file
+        if source.startswith(settings.MEDIA_URL):
+            exported = exported_copy(source)
+            if exported is None or _stored_here(source):
+                continue  # this site's own file
+            # Another site's (an export): its copy beside the export's files.
+            image = replace(image, source=exported)
         figure, why = _body_figure(image, options, cache)
         if figure is not None:
             new_sources[source] = figure.image.url
@@ -123,6 +131,11 @@ def body_figures(body: str, options, cache, outcome) -> str:
             )
         )
     return point_images(body, new_sources)
+
+
+def _stored_here(source: str) -> bool:
+    name = unquote(urlsplit(source).path).removeprefix(settings.MEDIA_URL)
+    return Figure.objects.filter(image=name).exists()
 
 
 def _body_figure(image, options, cache) -> tuple[Figure | None, str]:
