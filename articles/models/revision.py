@@ -31,7 +31,6 @@ SNAPSHOT_FIELDS = (
     "description",
     "social_title",
     "social_description",
-    "canonical_url",
     "body",
     "lead_figure",
     "section",
