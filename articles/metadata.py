@@ -211,7 +211,8 @@ def article_metadata(article, sections=None):
     return ArticleMetadata(
         title=f"{article.display_title} – {site_name}",
         description=description,
-        canonical_url=canonical,
+        # A syndicated article's original, when it has one (Article.canonical_url).
+        canonical_url=article.canonical_url or canonical,
         published=published,
         modified=modified,
         modified_at=modified_at,

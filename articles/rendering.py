@@ -193,6 +193,11 @@ _MARKDOWN.add_render_rule("th_open", _render_cell_open)
 _MARKDOWN.add_render_rule("td_open", _render_cell_open)
 
 
+def markdown_parser() -> MarkdownIt:
+    """The parser bodies are rendered with: what reads a body as readers will see it."""
+    return _MARKDOWN
+
+
 def render_markdown(source: str) -> str:
     html = _MARKDOWN.render(source or "")
     # An h1 belongs to the page (the headline), so body headings start at h2.

@@ -36,7 +36,13 @@ class ArticleSitemap(SiteURLSitemap):
     limit = 10_000
 
     def items(self):
-        return Article.objects.published().only("slug", "published_at", "updated_publicly_at")
+        # A sitemap lists the addresses to index: not a syndicated article's copy, whose
+        # canonical address is the original's (Article.canonical_url).
+        return (
+            Article.objects.published()
+            .filter(canonical_url="")
+            .only("slug", "published_at", "updated_publicly_at")
+        )
 
     def lastmod(self, article):
         return modified_time(article)
@@ -55,7 +61,7 @@ class NewsSitemap(ArticleSitemap):
         since = timezone.now() - NEWS_WINDOW
         return (
             Article.objects.published()
-            .filter(published_at__gte=since)
+            .filter(published_at__gte=since, canonical_url="")
             .only("slug", "title", "headline", "published_at", "updated_publicly_at")
         )
 

@@ -15,7 +15,16 @@ from django.conf import settings
 from articles.importing import Result, import_articles, key_table, parse_article
 from articles.importing.archive_format import FIGURE, KEYS, KNOWN_KEYS, Reading
 from articles.importing.exporting import article_to_text
-from articles.models import Article, ArticleAuthor, Author, Figure, ImageCredit, License, Section
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Correction,
+    Figure,
+    ImageCredit,
+    License,
+    Section,
+)
 from tests.factories import ArticleFactory
 from tests.test_importing import article_file
 
@@ -50,6 +59,8 @@ def distinct_article():
         published_at=datetime(2025, 4, 26, 7, 0, tzinfo=UTC),
         status=Article.Status.WITHDRAWN,
         source_url="https://old.example/story",
+        canonical_url="https://wire.example/ferries",
+        updated_publicly_at=datetime(2025, 4, 27, 9, 30, tzinfo=UTC),
         lead_figure=figure,
         tags=["Ferries", "ports"],
     )
@@ -59,7 +70,12 @@ def distinct_article():
             (Author.objects.create(name="Pat Lens", slug="pat"), ArticleAuthor.Role.PHOTOGRAPHS),
         ]
     )
-    return Article.objects.prefetch_related("bylines__author").get(pk=article.pk)
+    Correction.objects.create(
+        article=article,
+        text="The ferry sails at six.",
+        published_at=datetime(2025, 4, 27, 9, 30, tzinfo=UTC),
+    )
+    return Article.objects.prefetch_related("bylines__author", "corrections").get(pk=article.pk)
 
 
 def read_back(data, key):

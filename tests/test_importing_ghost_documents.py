@@ -39,11 +39,15 @@ def test_a_ghost_5_post_with_only_its_lexical_is_rendered_on_its_page(client):
     report = run(path, site_url=SITE)
     [outcome] = report.outcomes
     assert outcome.result == Result.CREATED
-    # The card and the marker there is no HTML for are named with the post, nothing else.
+    # The card and the marker there is no HTML for are named with the post; so is the
+    # image card's picture, which this run (no --images-root) cannot make a figure of.
+    post = f"{path}: post 7750a1b2c3d4e5f601000001 'Night trains, the whole story'"
     assert report.warning_lines() == [
-        f"{path}: post 7750a1b2c3d4e5f601000001 'Night trains, the whole story': lexical: "
-        "not imported (no HTML for them): 1 'paywall' marker (nothing to show), "
-        "1 'product' card"
+        f"{post}: lexical: not imported (no HTML for them): 1 'paywall' marker "
+        "(nothing to show), 1 'product' card",
+        f"{post}: body: 1 image(s) not brought over, left at their old address: "
+        "https://rail.example.org/content/images/2024/05/carriage.jpg "
+        "(give --images-root or --fetch-images)",
     ]
     body = body_of(client, "night-trains-story")
     first = body.find("p")
@@ -82,7 +86,10 @@ def test_a_ghost_4_post_with_only_its_mobiledoc_is_rendered_on_its_page(client):
     assert [o.result for o in report.outcomes] == [Result.CREATED]
     assert report.warning_lines() == [
         f"{path}: post 7750a1b2c3d4e5f601000002 'Station names, a history': mobiledoc: "
-        "not imported (no HTML for them): 1 'signup' card"
+        "not imported (no HTML for them): 1 'signup' card",
+        f"{path}: post 7750a1b2c3d4e5f601000002 'Station names, a history': body: "
+        "1 image(s) not brought over, left at their old address: "
+        "/content/images/2021/03/station.jpg (give --images-root or --fetch-images)",
     ]
     body = body_of(client, "station-names-history")
     first = body.find("p")

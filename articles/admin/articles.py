@@ -158,6 +158,7 @@ class ArticleAdmin(
                     "social_title",
                     "social_description",
                     "search_and_social_preview",
+                    "canonical_url",
                 ),
                 "description": "How the article appears in search results and when shared. "
                 "Empty social fields fall back to the title and description.",

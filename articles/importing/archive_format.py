@@ -12,6 +12,7 @@ each back under its key, in this order.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ..models import (
+    CORRECTION_MAX_CHARS,
     Article,
     ArticleAuthor,
     Figure,
@@ -32,7 +34,9 @@ from ..models.section import PATH_SEPARATOR
 from .generator_values import image_part, image_source, is_web_address, old_addresses
 from .problems import InvalidArticle, Problem
 from .values import (
+    check_text,
     given_slug,
+    kind,
     parse_authors,
     parse_date,
     parse_section,
@@ -44,7 +48,11 @@ from .values import (
 # Fields the importer decides itself (a free slug, a draft when publishing is blocked,
 # tags reused whatever their case, sections and authors found by slug or made, redirects
 # that stay unique) rather than copying them onto the article.
-IMPORTER_DECIDES = {"slug", "status", "tags", "section", "authors", "old_addresses"}
+# Its update time and corrections are written beside what the article holds already.
+IMPORTER_DECIDES = {
+    "slug", "status", "tags", "section", "authors", "old_addresses", "updated_publicly_at",
+    "corrections",
+}  # fmt: skip
 FIGURE = "figure."  # a field starting so is an attribute of parsing.FigureData
 # Tables of static-site generators' front matter whose keys are looked up as if given at
 # the top, which wins: Hugo's `params`, Zola's `extra` and `taxonomies` (its tags).
@@ -192,6 +200,38 @@ def _read_date(value, reading):
     return parse_date(value, reading.tz)
 
 
+def _read_corrections(value, reading) -> list[tuple[str, datetime]]:
+    """(text, time) of each correction, as Correction holds them: a list of mappings,
+    each with its `text` and its `date`."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of corrections (text and date), got {kind(value)}")
+    corrections = []
+    for number, entry in enumerate(value, 1):
+        if not isinstance(entry, dict) or not {"text", "date"} <= entry.keys():
+            raise ValueError(f"correction {number}: give its text and its date")
+        if unknown := sorted(set(entry) - {"text", "date"}):
+            raise ValueError(f"correction {number}: unknown key(s) {', '.join(map(str, unknown))}")
+        if not isinstance(entry["text"], str) or not entry["text"].strip():
+            raise ValueError(f"correction {number}: its text must be text, and not empty")
+        text = entry["text"].strip()
+        check_text(text)
+        if len(text) > CORRECTION_MAX_CHARS:
+            raise ValueError(
+                f"correction {number}: {len(text):,} characters; the limit is "
+                f"{CORRECTION_MAX_CHARS:,}"
+            )
+        try:
+            published_at = parse_date(entry["date"], reading.tz)
+        except ValueError as error:
+            raise ValueError(f"correction {number}: date: {error}") from None
+        if published_at is None:
+            raise ValueError(f"correction {number}: its date is empty")
+        corrections.append((text, published_at))
+    return corrections
+
+
 def _read_slug(value, reading):
     return "" if value is None else given_slug(value, reading.warnings)
 
@@ -266,8 +306,21 @@ def attribute(path):
     return write
 
 
-def _local_time(article, export):
-    return timezone.localtime(article.published_at).isoformat() if article.published_at else ""
+def local_time(field_name):
+    def write(article, export):
+        value = getattr(article, field_name)
+        return timezone.localtime(value).isoformat() if value else ""
+
+    return write
+
+
+def _corrections(article, export):
+    """Oldest first, as they were published."""
+    corrections = sorted(article.corrections.all(), key=lambda c: (c.published_at, c.pk))
+    return [
+        {"text": c.text, "date": timezone.localtime(c.published_at).isoformat()}
+        for c in corrections
+    ]
 
 
 def _status(article, export):
@@ -315,8 +368,9 @@ def _old_paths(article, export):
     return list(export.old_paths)
 
 
-def _article_text(name, field_name, **options):
-    return Key(name, field_name, text(Article, field_name), attribute(field_name), **options)
+def _article_text(name, field_name, *, url=False, **options):
+    read = text(Article, field_name, url=url)
+    return Key(name, field_name, read, attribute(field_name), **options)
 
 
 # The format, in the order the exporter writes it ------------------------------------------
@@ -340,8 +394,18 @@ KEYS = (
         "page_date",
         "published_at",
         _read_date,
-        _local_time,
+        local_time("published_at"),
         fallbacks=("date", "pubDate", "publishDate"),
+    ),
+    # Not the old site's: when readers were last told of an update (the page's "Updated"
+    # time and dateModified). Zola's updated, Hugo's lastmod, Jekyll's last_modified_at
+    # (its plugin) and Astro's updatedDate are read too. A correction moves it as well.
+    Key(
+        "page_updated",
+        "updated_publicly_at",
+        _read_date,
+        local_time("updated_publicly_at"),
+        fallbacks=("updated", "lastmod", "last_modified_at", "updatedDate"),
     ),
     _article_text("page_first_p", "lede"),
     Key(
@@ -395,6 +459,11 @@ KEYS = (
     _article_text("byline", "byline"),
     # A static-site generator's single `author` is read when `authors` is not given.
     Key("authors", "authors", _read_authors, _authors, fallbacks=("author",)),
+    # Not the old site's: a syndicated article's original, its canonical address
+    # (Article.canonical_url), as Ghost names it; Hugo's and Astro's canonicalURL too.
+    _article_text(
+        "canonical_url", "canonical_url", url=True, fallbacks=("canonical", "canonicalURL")
+    ),
     Key("slug", "slug", _read_slug, attribute("slug"), always=True),
     Key("status", "status", _read_status, _status, companions=("draft", "published"), always=True),
     Key("tags", "tags", _read_tags, _tag_names),
@@ -418,6 +487,8 @@ KEYS = (
         fallbacks=(Fallback("redirect_from", old_addresses_under("redirect_from")),),
         companions=ADDRESS_KEYS,
     ),
+    # Not the old site's: the corrections published with the article, oldest first.
+    Key("corrections", "corrections", _read_corrections, _corrections),
 )
 KNOWN_KEYS = {name for key in KEYS for name in (*key.names, *key.companions)}
 TITLE_KEYS = tuple(name for key in KEYS if key.field in ("title", "headline") for name in key.names)

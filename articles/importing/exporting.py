@@ -8,15 +8,18 @@ import os
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import yaml
 from django.conf import settings
 from django.contrib.redirects.models import Redirect
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
 
 from ..models import Article, Section, SectionTree
 from .archive_format import KEYS, KNOWN_KEYS, Export
+from .body_images import images_in
 from .problems import printable
 
 
@@ -89,7 +92,7 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
     sections = Section.objects.tree()
     articles = queryset if queryset is not None else Article.objects.all()
     articles = articles.select_related("lead_figure__credit__license").prefetch_related(
-        "tags", "bylines__author"
+        "tags", "bylines__author", "corrections"
     )
     old_paths = _old_paths_by_target()
     for article in articles.order_by("pk"):
@@ -97,12 +100,21 @@ def export_articles(directory: str | Path, *, queryset=None) -> ExportReport:
         image_file = ""
         if article.lead_figure and article.lead_figure.image:
             try:
-                image_file = _copy_image(article.lead_figure.image, directory)
+                image = article.lead_figure.image
+                image_file = _copy_image(image.name, directory, image.storage)
             except OSError as error:
                 report.warnings.append(
                     f"{printable(path)}: image_file: {printable(article.lead_figure.image.name)} "
                     f"could not be copied ({error.strerror or error}); the file is written "
                     "without it"
+                )
+        for name in _body_figure_files(article.body):
+            try:
+                _copy_image(name, directory)
+            except (OSError, SuspiciousFileOperation) as error:
+                report.warnings.append(
+                    f"{printable(path)}: body: {printable(name)} could not be copied "
+                    f"({getattr(error, 'strerror', None) or error}); the body still shows it"
                 )
         text, skipped = article_to_text(
             article, image_file, sections, _old_paths_of(article, old_paths)
@@ -136,14 +148,40 @@ def _old_paths_of(article: Article, by_target) -> list[str]:
     ]
 
 
-def _copy_image(image, directory: Path) -> str:
+def _copy_image(name: str, directory: Path, storage=default_storage) -> str:
     """Copy a stored image under the export's images folder; its path relative to the export."""
-    relative = Path(IMAGES_FOLDER, image.name)
+    relative = Path(IMAGES_FOLDER, name)
     target = directory / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    with image.storage.open(image.name, "rb") as source:
+    with storage.open(name, "rb") as source:
         _write_atomically(target, source.read())
     return relative.as_posix()
+
+
+def exported_copy(source: str) -> str | None:
+    """Where export_articles copies a figure's file that a body shows from this site's
+    media (`/media/figures/…`): a path under the export's folder; None for any other
+    address, or one that would lead out of the folder."""
+    path = unquote(urlsplit(source).path)
+    if not path.startswith(settings.MEDIA_URL):
+        return None
+    name = path.removeprefix(settings.MEDIA_URL)
+    parts = PurePosixPath(name).parts
+    if len(parts) < 2 or parts[0] != "figures" or ".." in parts or "\x00" in name:
+        return None
+    return PurePosixPath(IMAGES_FOLDER, *parts).as_posix()
+
+
+def _body_figure_files(body: str) -> list[str]:
+    """The storage names of the figures' files a body shows (figures.body_figures() points
+    bodies at them): copied beside the export, where an import into another site finds
+    them with --images-root."""
+    names = []
+    for image in images_in(body):
+        exported = exported_copy(image.source)
+        if exported is not None:
+            names.append(exported.removeprefix(IMAGES_FOLDER + "/"))
+    return names
 
 
 def _write_atomically(path: Path, content: str | bytes):

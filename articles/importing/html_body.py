@@ -32,6 +32,7 @@ _SCHEME = re.compile(r"^\s*([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 # short of Python's recursion limit.
 MAX_HTML_NESTING = 100
 _BLANK_LINES = re.compile(r"\n{3,}")
+_NEEDS_ANGLES = re.compile(r"[\s()<>]")
 # The block editors' own markup (`<!-- wp:paragraph -->`, `<!--kg-card-begin: html-->`):
 # taken out unnamed, being no part of what the author wrote.
 EDITOR_COMMENT = re.compile(r"<!--\s*(?:/?wp:|kg-card-).*?-->", re.DOTALL)
@@ -42,6 +43,20 @@ class _Converter(MarkdownConverter):
         # A caption as its own line, in italics, under the image it belongs to.
         text = " ".join(text.split())
         return f"\n\n*{text}*\n\n" if text else ""
+
+    def convert_img(self, el, text, parent_tags):
+        # Lazy-loading plugins put the real source in data-src, a placeholder in src.
+        lazy = el.attrs.get("data-src") or el.attrs.get("data-lazy-src")
+        if lazy and (not el.attrs.get("src") or el.attrs["src"].startswith("data:")):
+            el.attrs["src"] = lazy
+        # A source with spaces or brackets in <>, brackets in the alt escaped: written
+        # bare, Markdown would not read them as an image (nor figures.body_figures()).
+        src = el.attrs.get("src") or ""
+        if _NEEDS_ANGLES.search(src):
+            el.attrs["src"] = "<" + src.replace("<", "%3C").replace(">", "%3E") + ">"
+        alt = el.attrs.get("alt") or ""
+        el.attrs["alt"] = re.sub(r"([\\\[\]])", r"\\\1", alt)
+        return super().convert_img(el, text, parent_tags)
 
     def escape(self, text, parent_tags):
         # Text that reads as a tag ("&lt;b&gt;" in the HTML) stays text in the Markdown.

@@ -10,6 +10,8 @@ FIELD_NAMES = {
     "old_addresses": "301 redirects from old paths",
     "tags": "tags",
     "authors": "authors (bylines)",
+    "updated_publicly_at": "last update shown to readers (moved by a newer correction too)",
+    "corrections": "corrections: a list of `text` and `date` (added, never removed)",
 }
 
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from ..models import HEADLINE_MAX, XML_FORBIDDEN_CHARACTERS, Article
@@ -22,8 +23,10 @@ from .archive_format import (
     TITLE_KEYS,
     Reading,
 )
+from .body_images import hugo_figures
 from .front_matter import read_front_matter
 from .generator_values import (
+    BUNDLE_FILE_NAMES,
     OldAddresses,
     date_and_slug_of_name,
     date_of_path,
@@ -80,6 +83,8 @@ class ArticleData:
     authors: list = field(default_factory=list)  # values.AuthorData, in order
     figure: FigureData = field(default_factory=FigureData)
     old_addresses: OldAddresses = field(default_factory=OldAddresses)
+    updated_publicly_at: datetime | None = None  # None: the importer decides
+    corrections: list[tuple[str, datetime]] = field(default_factory=list)  # (text, time)
     extra_metadata: dict = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -113,7 +118,15 @@ def parse_article(text: str, *, tz: ZoneInfo, path: Path | None = None) -> Artic
     elif meta is None:
         data = parse_plain_text(text, tz=tz)
     else:
+        body, shortcodes = hugo_figures(body)
         data = parse_front_matter_article(meta, body, tz=tz, jekyll=jekyll)
+        if shortcodes:
+            data.warnings.append(
+                Problem(
+                    "body",
+                    "Hugo shortcodes left as written: " + ", ".join(map(printable, shortcodes)),
+                )
+            )
     _check_body(text, data.body)
     named_at, named_slug = date_and_slug_of_name(path, tz) if path else (None, "")
     site = _jekyll_site(data, meta or {}, path) if jekyll else SitePermalink()
@@ -121,6 +134,11 @@ def parse_article(text: str, *, tz: ZoneInfo, path: Path | None = None) -> Artic
         title = name_of_post(path) if path else ""
         _page_from_pattern(data, meta or {}, site.tz or tz, named_at, title, site.categories)
     _date_and_slug(data, tz, named_at, named_slug)
+    if path is not None:
+        name = path.parent.name if path.stem in BUNDLE_FILE_NAMES else path.stem
+        _own_canonical(data, {name.lower(), named_slug})
+    else:
+        _own_canonical(data)
     return data
 
 
@@ -132,6 +150,7 @@ def parse_record(meta: dict, body: str, *, tz: ZoneInfo) -> ArticleData:
     if data.old_addresses.pattern:
         _page_from_pattern(data, meta, tz, None, "")
     _date_and_slug(data, tz)
+    _own_canonical(data)
     return data
 
 
@@ -186,6 +205,30 @@ def _page_from_pattern(data: ArticleData, meta: dict, tz, named_at, file_title: 
         )
         page = ""
     data.old_addresses = replace(old, page=page, pattern="", pattern_key="")
+def _own_canonical(data: ArticleData, file_names=frozenset()):
+    """A canonical address that is the article's own page on the old site (static-site
+    themes name each page so) is not kept: moved here, this page is the canonical one,
+    and pointing search engines at an address that now redirects here would send them
+    round in a circle. Another site's original (a syndicated article) is kept."""
+    canonical = data.fields.get("canonical_url", "")
+    if not canonical:
+        return
+    own = {_path_of(address) for address in (data.source_url, *data.old_addresses.paths) if address}
+    path = _path_of(canonical)
+    last = path.rsplit("/", 1)[-1]
+    if path in own or last in {data.slug, *file_names} - {""}:
+        data.fields["canonical_url"] = ""
+        data.warnings.append(
+            Problem(
+                "canonical_url",
+                f"{printable(canonical[:100])} is this article's own old address: not kept, "
+                "this site's page being the canonical one now",
+            )
+        )
+
+
+def _path_of(address: str) -> str:
+    return unquote(urlsplit(address).path).strip("/").lower()
 
 
 def _date_and_slug(data: ArticleData, tz: ZoneInfo, named_at=None, named_slug=""):

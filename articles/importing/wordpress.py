@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import ParseError
 
+from bs4 import BeautifulSoup
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import iterparse
 
@@ -42,6 +43,7 @@ BLOCK_START = re.compile(
     re.IGNORECASE,
 )
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+ATTACHMENT_CLASS = re.compile(r"wp-image-([0-9]+)")
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/1\.[0-9]+/$")
@@ -228,7 +230,7 @@ class WordPressExport:
         if authors := self._authors(item):
             record["authors"] = authors
         self._lead_image(meta.get("_thumbnail_id"), post)
-        post.html = post_html(self._text(item, "content:encoded"))
+        post.html = self._original_images(post_html(self._text(item, "content:encoded")))
         if shortcodes := shortcodes_in(post.html):
             post.warnings.append(
                 Problem(
@@ -309,6 +311,26 @@ class WordPressExport:
             if author not in authors:
                 authors.append(author)
         return authors
+
+    def _original_images(self, html: str) -> str:
+        """The post's images from the media library (WordPress marks each with the class
+        wp-image-<attachment id>) as their original file, not the size the post showed, with
+        the library's alt text when the post gives none: what becomes the body's figure
+        (figures.body_figures()), the same one as the featured image's when they are one."""
+        if "wp-image-" not in html:
+            return html
+        soup = BeautifulSoup(html, "html.parser")
+        for image in soup.find_all("img", class_=ATTACHMENT_CLASS):
+            attachment_id = ATTACHMENT_CLASS.fullmatch(
+                next(c for c in image["class"] if ATTACHMENT_CLASS.fullmatch(c))
+            )[1]
+            attachment = self.attachments.get(attachment_id)
+            if attachment is None or not attachment["url"]:
+                continue
+            image["src"] = attachment["url"]
+            if not image.get("alt") and attachment["alt"]:
+                image["alt"] = attachment["alt"]
+        return str(soup)
 
     def _lead_image(self, attachment_id, post):
         if not attachment_id:

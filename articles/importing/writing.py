@@ -30,6 +30,8 @@ from ..models import (
     Article,
     Author,
     CannotPublish,
+    Correction,
+    Figure,
     ImageCredit,
     License,
     Section,
@@ -38,7 +40,7 @@ from ..models import (
 )
 from .archive_format import key_name
 from .exports import open_export
-from .figures import can_get_image, get_image, save_figure, store_image
+from .figures import body_figures, can_get_image, get_image, save_figure, store_image
 from .identity import ArticleIndex, KnownArticle, edited_since_import, locked_article
 from .items import ArticleFile, NotAnArticle
 from .new_articles import NewArticles
@@ -53,7 +55,8 @@ logger = logging.getLogger(__name__)
 # Part of every checksum: bump it when parsing changes, so the next run re-imports.
 # 2: section, category, categories, author and authors are read; 3: static-site
 # generators' keys (images, aliases, permalinks), TOML and JSON front matter, .html bodies;
-# 4: Jekyll's permalink patterns and space-separated tags, Ghost's lexical and mobiledoc.
+# 4: Jekyll's permalink patterns and space-separated tags, Ghost's lexical and mobiledoc,
+# images in bodies become figures, updated times, corrections, canonical addresses.
 PARSER_VERSION = "4"
 # Files written per transaction, and the longest a batch goes on (SQLite lets no one else
 # write meanwhile).
@@ -143,6 +146,7 @@ class _RunCache:
         self.tags: dict[str, Tag] = {}
         self.sections: dict[str, Section] = {}
         self.authors: dict[str, Author] = {}
+        self.body_figures: dict[str, Figure] = {}  # by the source the body gives
 
     def clear(self):
         self.licenses.clear()
@@ -150,6 +154,7 @@ class _RunCache:
         self.tags.clear()
         self.sections.clear()
         self.authors.clear()
+        self.body_figures.clear()
 
 
 @dataclass
@@ -288,9 +293,13 @@ class ImportRun:
         options = self.options
         try:
             text = item.text(options)
-            checksum = hashlib.sha256(
-                "\0".join([PARSER_VERSION, options.time_zone.key, options.status, text]).encode()
-            ).hexdigest()
+            # A run that may bring images over writes what one that may not could not (the
+            # figures of the body's images): the same text with images is then not
+            # "unchanged" (a run without, after, finds the figures made and writes the same).
+            may_bring = options.images_root or options.fetch_images
+            brings_images = "images" if may_bring and _may_show_images(text) else ""
+            parts = [PARSER_VERSION, options.time_zone.key, options.status, brings_images, text]
+            checksum = hashlib.sha256("\0".join(parts).encode()).hexdigest()
             known = self.index.by_checksum.get(checksum)
             if known and _unchanged_since_import(known, options):
                 self._seen(item, outcome, known, known.source_url, known.slug, Result.UNCHANGED)
@@ -385,6 +394,10 @@ class ImportRun:
         return article, old_slug
 
 
+def _may_show_images(text: str) -> bool:
+    return "![" in text or "<img" in text.lower()
+
+
 def _write_errors(path, error: Exception) -> list[Problem]:
     if isinstance(error, InvalidArticle):
         return error.problems
@@ -459,37 +472,66 @@ def _write_article(
         return existing
 
     article = existing or Article()
-    was_public = existing is not None and existing.is_public
-    changed = [name for name, value in data.fields.items() if getattr(article, name) != value]
-    for name, value in data.fields.items():
-        setattr(article, name, value)
-    article.extra_metadata = data.extra_metadata
-    article.import_checksum = checksum
-    article.lead_figure = save_figure(
+    lead_figure = save_figure(
         existing.lead_figure if existing else None,
         data.figure,
         options,
         run.cache,
         outcome,
     )
+    # After the lead figure: a body showing the same image shows that figure.
+    data.fields["body"] = body_figures(data.body, options, run.cache, outcome)
+    was_public = existing is not None and existing.is_public
+    changed = [name for name, value in data.fields.items() if getattr(article, name) != value]
+    for name, value in data.fields.items():
+        setattr(article, name, value)
+    article.extra_metadata = data.extra_metadata
+    article.import_checksum = checksum
+    article.lead_figure = lead_figure
     article.slug = run.index.unique_slug(data.slug, own_pk=article.pk)
     _set_status(article, data.status or options.status, outcome)
     article.section = _section_at(data.section, run.cache)
     if was_public and changed and article.is_public:
         # A re-run that changes what readers see of a public article is an update.
         article.mark_updated()
+    _set_updated(article, data)
     tags = _tags_named(data.tags, run.cache)
     authors = _authors_found(data.authors, run.cache)
     redirects = redirects_to(article, data, outcome)
     outcome.slug = article.slug
     outcome.result = Result.UPDATED if existing else Result.CREATED
-    if existing is None and new_articles is not None:
+    if existing is None and new_articles is not None and not data.corrections:
         new_articles.add(article, tags, redirects, authors)
         return article
     # Our own write must not look like an editor's; a new slug keeps the old address.
     article.save(tags=tags, authors=authors, imported=True)
     save_redirects(redirects)
+    _add_corrections(article, data.corrections, is_new=existing is None)
     return article
+
+
+def _set_updated(article: Article, data: ArticleData):
+    """The file's update time wins (the old site's own word); a correction it gives, newer
+    than the update time the article has, moves it, as a correction made here would."""
+    if data.updated_publicly_at is not None:
+        article.updated_publicly_at = data.updated_publicly_at
+        return
+    times = [time for _text, time in data.corrections]
+    if article.updated_publicly_at is not None:
+        times.append(article.updated_publicly_at)
+    if times:
+        article.updated_publicly_at = max(times)
+
+
+def _add_corrections(article: Article, corrections, *, is_new: bool):
+    """The file's corrections the article does not have yet. One it has that the file no
+    longer gives stays: a published correction is a public record, taken down by an
+    editor, never by a re-run."""
+    have = set() if is_new else set(article.corrections.values_list("text", "published_at"))
+    for text, published_at in corrections:
+        if (text, published_at) not in have:
+            Correction(article=article, text=text, published_at=published_at).save()
+            have.add((text, published_at))
 
 
 def _set_status(article: Article, status: str, outcome):

@@ -411,6 +411,17 @@ class Article(models.Model):
         blank=True,
         help_text="The article's address on the site it was imported from.",
     )
+    # Google and Yoast's rule for syndicated articles: the copy names the original as
+    # canonical, so that search engines index the original, while what is shared (og:url)
+    # and the page's structured data stay this page's.
+    canonical_url = WebURLField(
+        "canonical URL",
+        max_length=2000,
+        blank=True,
+        help_text="Only for an article first published elsewhere: the original's address, "
+        "which search engines are told to index instead of this page. Empty for our own "
+        "articles.",
+    )
     extra_metadata = models.JSONField(
         default=dict,
         blank=True,
