@@ -2,6 +2,7 @@ import mimetypes
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.dateformat import format as format_date
@@ -243,7 +244,15 @@ class SectionArticlesFeed(TagArticlesFeed):
     feed_url_name = "articles:section_feed_rss"
 
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        # The sections as the front and the navigation read them (from the cache): the
+        # section and its family without a query of their own. The tree is this
+        # request's copy, so the section can carry its family's ids.
+        tree = Section.objects.shared_tree()
+        section = next((s for s in tree.sections if s.slug == slug), None)
+        if section is None:
+            raise Http404("No such section.")
+        section.family_ids = tree.family_ids(section.pk)
+        return section
 
     def listing_keys(self, section):
         return ["feed", f"section-{section.pk}"]
@@ -257,8 +266,7 @@ class SectionArticlesFeed(TagArticlesFeed):
     subtitle = description
 
     def items(self, section):
-        family = Section.objects.family_ids([section.pk])
-        return self.articles().filter(section__in=family)[:FEED_SIZE]
+        return self.articles().filter(section__in=section.family_ids)[:FEED_SIZE]
 
 
 class SectionArticlesAtomFeed(SectionArticlesFeed):

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from defusedxml import ElementTree
+from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -289,6 +290,21 @@ def test_section_feeds_carry_the_family_s_public_articles(client, world, kind, v
     assert feed.feed.title.endswith(": World")
     assert [entry.title for entry in feed.entries] == [in_europe.headline]
     assert feed.entries[0].link == f"https://news.example{in_europe.get_absolute_url()}"
+
+
+def test_a_section_feed_reads_the_sections_from_the_cache(
+    client, world, django_assert_num_queries
+):
+    world_section, _, france, _ = world
+    for hours in range(3):
+        ArticleFactory(section=france, published_at=ago(hours + 1), lead_figure=small_figure())
+    warm_navigation()
+    Site.objects.get_current()  # cached by the sites framework after the first request
+    # Its articles, their tags, renditions, bylines and corrections: the section and its
+    # family come from the cached tree, as on the front.
+    with django_assert_num_queries(5):
+        response = client.get("/sections/world/feeds/rss/")
+    assert len(feedparser.parse(response.content).entries) == 3
 
 
 def test_the_sitemap_lists_every_section_front(client, world):
