@@ -16,10 +16,8 @@ class AuthorArticleListView(PublicArticleMixin, ListView):
     template_name = "articles/author_detail.html"
 
     def get_queryset(self):
-        # With what the page shows of the photo: its renditions and credit.
-        authors = Author.objects.select_related("photo__credit__license").prefetch_related(
-            "photo__renditions"
-        )
+        # With what the page shows of the photo: its credit (its renditions come with it).
+        authors = Author.objects.select_related("photo__credit__license")
         self.author = get_object_or_404(authors, slug=self.kwargs["slug"])
         return super().get_queryset().filter(bylines__author=self.author)
 

@@ -201,8 +201,9 @@ class ArticleQuerySet(models.QuerySet):
         ).order_by("-published_at", "-pk")
 
     def for_listing(self):
+        # The lead figure's renditions come with it (Figure.shown_renditions).
         return self.select_related("lead_figure__credit__license").prefetch_related(
-            "tags", "lead_figure__renditions", _bylines()
+            "tags", _bylines()
         )
 
     def for_detail(self):
@@ -219,7 +220,7 @@ class ArticleQuerySet(models.QuerySet):
         body (search's excerpts need `body_html=True`)."""
         return (
             self.select_related("lead_figure")
-            .prefetch_related("lead_figure__renditions", _bylines())
+            .prefetch_related(_bylines())
             .only_shown(body_html=body_html)
         )
 
