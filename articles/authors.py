@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import ListView
 
-from .feeds import FEED_SIZE, AtomFeed, LatestArticlesFeed
+from .feeds import AtomFeed, LatestArticlesFeed
 from .metadata import absolute_url, author_metadata
 from .models import Author
 from .views import PublicArticleMixin
@@ -61,8 +61,8 @@ class AuthorArticlesFeed(LatestArticlesFeed):
     def author_link(self, author):
         return absolute_url(author.get_absolute_url())
 
-    def items(self, author):
-        return self.articles().filter(bylines__author=author)[:FEED_SIZE]
+    def of(self, articles, author):
+        return articles.filter(bylines__author=author)
 
 
 class AuthorArticlesAtomFeed(AuthorArticlesFeed):

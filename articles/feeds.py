@@ -21,6 +21,7 @@ from .models import (
     Tag,
     strip_control_characters,
 )
+from .models.article import with_corrections_read
 
 FEED_SIZE = 30
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
@@ -142,8 +143,12 @@ class LatestArticlesFeed(Feed):
     def listing_keys(self, obj):
         return ["feed"]
 
-    def items(self):
-        return self.articles()[:FEED_SIZE]
+    def items(self, obj=None):
+        return with_corrections_read(self.of(self.articles(), obj)[:FEED_SIZE])
+
+    def of(self, articles, obj):
+        """The feed's articles among these: all of them, here."""
+        return articles
 
     def item_title(self, article):
         return article.display_headline
@@ -180,7 +185,7 @@ class LatestArticlesFeed(Feed):
             authors = [(article.byline, None)]
         corrections = [
             (shown_time(correction.published_at), correction.text)
-            for correction in article.corrections.all()
+            for correction in article.shown_corrections()
         ]
         # Read by our feed generators: the authors by add_item_elements(), the corrections
         # by PlainTextFeedMixin (appended to the description), the key by get_feed().
@@ -229,8 +234,8 @@ class TagArticlesFeed(LatestArticlesFeed):
     def feed_url(self, tag):
         return absolute_url(reverse(self.feed_url_name, kwargs={"slug": tag.slug}))
 
-    def items(self, tag):
-        return self.articles().filter(tags=tag)[:FEED_SIZE]
+    def of(self, articles, tag):
+        return articles.filter(tags=tag)
 
 
 class TagArticlesAtomFeed(TagArticlesFeed):
@@ -265,8 +270,8 @@ class SectionArticlesFeed(TagArticlesFeed):
 
     subtitle = description
 
-    def items(self, section):
-        return self.articles().filter(section__in=section.family_ids)[:FEED_SIZE]
+    def of(self, articles, section):
+        return articles.filter(section__in=section.family_ids)
 
 
 class SectionArticlesAtomFeed(SectionArticlesFeed):

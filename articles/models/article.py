@@ -10,7 +10,19 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
-from django.db.models import Case, Exists, F, Func, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -212,7 +224,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.for_listing().annotate(has_corrections=has_corrections)
 
     def for_feed(self):
-        return self.for_listing().prefetch_related("corrections").only_shown()
+        """A feed's articles; their corrections are read for those that have any, once
+        the articles are (with_corrections_read())."""
+        return self.for_detail().only_shown()
 
     def for_cards(self, *, body_html=False):
         """What a card on the home, tag, archive, section, author and search pages shows:
@@ -345,6 +359,14 @@ class _InArray(Func):
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
         return f"{column} = ANY({array})", (*column_params, *array_params)
+
+
+def with_corrections_read(articles):
+    """These articles (read by for_detail() or for_feed()) as a list, the corrections of
+    those that have any read in one query: none, most of the time."""
+    articles = list(articles)
+    prefetch_related_objects([a for a in articles if a.has_corrections], "corrections")
+    return articles
 
 
 def new_feed_id():
