@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 # figures, whose renditions come with them, then the bylines; a tag page finds its tag and
 # whether it has any article first; an archive asks for the nearest dates and its months);
 # the search (a count of the bounded matches); feeds (their articles, tags, bylines;
-# corrections only for articles that have any, none here; a tag feed its tag); sitemaps, as made before they are cached (the index
-# counts the pages of each: articles, tags, sections, authors, listings).
+# corrections only for articles that have any, none here; a tag feed its tag); sitemaps,
+# as made before they are cached (the index counts the pages of each: articles, tags,
+# sections, authors, listings).
 PAGE_QUERIES = {
     "/articles/{slug}/": 4,
     "/": 2,

@@ -23,14 +23,13 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from .. import snippets
 from ..acting import acting_as
 from ..rendering import markup_shown_as_text, render_markdown
-from .addresses import FormerSlug
+from .addresses import FormerSlug, slug_address
 from .author import ArticleAuthor
 from .correction import ChangeKind, Correction
 from .fields import WebURLField, reject_control_characters
@@ -560,7 +559,7 @@ class Article(models.Model):
         )
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return slug_address("articles:detail", self.slug)
 
     def saved(self, *, moved_from: str | None, using):
         """What follows the write of this article's row, in its transaction (the one write
