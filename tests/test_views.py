@@ -441,3 +441,28 @@ def test_500_page_renders_without_a_database_or_context():
     page = BeautifulSoup(response.content.decode(), "html.parser")
     assert page.h1.string == "Something went wrong"
     assert page.find("link", rel="stylesheet")["href"] == "/static/css/site.css"
+
+
+def test_cards_and_bylines_show_every_text_as_typed_never_as_markup(client):
+    from articles.models import Author
+
+    typed = '<b>Bold</b> & "quoted" <script>alert(1)</script>'
+    author = Author.objects.create(name=f"Jo {typed}")
+    photographer = Author.objects.create(name="<i>Pat</i>")
+    article = ArticleFactory(headline=f"Headline {typed}", lede=f"Lede {typed}", byline=typed)
+    article.save(authors=[author, (photographer, "photographs")])
+    article_page = BeautifulSoup(client.get(article.get_absolute_url()).content, "html.parser")
+    for page in (BeautifulSoup(client.get("/").content, "html.parser"), article_page):
+        assert not page.select("main b, main i, main script")
+    (card,) = BeautifulSoup(client.get("/").content, "html.parser").select("article.card")
+    assert card.h2.get_text() == f"Headline {typed}"
+    assert card.select_one(".card__lede").get_text() == f"Lede {typed}"
+    assert [span.get_text() for span in card.select(".card__byline")] == [
+        f"By Jo {typed} {typed}",
+        "Photographs by <i>Pat</i>",
+    ]
+    links = article_page.select(".article__byline a[rel=author]")
+    assert [(a.get_text(), a["href"]) for a in links] == [
+        (f"Jo {typed}", author.get_absolute_url()),
+        ("<i>Pat</i>", photographer.get_absolute_url()),
+    ]
