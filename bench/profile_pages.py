@@ -53,7 +53,7 @@ WHERE = [
 
 
 def code_key(dotted):
-    """cProfile's key of a function named by its dotted path."""
+    """cProfile's key of a function named by its dotted path, or None."""
     import importlib
 
     parts = dotted.split(".")
@@ -63,10 +63,12 @@ def code_key(dotted):
         except ImportError:
             continue
         for name in parts[split:]:
-            target = getattr(target, name)
+            target = getattr(target, name, None)
+        if target is None:
+            return None  # not in this version of the code
         code = inspect.unwrap(target).__code__
         return code.co_filename, code.co_firstlineno, code.co_name
-    raise LookupError(dotted)
+    return None
 
 
 def prepare(args):
