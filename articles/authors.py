@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import ListView
 
-from .feeds import FEED_SIZE, AtomFeed, LatestArticlesFeed
+from .feeds import AtomFeed, LatestArticlesFeed
 from .metadata import absolute_url, author_metadata
 from .models import Author
 from .views import PublicArticleMixin
@@ -16,10 +16,8 @@ class AuthorArticleListView(PublicArticleMixin, ListView):
     template_name = "articles/author_detail.html"
 
     def get_queryset(self):
-        # With what the page shows of the photo: its renditions and credit.
-        authors = Author.objects.select_related("photo__credit__license").prefetch_related(
-            "photo__renditions"
-        )
+        # With what the page shows of the photo: its credit (its renditions come with it).
+        authors = Author.objects.select_related("photo__credit__license")
         self.author = get_object_or_404(authors, slug=self.kwargs["slug"])
         return super().get_queryset().filter(bylines__author=self.author)
 
@@ -63,8 +61,8 @@ class AuthorArticlesFeed(LatestArticlesFeed):
     def author_link(self, author):
         return absolute_url(author.get_absolute_url())
 
-    def items(self, author):
-        return self.articles().filter(bylines__author=author)[:FEED_SIZE]
+    def of(self, articles, author):
+        return articles.filter(bylines__author=author)
 
 
 class AuthorArticlesAtomFeed(AuthorArticlesFeed):

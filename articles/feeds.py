@@ -2,6 +2,7 @@ import mimetypes
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.dateformat import format as format_date
@@ -20,6 +21,7 @@ from .models import (
     Tag,
     strip_control_characters,
 )
+from .models.article import with_corrections_read
 
 FEED_SIZE = 30
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
@@ -141,8 +143,12 @@ class LatestArticlesFeed(Feed):
     def listing_keys(self, obj):
         return ["feed"]
 
-    def items(self):
-        return self.articles()[:FEED_SIZE]
+    def items(self, obj=None):
+        return with_corrections_read(self.of(self.articles(), obj)[:FEED_SIZE])
+
+    def of(self, articles, obj):
+        """The feed's articles among these: all of them, here."""
+        return articles
 
     def item_title(self, article):
         return article.display_headline
@@ -179,7 +185,7 @@ class LatestArticlesFeed(Feed):
             authors = [(article.byline, None)]
         corrections = [
             (shown_time(correction.published_at), correction.text)
-            for correction in article.corrections.all()
+            for correction in article.shown_corrections()
         ]
         # Read by our feed generators: the authors by add_item_elements(), the corrections
         # by PlainTextFeedMixin (appended to the description), the key by get_feed().
@@ -228,8 +234,8 @@ class TagArticlesFeed(LatestArticlesFeed):
     def feed_url(self, tag):
         return absolute_url(reverse(self.feed_url_name, kwargs={"slug": tag.slug}))
 
-    def items(self, tag):
-        return self.articles().filter(tags=tag)[:FEED_SIZE]
+    def of(self, articles, tag):
+        return articles.filter(tags=tag)
 
 
 class TagArticlesAtomFeed(TagArticlesFeed):
@@ -243,7 +249,15 @@ class SectionArticlesFeed(TagArticlesFeed):
     feed_url_name = "articles:section_feed_rss"
 
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        # The sections as the front and the navigation read them (from the cache): the
+        # section and its family without a query of their own. The tree is this
+        # request's copy, so the section can carry its family's ids.
+        tree = Section.objects.shared_tree()
+        section = next((s for s in tree.sections if s.slug == slug), None)
+        if section is None:
+            raise Http404("No such section.")
+        section.family_ids = tree.family_ids(section.pk)
+        return section
 
     def listing_keys(self, section):
         return ["feed", f"section-{section.pk}"]
@@ -256,9 +270,8 @@ class SectionArticlesFeed(TagArticlesFeed):
 
     subtitle = description
 
-    def items(self, section):
-        family = Section.objects.family_ids([section.pk])
-        return self.articles().filter(section__in=family)[:FEED_SIZE]
+    def of(self, articles, section):
+        return articles.filter(section__in=section.family_ids)
 
 
 class SectionArticlesAtomFeed(SectionArticlesFeed):

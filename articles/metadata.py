@@ -2,6 +2,7 @@
 JSON-LD, so search engines, social networks and feed readers can never be told different
 things."""
 
+import functools
 import html
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,13 @@ SHARE_IMAGE_PATH, SHARE_IMAGE_SIZE = "images/share.png", (1200, 630)
 
 def absolute_url(url):
     """`url` made absolute against SITE_URL (read now: tests and deployments change it)."""
-    return urljoin(f"{settings.SITE_URL}/", url)
+    return _joined(settings.SITE_URL, url)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _joined(site_url, url):
+    # Remembered: a feed or an article's metadata makes dozens, and urljoin() parses both.
+    return urljoin(f"{site_url}/", url)
 
 
 def iso_datetime(value):

@@ -199,7 +199,12 @@ def explain(articles):
         leaving_out=Article.objects.published().values_list("pk", flat=True)[:12],
     )
     for label, queryset in (
-        ("related stories", Article.objects.related_to(article)),
+        (
+            "related stories",
+            Article.objects.related_query(
+                article.pk, article.section_id, [tag.pk for tag in article.tags.all()][:5]
+            ),
+        ),
         ("section front, page 21", front),
         ("home page's groups by section", groups),
     ):

@@ -401,12 +401,12 @@ def test_the_article_page_needs_one_query_more_for_any_number_of_corrections(
     for n in range(3):
         correction_of(corrected, f"Correction number {n}.")
     client.get(bare.get_absolute_url())  # the sites framework caches its row
-    # The article with its figure, credit and licence (and whether it has corrections);
-    # its tags; the figure's renditions; its bylines; its related stories; then, only if it
-    # has any, its corrections.
-    with django_assert_num_queries(5):
+    # The article with its figure (and its renditions), credit and licence (and whether it
+    # has corrections); its tags; its bylines; its related stories; then, only if it has
+    # any, its corrections.
+    with django_assert_num_queries(4):
         client.get(bare.get_absolute_url())
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(corrected.get_absolute_url())
     assert len(soup(response).select(".corrections li")) == 3
 
@@ -436,8 +436,9 @@ def test_the_feed_item_carries_the_corrections_as_a_marked_note(client, url):
 def test_the_feed_reads_all_its_corrections_in_one_query(client, django_assert_num_queries):
     articles = [published_article() for _ in range(3)]
     client.get("/feeds/rss/")  # the sites framework caches its row
-    # The articles, their tags, bylines and corrections (none has a lead figure).
-    with django_assert_num_queries(4):
+    # The articles (and whether each has corrections), their tags and bylines (none has a
+    # lead figure); then the corrections, in one query, once some have any.
+    with django_assert_num_queries(3):
         client.get("/feeds/rss/")
     for article in articles:
         correction_of(article, "One correction.")

@@ -1,13 +1,15 @@
+import importlib
 import io
 import re
 import struct
+from types import SimpleNamespace
 
 import pytest
 from bs4 import BeautifulSoup
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.template import Context, Template
 from PIL import Image, ImageCms, IptcImagePlugin
 
@@ -365,9 +367,10 @@ def test_replacing_the_image_replaces_renditions_and_removes_old_files(
 def test_storing_a_new_file_writes_the_renditions_in_one_insert(django_assert_max_num_queries):
     figure = FigureFactory(image=photo_file(width=900, height=600))
 
-    # Update the figure, select and delete the old renditions, insert the new ones; read
-    # which articles show it, to announce them (articles.changes).
-    with django_assert_max_num_queries(5):
+    # Update the figure, select and delete the old renditions, insert the new ones, keep
+    # their copy on the figure's row (Figure.shown_renditions); read which articles show
+    # it, to announce them (articles.changes).
+    with django_assert_max_num_queries(6):
         figure.image = photo_file("other.jpg", width=1300, height=700)
         figure.save()
 
@@ -428,6 +431,57 @@ def test_a_rolled_back_deletion_keeps_the_files(django_capture_on_commit_callbac
     assert all(default_storage.exists(name) for name in names)
 
 
+def without_renditions(figure):
+    """The figure as one whose file has no renditions yet (a figure stored before they
+    existed, which regenerate_renditions has not reached): neither their rows nor the
+    figure's copy of them."""
+    Rendition.objects.filter(figure=figure).delete()
+    Figure.objects.filter(pk=figure.pk).update(shown_renditions=[])
+    return Figure.objects.get(pk=figure.pk)
+
+
+@pytest.mark.django_db
+def test_a_figure_keeps_a_copy_of_its_renditions_that_pages_read(django_assert_num_queries):
+    figure = FigureFactory(image=photo_file(width=1300, height=700))
+    rows = sorted(figure.renditions.all(), key=lambda r: (r.width, r.format))
+    stored = Figure.objects.get(pk=figure.pk)
+    assert stored.shown_renditions == [[r.format, r.width, r.height, r.file.name] for r in rows]
+    prefetched = Figure.objects.prefetch_related("renditions").get(pk=figure.pk)
+    with django_assert_num_queries(0):
+        assert stored.picture() == prefetched.picture()
+        assert stored.social_image() == prefetched.social_image()
+        assert stored.srcset("jpeg") == prefetched.srcset("jpeg")
+
+    # A new file whose renditions are made later: the old ones go, and their copy too.
+    stored.image = photo_file("other.jpg", width=900, height=500)
+    stored.save(renditions_later=True)
+    pending = Figure.objects.get(pk=figure.pk)
+    assert pending.shown_renditions == [] and not pending.renditions.exists()
+    assert pending.picture()["src"] == pending.image.url
+    pending.make_renditions()
+    assert Figure.objects.get(pk=figure.pk).shown_renditions == [
+        [r.format, r.width, r.height, r.file.name]
+        for r in sorted(pending.renditions.all(), key=lambda r: (r.width, r.format))
+    ]
+
+
+@pytest.mark.django_db
+def test_the_migration_copies_the_renditions_of_existing_figures():
+    from django.apps import apps as current_apps
+
+    migration = importlib.import_module("articles.migrations.0025_figure_shown_renditions")
+    with_file = without_renditions(FigureFactory(image=photo_file(width=1300, height=700)))
+    with_file.make_renditions()
+    expected = Figure.objects.get(pk=with_file.pk).shown_renditions
+    Figure.objects.filter(pk=with_file.pk).update(shown_renditions=[])
+    without_file = Figure.objects.create(alt_text="No file")
+
+    migration.copy_renditions(current_apps, SimpleNamespace(connection=connection))
+
+    assert Figure.objects.get(pk=with_file.pk).shown_renditions == expected != []
+    assert Figure.objects.get(pk=without_file.pk).shown_renditions == []
+
+
 @pytest.mark.django_db
 def test_srcset_social_image_and_thumbnail():
     figure = FigureFactory(image=photo_file(width=2000, height=1000))
@@ -442,7 +496,8 @@ def test_srcset_social_image_and_thumbnail():
     )
     assert figure.social_image() == (jpegs[1200].file.url, 1200, 600)
     assert jpegs[1200].file.url.startswith("/media/renditions/")
-    assert figure.thumbnail() == jpegs[480]
+    thumbnail = figure.thumbnail()
+    assert (thumbnail.file.url, thumbnail.width) == (jpegs[480].file.url, 480)
 
 
 @pytest.mark.django_db
@@ -456,8 +511,7 @@ def test_social_image_of_a_narrow_figure_is_its_widest_jpeg():
 
 @pytest.mark.django_db
 def test_social_image_falls_back_to_the_original_file_then_the_original_url():
-    figure = FigureFactory(image=photo_file(width=1300, height=700))
-    Rendition.objects.filter(figure=figure).delete()
+    figure = without_renditions(FigureFactory(image=photo_file(width=1300, height=700)))
     assert figure.social_image() == (figure.image.url, 1300, 700)
     assert figure.thumbnail() is None
 
@@ -538,9 +592,7 @@ def test_picture_tag_is_lazy_by_default():
 
 @pytest.mark.django_db
 def test_picture_tag_falls_back_to_the_original_while_renditions_are_missing():
-    figure = FigureFactory(image=photo_file(width=1300, height=700))
-    Rendition.objects.filter(figure=figure).delete()
-    figure = Figure.objects.get(pk=figure.pk)
+    figure = without_renditions(FigureFactory(image=photo_file(width=1300, height=700)))
 
     _, soup = render_picture(figure, 'loading="eager"')
 

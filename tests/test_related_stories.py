@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from articles.changes import Change
 from articles.models import Article, RelatedArticle, Section
+from articles.models import article as article_module
+from articles.models.article import ArticleQuerySet
 from tests import test_write_path
 from tests.factories import ArticleFactory
 from tests.test_admin import article_form_data
@@ -134,3 +136,37 @@ def test_writers_cannot_pick_related_stories_even_by_a_forged_post(client, write
     data = article_form_data(slug=article.slug, related_stories=[other.pk])
     assert client.post(url, data).status_code == 302
     assert not RelatedArticle.objects.exists()
+
+
+def test_the_query_is_made_once_per_shape_and_run_with_each_article_s_values(
+    europe, monkeypatch
+):
+    asia = Section.objects.create(name="Asia", slug="asia")
+    first = ArticleFactory(section=europe, tags=["Elections", "Paris"])
+    second = ArticleFactory(section=asia, tags=["Trade", "Tokyo"])
+    ArticleFactory(headline="In Europe", section=europe, published_at=ago(2))
+    ArticleFactory(headline="On Paris", tags=["Paris"], published_at=ago(3))
+    ArticleFactory(headline="In Asia", section=asia, published_at=ago(2))
+    ArticleFactory(headline="On Tokyo", tags=["Tokyo"], published_at=ago(3))
+    RelatedArticle.objects.set_picks(second, [first])
+    untagged = ArticleFactory(tags=[])
+    monkeypatch.setattr(article_module, "_RELATED_SQL", {})  # as in a process just started
+    assert related(first) == ["In Europe", "On Paris"]
+    assert related(untagged) == []
+
+    built = []
+    original = ArticleQuerySet.related_query
+
+    def counted(self, *args, **kwargs):
+        built.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ArticleQuerySet, "related_query", counted)
+    # The same shape (a section, two tags): the SQL made for the first, with its own values.
+    assert related(second) == [first.headline, "In Asia", "On Tokyo"]
+    assert built == []
+    second.section = None
+    second.save()
+    assert related(second) == [first.headline, "On Tokyo"]  # a new shape: made once
+    assert related(second) == [first.headline, "On Tokyo"]
+    assert len(built) == 1

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from defusedxml import ElementTree
+from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -291,6 +292,21 @@ def test_section_feeds_carry_the_family_s_public_articles(client, world, kind, v
     assert feed.entries[0].link == f"https://news.example{in_europe.get_absolute_url()}"
 
 
+def test_a_section_feed_reads_the_sections_from_the_cache(
+    client, world, django_assert_num_queries
+):
+    world_section, _, france, _ = world
+    for hours in range(3):
+        ArticleFactory(section=france, published_at=ago(hours + 1), lead_figure=small_figure())
+    warm_navigation()
+    Site.objects.get_current()  # cached by the sites framework after the first request
+    # Its articles (their figures' renditions with them), their tags and bylines (no
+    # corrections to read): the section and its family come from the cached tree.
+    with django_assert_num_queries(3):
+        response = client.get("/sections/world/feeds/rss/")
+    assert len(feedparser.parse(response.content).entries) == 3
+
+
 def test_the_sitemap_lists_every_section_front(client, world):
     ArticleFactory(section=world[1])
     xml = client.get(reverse("sitemap_section", kwargs={"section": "sections"})).content
@@ -386,9 +402,9 @@ def test_the_home_page_groups_the_latest_stories_by_top_level_section(
         for n in range(6)
     ]
     warm_navigation()
-    # The top stories (no count), their renditions and bylines, the groups, their
-    # renditions and bylines.
-    with django_assert_num_queries(6):
+    # The top stories (no count; their figures' renditions with them) and their bylines,
+    # the groups and their bylines.
+    with django_assert_num_queries(4):
         response = client.get("/")
     page = BeautifulSoup(response.content, "html.parser")
     groups = {
@@ -404,16 +420,16 @@ def test_the_home_page_groups_the_latest_stories_by_top_level_section(
     assert second.select("section.section-group") == []
 
 
-def test_the_article_page_stays_at_five_queries_with_section_and_related_stories(
+def test_the_article_page_stays_at_four_queries_with_section_and_related_stories(
     client, world, django_assert_num_queries
 ):
     article = seed_article(section=world[2], tags=["Elections", "Paris"])
     for n in range(6):
         seed_article(slug=f"other-{n}", section=world[2], tags=["Paris"])
     warm_navigation()
-    # The article (figure, credit, licence joined), its tags, the renditions, its bylines,
-    # the related stories.
-    with django_assert_num_queries(5):
+    # The article (figure with its renditions, credit, licence joined), its tags, its
+    # bylines, the related stories.
+    with django_assert_num_queries(4):
         response = client.get(article.get_absolute_url())
     page = BeautifulSoup(response.content, "html.parser")
     assert len(page.select(".related__list li")) == 4

@@ -193,16 +193,16 @@ def test_preview_link_of_a_withdrawn_article_is_dead_and_of_a_public_one_leads_t
     assert article.headline not in response.content.decode()
 
 
-def test_article_page_makes_at_most_five_queries_whatever_its_tags(
+def test_article_page_makes_at_most_four_queries_whatever_its_tags(
     client, django_assert_max_num_queries
 ):
     few = seed_article(tags=["One"])
     many = seed_article(slug="many-tags", tags=[f"Tag {n}" for n in range(12)])
     warm_navigation()
-    # The article with its figure, its tags, the figure's renditions, its bylines and the
-    # related stories (the sections of the navigation and breadcrumb are in the cache).
+    # The article with its figure (and the figure's renditions), its tags, its bylines and
+    # the related stories (the sections of the navigation and breadcrumb are in the cache).
     for article in (few, many):
-        with django_assert_max_num_queries(5):
+        with django_assert_max_num_queries(4):
             assert client.get(article.get_absolute_url()).status_code == 200
 
 
@@ -316,7 +316,7 @@ def test_listing_queries_do_not_grow_with_the_page(client, django_assert_max_num
         # Month archives also look up the neighbouring months for their navigation; the
         # cards' bylines are one query for the whole page.
         warm_navigation()
-        with django_assert_max_num_queries(9) as queries:
+        with django_assert_max_num_queries(8) as queries:
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
@@ -441,3 +441,28 @@ def test_500_page_renders_without_a_database_or_context():
     page = BeautifulSoup(response.content.decode(), "html.parser")
     assert page.h1.string == "Something went wrong"
     assert page.find("link", rel="stylesheet")["href"] == "/static/css/site.css"
+
+
+def test_cards_and_bylines_show_every_text_as_typed_never_as_markup(client):
+    from articles.models import Author
+
+    typed = '<b>Bold</b> & "quoted" <script>alert(1)</script>'
+    author = Author.objects.create(name=f"Jo {typed}")
+    photographer = Author.objects.create(name="<i>Pat</i>")
+    article = ArticleFactory(headline=f"Headline {typed}", lede=f"Lede {typed}", byline=typed)
+    article.save(authors=[author, (photographer, "photographs")])
+    article_page = BeautifulSoup(client.get(article.get_absolute_url()).content, "html.parser")
+    for page in (BeautifulSoup(client.get("/").content, "html.parser"), article_page):
+        assert not page.select("main b, main i, main script")
+    (card,) = BeautifulSoup(client.get("/").content, "html.parser").select("article.card")
+    assert card.h2.get_text() == f"Headline {typed}"
+    assert card.select_one(".card__lede").get_text() == f"Lede {typed}"
+    assert [span.get_text() for span in card.select(".card__byline")] == [
+        f"By Jo {typed} {typed}",
+        "Photographs by <i>Pat</i>",
+    ]
+    links = article_page.select(".article__byline a[rel=author]")
+    assert [(a.get_text(), a["href"]) for a in links] == [
+        (f"Jo {typed}", author.get_absolute_url()),
+        ("<i>Pat</i>", photographer.get_absolute_url()),
+    ]

@@ -6,10 +6,10 @@ from anyascii import anyascii
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.text import slugify
 
 from ..changes import Change, announce_shown
+from .addresses import slug_address
 from .fields import WebURLListField, reject_control_characters
 from .figure import Figure
 
@@ -90,7 +90,7 @@ class Author(models.Model):
         self._shown = shown
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return slug_address("articles:author", self.slug)
 
     @classmethod
     def from_db(cls, db, field_names, values):

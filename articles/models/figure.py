@@ -2,9 +2,11 @@ import logging
 import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -120,6 +122,11 @@ class Figure(models.Model):
         default=RenditionsStatus.READY,
         editable=False,
     )
+    # A copy of the renditions' rows, [[format, width, height, file name]…] narrowest
+    # first, written with them (store_renditions()) and emptied with them: pages show a
+    # figure's picture and social image from its own row, without reading its renditions
+    # (a query and a dozen model instances per figure on every listing and feed).
+    shown_renditions = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -146,6 +153,7 @@ class Figure(models.Model):
                 self.prepare_uploaded_image()
             if later:
                 self.renditions_status = self.RenditionsStatus.PENDING
+                self.shown_renditions = []  # the old file's are deleted below
             super().save(*args, **kwargs)
             if later:
                 if not adding:
@@ -230,18 +238,26 @@ class Figure(models.Model):
                 rendition.file.save(name, ContentFile(made_image.data), save=False)
                 renditions.append(rendition)
             Rendition.objects.bulk_create(renditions)
-            if self.renditions_status != self.RenditionsStatus.READY:
-                self.renditions_status = self.RenditionsStatus.READY
-                type(self).objects.filter(pk=self.pk).update(renditions_status=self.renditions_status)
+            self.renditions_status = self.RenditionsStatus.READY
+            self.shown_renditions = shown_renditions(renditions)
+            type(self).objects.filter(pk=self.pk).update(
+                renditions_status=self.renditions_status, shown_renditions=self.shown_renditions
+            )
         getattr(self, "_prefetched_objects_cache", {}).pop("renditions", None)
         return renditions
 
     def renditions_by_format(self):
-        """{"webp": [...], "jpeg": [...]}, narrowest first; no query when prefetched."""
+        """{"webp": [...], "jpeg": [...]}, narrowest first: the rows when prefetched, else
+        the copy the figure's row keeps (ShownRendition), without a query either way."""
         by_format = {choice: [] for choice in Rendition.Format.values}
-        if self.pk and self.image:
+        if not (self.pk and self.image):
+            return by_format
+        if "renditions" in getattr(self, "_prefetched_objects_cache", {}):
             for rendition in sorted(self.renditions.all(), key=lambda r: r.width):
                 by_format[rendition.format].append(rendition)
+            return by_format
+        for format, width, height, name in self.shown_renditions:
+            by_format[format].append(ShownRendition(width, height, RenditionFile(name)))
         return by_format
 
     def srcset(self, format="webp"):
@@ -351,6 +367,30 @@ def delete_rendition_file(sender, instance, using, **kwargs):
     if instance.file:
         storage, name = instance.file.storage, instance.file.name
         transaction.on_commit(lambda: storage.delete(name), using=using)
+
+
+def shown_renditions(renditions):
+    """What Figure.shown_renditions keeps of these renditions."""
+    return [
+        [rendition.format, rendition.width, rendition.height, rendition.file.name]
+        for rendition in sorted(renditions, key=lambda r: (r.width, r.format))
+    ]
+
+
+class RenditionFile(NamedTuple):
+    name: str
+
+    @property
+    def url(self):
+        return default_storage.url(self.name)
+
+
+class ShownRendition(NamedTuple):
+    """A rendition as its figure's row remembers it: what pages show of it."""
+
+    width: int
+    height: int
+    file: RenditionFile
 
 
 def _srcset(renditions):

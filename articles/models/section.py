@@ -15,11 +15,11 @@ from django.db import models, router, transaction
 from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from django.urls import reverse
 from django.utils.text import slugify
 from redis import RedisError
 
 from ..changes import Change, announce_shown, announced_together
+from .addresses import slug_address
 from .fields import reject_control_characters
 
 logger = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ class Section(models.Model):
                 announce_shown(self, kind=Change.SECTION_CHANGED, using=using)
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return slug_address("articles:section", self.slug)
 
     def clean(self):
         super().clean()

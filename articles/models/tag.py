@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from taggit.models import ItemBase, NaturalKeyManager, TagBase
 
 from ..changes import Change, announce, announced_together
+from .addresses import slug_address
 from .fields import reject_control_characters
 
 TAG_NAME_MAX = 100
@@ -179,7 +180,7 @@ class Tag(TagBase):
         ]
 
     def get_absolute_url(self):
-        return reverse("articles:tag", kwargs={"slug": self.slug})
+        return slug_address("articles:tag", self.slug)
 
     def delete(self, using=None, keep_parents=False):
         using = using or router.db_for_write(type(self), instance=self)
