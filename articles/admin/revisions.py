@@ -70,7 +70,7 @@ class ArticleHistoryMixin:
             "article": article,
             "title": title,
             "subtitle": str(article),
-            "can_restore": self.has_change_permission(request, article),
+            "can_restore": self.may_write(request, article),
             **extra,
         }
 
@@ -128,7 +128,8 @@ class ArticleHistoryMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         article = self._article(request, object_id)
-        if not self.has_change_permission(request, article):
+        # A restore writes the article: not a Writer's to do to a live one.
+        if not self.may_write(request, article):
             raise PermissionDenied
         revision = get_object_or_404(Revision, pk=revision_id, article=article)
         try:
