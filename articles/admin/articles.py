@@ -312,7 +312,7 @@ class ArticleAdmin(
         return fieldsets
 
     def save_model(self, request, obj, form, change):
-        if self.edits_pending(obj) and "status" not in form.changed_data:
+        if self.edits_pending(obj) and obj.status == getattr(obj, "_stored_status", None):
             return self._save_pending_change(request, obj, form)
         self.check_may_save(request, obj, change)
         kind = form.cleaned_data.get("change_kind")
@@ -354,6 +354,7 @@ class ArticleAdmin(
             return
         kind, note = form.cleaned_data["change_kind"], form.cleaned_data["correction"]
         at = form.cleaned_data.get("publish_change_at")
+        moved_from = obj._stored_slug if obj._stored_slug != obj.slug else None
         if at is not None and at > timezone.now():
             pending.schedule(kind, note=note, at=at, by=request.user)
             messages.success(
@@ -367,8 +368,13 @@ class ArticleAdmin(
         except ValidationError as error:
             messages.error(request, f"Not published: {' '.join(error.messages)}")
             return
-        obj.published_change = True
         messages.success(request, "The change is published: readers see it now.")
+        if moved_from:
+            messages.info(
+                request,
+                f"The old address {article_path(moved_from)} now redirects to "
+                f"{obj.get_absolute_url()}.",
+            )
 
     def save_related(self, request, form, formsets, change):
         if getattr(form.instance, "saved_as_pending", False):
@@ -623,7 +629,7 @@ class ArticleAdmin(
         if request.method != "POST":
             return None
         article = get_object_or_404(Article, pk=object_id)
-        if not self.has_change_permission(request, article):
+        if not self.may_write(request, article):
             raise PermissionDenied
         return article
 

@@ -133,15 +133,15 @@ class PendingChange(models.Model):
     def publish(self, kind, *, note="", by=None):
         """Write the change to its article, telling readers as `kind` (a ChangeKind) says
         (Article.save_change()), credited to `by`; then the change is gone. Returns the
-        Correction, if any. Raises CannotPublish (or a ValidationError of the correction's
-        note), changing nothing, when it cannot be published."""
-        from .article import Article, CannotPublish
-
+        Correction, if any. Raises a ValidationError (CannotPublish, or the correction's
+        note's), changing nothing, when it cannot be published."""
+        # The model through the relation: articles import this module.
+        articles = self._meta.get_field("article").related_model.objects
         using = router.db_for_write(type(self), instance=self)
         with transaction.atomic(using=using):
-            article = Article.objects.using(using).select_for_update().get(pk=self.article_id)
-            if article.status != Article.Status.PUBLISHED:
-                raise CannotPublish(
+            article = articles.using(using).select_for_update().get(pk=self.article_id)
+            if article.status != article.Status.PUBLISHED:
+                raise ValidationError(
                     {
                         "status": f"The article is {article.status_label.lower()} now: a "
                         "change to it goes out when it is saved."
