@@ -309,9 +309,7 @@ def loaded_versions(client, article):
     }
 
 
-def test_saving_over_a_draft_saved_since_is_refused_and_the_text_kept(
-    client, writer, editor, live
-):
+def test_saving_over_a_draft_saved_since_is_refused_and_the_text_kept(client, writer, editor, live):
     client.force_login(writer)
     mine = loaded_versions(client, live)
     client.force_login(editor)

@@ -256,6 +256,7 @@ class ArticleAdmin(
         if isinstance(inline, BylineInline) and obj._state.adding and request.method == "GET":
             kwargs["initial"] = inline.preselected(request)
         return kwargs
+
     def asks_kind_of_change(self, request, obj):
         """Whether the form offers to publish a change readers are told of
         (ArticleAdminForm's LIVE_CHANGE_FIELDS): an Editor's, to a live article."""
@@ -565,8 +566,7 @@ class ArticleAdmin(
                 live = snapshot_of(stored, [tag.name for tag in stored.tags.all()])
             context.update(
                 changes=snapshot_changes(live, pending.snapshot),
-                preview_url=reverse("admin:articles_article_preview", args=[obj.pk])
-                + "?pending=1",
+                preview_url=reverse("admin:articles_article_preview", args=[obj.pk]) + "?pending=1",
                 discard_url=reverse("admin:articles_article_pending_discard", args=[obj.pk]),
                 may_discard=pending.publish_at is None or context["can_publish"],
             )

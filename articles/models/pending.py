@@ -78,8 +78,7 @@ class PendingChange(models.Model):
         "Article", on_delete=models.DO_NOTHING, related_name="pending_change"
     )
     snapshot = models.JSONField(
-        help_text="What the article will hold, in the revisions' format (SNAPSHOT_FIELDS "
-        "and tags)."
+        help_text="What the article will hold, in the revisions' format (SNAPSHOT_FIELDS and tags)."
     )
     # The form carries it: saving over a version someone saved since is refused.
     version = models.PositiveIntegerField(default=1)
