@@ -358,3 +358,43 @@ def test_a_public_page_finds_no_change_due_without_a_query(client, live, django_
     client.get(live.get_absolute_url())
     with django_assert_num_queries(0):
         publish_due_changes()
+
+
+def test_a_writers_forged_status_time_and_address_stay_out_of_the_draft(client, writer, live):
+    client.force_login(writer)
+    response = draft_change(
+        client, live, status="withdrawn", slug="forged", published_at_0="2001-01-01"
+    )
+    assert response.status_code == 302
+    stored = Article.objects.get(pk=live.pk)
+    assert (stored.status, stored.slug, stored.published_at) == (
+        live.status,
+        live.slug,
+        live.published_at,
+    )
+    snapshot = PendingChange.objects.get().snapshot
+    assert (snapshot["status"], snapshot["slug"]) == ("published", live.slug)
+    # Nor may a Writer delete the live article.
+    delete = reverse("admin:articles_article_delete", args=[live.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert Article.objects.filter(pk=live.pk).exists()
+
+
+def test_an_editor_withdrawing_from_the_form_writes_the_draft_with_it(client, editor, live):
+    client.force_login(editor)
+    draft_change(client, live, headline="Drafted")
+    assert change(client, live, status="withdrawn", headline="Drafted").status_code == 302
+    stored = Article.objects.get(pk=live.pk)
+    assert (stored.status, stored.headline) == ("withdrawn", "Drafted")
+    assert not PendingChange.objects.exists()
+
+
+def test_a_scheduled_change_whose_slug_was_taken_since_is_unscheduled(client, editor, live):
+    client.force_login(editor)
+    at = timezone.now() + timedelta(minutes=5)
+    schedule(client, live, at, slug="bridge-news", change_kind="minor")
+    published_article(slug="bridge-news")
+    with mock.patch("django.utils.timezone.now", return_value=at + timedelta(seconds=1)):
+        assert client.get(live.get_absolute_url()).status_code == 200
+    assert "slug" in PendingChange.objects.get().problem
+    assert Article.objects.get(pk=live.pk).slug == live.slug

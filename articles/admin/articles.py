@@ -316,6 +316,10 @@ class ArticleAdmin(
         if self.edits_pending(obj) and obj.status == getattr(obj, "_stored_status", None):
             return self._save_pending_change(request, obj, form)
         self.check_may_save(request, obj, change)
+        # An Editor's withdrawal (or return to draft) from a form that held the draft of a
+        # change writes that draft with it.
+        if getattr(obj, "pending", None) is not None:
+            obj.pending.delete()
         kind = form.cleaned_data.get("change_kind")
         if "status" in form.changed_data:
             # Through the model's workflow, which checks what blocks publishing.

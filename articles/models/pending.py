@@ -11,7 +11,7 @@ page made after its time (articles/caching.py), with nothing to run.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models, router, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 
 from ..acting import acting_as
@@ -67,6 +67,13 @@ class PendingChangeQuerySet(models.QuerySet):
                         change.publish(change.kind, note=change.note, by=change.scheduled_by)
                 except ValidationError as error:
                     change.unschedule(problem=" ".join(error.messages))
+                    continue
+                except IntegrityError:
+                    # Its slug taken by another article since it was saved: readers'
+                    # pages must not fail on it, again and again.
+                    change.unschedule(
+                        problem="Another article has taken its slug since: choose another."
+                    )
                     continue
                 published += 1
         return published
