@@ -398,3 +398,30 @@ def test_a_scheduled_change_whose_slug_was_taken_since_is_unscheduled(client, ed
         assert client.get(live.get_absolute_url()).status_code == 200
     assert "slug" in PendingChange.objects.get().problem
     assert Article.objects.get(pk=live.pk).slug == live.slug
+
+
+def test_the_list_tells_and_filters_the_live_articles_with_a_draft(client, editor, writer, live):
+    published_article(headline="Quiet story")
+    client.force_login(writer)
+    draft_change(client, live, headline="Drafted")
+    client.force_login(editor)
+    changelist = reverse("admin:articles_article_changelist")
+    page = soup(client.get(changelist))
+    statuses = {
+        row.select_one(".field-headline_column").get_text(strip=True): row.select_one(
+            ".field-status_column"
+        ).get_text(strip=True)
+        for row in page.select("#result_list tbody tr")
+    }
+    assert statuses == {
+        "Bridge reopens": "Published; a draft of a change waits",
+        "Quiet story": "Published",
+    }
+    waiting = soup(client.get(changelist, {"pending": "yes"}))
+    assert [a.get_text(strip=True) for a in waiting.select(".field-headline_column a")] == [
+        "Bridge reopens"
+    ]
+    schedule(client, live, timezone.now() + timedelta(hours=1), change_kind="minor")
+    scheduled = soup(client.get(changelist, {"pending": "scheduled"}))
+    (status,) = [td.get_text(strip=True) for td in scheduled.select(".field-status_column")]
+    assert status.startswith("Published; a change is scheduled for")

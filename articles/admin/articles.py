@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, F, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Subquery, When
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -80,6 +80,26 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PendingChangeFilter(admin.SimpleListFilter):
+    """Live articles with the draft of a change: an Editor's list of what awaits them."""
+
+    title = "draft of a change"
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Waiting to be published"), ("scheduled", "Scheduled")]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "yes":
+                return queryset.filter(
+                    pending_change__isnull=False, pending_change__publish_at__isnull=True
+                )
+            case "scheduled":
+                return queryset.filter(pending_change__publish_at__isnull=False)
+        return queryset
+
+
 class PopularTagFilter(admin.SimpleListFilter):
     """The most used tags, with their counts: after an archive import there are thousands
     of tags, far too many to list. Any other tag is a search for its name away, or a
@@ -136,7 +156,7 @@ class ArticleAdmin(
         "tag_list",
     )
     list_display_links = ("lead_thumbnail", "headline_column")
-    list_filter = (StatusFilter, "published_at", PopularTagFilter)
+    list_filter = (StatusFilter, PendingChangeFilter, "published_at", PopularTagFilter)
     # Shows the search box; get_search_results searches these, the summary and tag names.
     search_fields = ("headline", "title", "body")
     # Not a second count of every article beside each filtered or searched list (which
@@ -217,7 +237,17 @@ class ArticleAdmin(
         css = {"all": ("admin/articles/editors_desk.css", "admin/articles/revisions.css")}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).for_listing()
+        # Whether (and when) the draft of a change waits: in the list's own query.
+        pending = PendingChange.objects.filter(article=OuterRef("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .for_listing()
+            .annotate(
+                has_pending_change=Exists(pending),
+                pending_change_at=Subquery(pending.values("publish_at")[:1]),
+            )
+        )
 
     def get_changelist(self, request, **kwargs):
         return ArticleChangeList
@@ -411,7 +441,12 @@ class ArticleAdmin(
 
     @admin.display(description="Status", ordering="status")
     def status_column(self, obj):
-        return obj.status_label
+        if not getattr(obj, "has_pending_change", False) or not obj.is_public:
+            return obj.status_label
+        if obj.pending_change_at is None:
+            return f"{obj.status_label}; a draft of a change waits"
+        when = date_format(localtime(obj.pending_change_at), "j F Y, H:i")
+        return f"{obj.status_label}; a change is scheduled for {when}"
 
     @admin.display(description="Tags")
     def tag_list(self, obj):
