@@ -425,3 +425,17 @@ def test_the_list_tells_and_filters_the_live_articles_with_a_draft(client, edito
     scheduled = soup(client.get(changelist, {"pending": "scheduled"}))
     (status,) = [td.get_text(strip=True) for td in scheduled.select(".field-status_column")]
     assert status.startswith("Published; a change is scheduled for")
+
+
+def test_a_form_loaded_before_a_draft_was_discarded_does_not_overwrite_the_next(
+    client, writer, editor, live
+):
+    client.force_login(editor)
+    draft_change(client, live, headline="First draft")
+    stale = loaded_versions(client, live)
+    client.post(reverse("admin:articles_article_pending_discard", args=[live.pk]))
+    draft_change(client, live, headline="Second draft")
+    client.force_login(writer)
+    errors = form_errors(draft_change(client, live, headline="From the old form", **stale))
+    assert "editor saved the draft of a change" in " ".join(errors["__all__"])
+    assert PendingChange.objects.get().snapshot["headline"] == "Second draft"

@@ -9,6 +9,8 @@ credited to them), now or at a time: a scheduled change is published by the firs
 page made after its time (articles/caching.py), with nothing to run.
 """
 
+import time
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, models, router, transaction
@@ -28,7 +30,9 @@ class PendingChangeQuerySet(models.QuerySet):
         change = self.filter(article=article).first() or self.model(article=article)
         was_scheduled = change.publish_at is not None
         change.snapshot = snapshot_of(article, tag_names)
-        change.version = (change.version or 0) + 1
+        # Never a number an earlier draft of the article had, even one published or
+        # discarded since: a form loaded from that one must not save over this one.
+        change.version = max((change.version or 0) + 1, time.time_ns() // 1000)
         change.updated_by = user
         change.updated_at = timezone.now()
         change.unschedule(save=False)
@@ -88,7 +92,7 @@ class PendingChange(models.Model):
         help_text="What the article will hold, in the revisions' format (SNAPSHOT_FIELDS and tags)."
     )
     # The form carries it: saving over a version someone saved since is refused.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveBigIntegerField(default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
