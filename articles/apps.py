@@ -38,3 +38,8 @@ class ArticlesConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"forget_pages_{signal is post_save}_{model.__name__}",
                 )
+        post_save.connect(
+            caching.forget_pages_when_scheduled,
+            sender=self.get_model("PendingChange"),
+            dispatch_uid="forget_pages_when_scheduled",
+        )

@@ -18,7 +18,10 @@ lost with the cache starts again above every value it had.
 
 **Scheduled articles** go public with nothing announced, so no page is kept, here or by
 anyone told `s-maxage`, past the next publication time to come (one indexed query per
-generation, kept with it).
+generation, kept with it). **Scheduled changes** to live articles (models/pending.py)
+count as publications: scheduling one starts a generation, no page is kept past its time,
+and the first page made after it publishes it (publish_due_changes(): one cache read
+while none is due, one indexed query per generation).
 
 **HTTP.** A kept page says who may keep it and how long (`Cache-Control`, settings
 PAGE_*), names what it shows (`Surrogate-Key`, `Cache-Tag`: `article-<id>`, and for
@@ -55,7 +58,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from redis import RedisError
 
 from .background import run_soon
-from .models import Article
+from .models import Article, PendingChange
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +98,8 @@ def from_the_desk(request):
 def cached_public_page(view, *keys):
     """Serve `view` from the page cache (see the module's docstring); `keys` are named on
     every page it answers, besides those the view names with shows()."""
+
+    view = _publishing_due_changes(view)
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
@@ -183,16 +188,58 @@ def forget_pages_once_committed(sender, using, **kwargs):
         transaction.on_commit(lambda: run_soon(purge, [LISTINGS]), using=using)
 
 
+def forget_pages_when_scheduled(sender, instance, using, **kwargs):
+    """post_save of a PendingChange: once one is scheduled, pages kept so far (and their
+    cap) belong to a past generation, so that none is kept past its time."""
+    if instance.publish_at is not None:
+        transaction.on_commit(forget_pages, using=using)
+
+
 def next_publication(generation):
-    """When the next scheduled article goes public, as the articles of `generation` say."""
+    """When the next scheduled article goes public or the next scheduled change to a live
+    article is published, as the articles of `generation` say."""
     key = f"pages:next-publication:{generation}"
     known = cache.get(key)
     if known is None or _seconds_until(known[0]) == 0:
-        known = (Article.objects.next_publication_time(),)
+        times = [
+            Article.objects.next_publication_time(),
+            PendingChange.objects.filter(publish_at__gt=timezone.now()).next_time(),
+        ]
+        known = (min(filter(None, times), default=None),)
         timeout = _seconds_until(known[0])
         if timeout is None or timeout >= 1:
             cache.set(key, known, timeout or settings.PAGE_CACHE_SECONDS)
     return known[0]
+
+
+def _publishing_due_changes(view):
+    """`view`, once the scheduled changes whose time has come are published."""
+
+    @wraps(view)
+    def publishing_view(request, *args, **kwargs):
+        try:
+            publish_due_changes()
+        except CACHE_ERRORS:
+            # Without the cache, a query each time; the page cache logs the outage.
+            PendingChange.objects.publish_due()
+        return view(request, *args, **kwargs)
+
+    return publishing_view
+
+
+def publish_due_changes():
+    """Publish the scheduled changes to live articles whose time has come, before a page
+    is made (a kept page never outlives the next one's time: next_publication()). While
+    none is due, one cache read: the next one's time is kept for the generation, which
+    scheduling a change moves on."""
+    key = f"pages:next-change:{current_generation()}"
+    known = cache.get(key)
+    if known is None:
+        known = (PendingChange.objects.next_time(),)
+    if known[0] is not None and known[0] <= timezone.now():
+        PendingChange.objects.publish_due()
+        known = (PendingChange.objects.next_time(),)
+    cache.set(key, known, settings.PAGE_CACHE_SECONDS if known[0] is None else None)
 
 
 def _seconds_until(moment):

@@ -4,6 +4,7 @@ import csv
 import re
 
 from django import forms
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.urls import reverse
@@ -21,7 +22,9 @@ from .models import (
     ChangeKind,
     Correction,
     Figure,
+    PendingChange,
     Revision,
+    Tag,
     control_character_problem,
 )
 
@@ -139,7 +142,8 @@ class ArticleAdminForm(forms.ModelForm):
         choices=[(kind.value, f"{kind.label}: {help}") for kind, help in CHANGE_KIND_HELP.items()],
         widget=forms.RadioSelect,
         required=False,  # but see clean(): required while the article stays published
-        help_text="Readers see this article now: choose how they are told of this change.",
+        help_text="Readers see this article now: when you publish this change, choose how "
+        "they are told of it.",
     )
     correction = Correction._meta.get_field("text").formfield(
         label="Correction note",
@@ -149,11 +153,22 @@ class ArticleAdminForm(forms.ModelForm):
         help_text="Required for a correction, published as written: what was wrong, and what "
         "is right.",
     )
-    LIVE_CHANGE_FIELDS = ("change_kind", "correction")
-    # The newer revision a save was refused over, if it was (see clean()).
+    publish_change_at = forms.SplitDateTimeField(
+        label="Publish at",
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text="Empty: now. A time to come schedules the change, as a future publication "
+        "time schedules an article; readers see the published version until then.",
+    )
+    LIVE_CHANGE_FIELDS = ("change_kind", "correction", "publish_change_at")
+    # The button of an Editor publishing the draft of a change to a live article.
+    PUBLISH_CHANGE = "_publish_change"
+    # The newer revision (or draft of a change) a save was refused over, if it was.
     newer_revision = None
 
     loaded_revision = LoadedRevisionField(required=False)
+    # The version of the article's pending change the form was loaded from (0: none).
+    loaded_pending = LoadedRevisionField(required=False)
 
     class Meta:
         model = Article
@@ -193,6 +208,14 @@ class ArticleAdminForm(forms.ModelForm):
             self.initial["loaded_revision"] = (
                 Revision.objects.filter(article=self.instance).values_list("pk", flat=True).first()
             )
+        # A live article's form shows its pending change (ArticleAdmin.get_object()).
+        self.pending = getattr(self.instance, "pending", None)
+        if self.pending is not None:
+            # Changed or not as against the draft, whose tags the instance cannot hold.
+            self.initial["tags"] = [Tag(name=name) for name in self.pending.tag_names]
+        if self.instance.pk and not self.is_bound:
+            self.initial["loaded_pending"] = self.pending.version if self.pending else 0
+        self.publishing_change = self.is_bound and self.PUBLISH_CHANGE in self.data
         if "status" in self.fields and not self.can_publish:
             self.fields["status"].choices = [(Article.Status.DRAFT, Article.Status.DRAFT.label)]
             self.fields["status"].help_text = "Only editors can publish."
@@ -205,6 +228,9 @@ class ArticleAdminForm(forms.ModelForm):
         loaded = cleaned_data.get("loaded_revision")
         if self.instance.pk and loaded is not None:
             self._refuse_to_overwrite_a_newer_revision(loaded)
+            pending = cleaned_data.get("loaded_pending")
+            if pending is not None:
+                self._refuse_to_overwrite_a_newer_pending_change(pending)
         if "change_kind" in self.fields and "status" in cleaned_data:
             self._check_kind_of_change(cleaned_data)
         return cleaned_data
@@ -213,8 +239,9 @@ class ArticleAdminForm(forms.ModelForm):
         """A change to a public article says how readers are told of it (a correction
         with its note)."""
         kind, note = cleaned_data.get("change_kind"), cleaned_data.get("correction", "")
-        if cleaned_data["status"] != Article.Status.PUBLISHED:
-            # Withdrawn or unpublished by this save: there is nothing to tell readers.
+        if cleaned_data["status"] != Article.Status.PUBLISHED or not self.publishing_change:
+            # Withdrawn or unpublished by this save, or saved as a draft of the change
+            # (asked again when it is published): there is nothing to tell readers yet.
             cleaned_data["change_kind"] = ""
         elif not kind:
             # Not required by the browser: an editor who withdraws need not choose.
@@ -252,6 +279,30 @@ class ArticleAdminForm(forms.ModelForm):
             f"(revision {newest.pk}, {newest.get_kind_display().lower()}). Your version is "
             "kept in the form below, and how theirs differs is shown above it. Saving "
             "again replaces their version with yours."
+        )
+
+    def _refuse_to_overwrite_a_newer_pending_change(self, loaded):
+        """The same, for the draft of a change to a live article: saving over a version
+        of it saved (or published, or discarded) since the form was loaded is refused."""
+        newest = (
+            PendingChange.objects.filter(article=self.instance).select_related("updated_by").first()
+        )
+        if (newest.version if newest else 0) == loaded:
+            return
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_pending")] = newest.version if newest else 0
+        if newest is None:
+            raise ValidationError(
+                "Not saved: the draft of a change you opened was published or discarded "
+                "after you opened it. Your version is kept in the form below; saving again "
+                "makes it the draft of a new change."
+            )
+        self.newer_revision = newest
+        when = date_format(timezone.localtime(newest.updated_at), "j F Y, H:i:s")
+        raise ValidationError(
+            f"Not saved: {newest.who} saved the draft of a change to this article at {when}, "
+            "after you opened it. Your version is kept in the form below, and how theirs "
+            "differs is shown above it. Saving again replaces their draft with yours."
         )
 
     def clean_status(self):

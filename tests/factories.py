@@ -102,6 +102,9 @@ def seed_article(**overrides):
 
 
 def warm_navigation():
-    """The sections read into the cache, as every page but the first after a change to a
-    section finds them."""
+    """The sections, and the time of the next scheduled change to a live article, read
+    into the cache, as every page but the first after a change finds them."""
+    from articles.caching import publish_due_changes
+
     Section.objects.shared_tree()
+    publish_due_changes()

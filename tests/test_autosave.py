@@ -85,7 +85,8 @@ def test_deleting_the_article_deletes_its_autosaves(client, editor):
 
 
 def test_autosave_is_refused_to_who_may_not_change_the_article(client, writer):
-    public = ArticleFactory()
+    # A Writer may draft a change to a live article (test_pending_changes.py), not this.
+    public = ArticleFactory(status="withdrawn")
     client.force_login(writer)
     assert client.post(autosave_url(public), {"body": "Forged."}).status_code == 403
     assert client.get(autosave_url(public)).status_code == 405

@@ -30,7 +30,7 @@ def test_a_new_slug_for_a_public_article_warns_that_the_old_address_redirects(pa
     assert warning.is_hidden()
     page.fill("#id_slug", "bridge-reopens")
     page.get_by_label("Minor fix:", exact=False).check()
-    page.click("input[name=_save]")
+    page.click("input[name=_publish_change]")
     page.wait_for_selector(".messagelist .info")
     assert "/articles/bridge/ now redirects" in page.text_content(".messagelist")
     response = page.request.get("/articles/bridge/", max_redirects=0)
@@ -94,12 +94,12 @@ def test_an_editor_publishes_a_correction_and_readers_see_it(page, editor):
     admin_login(page, "editor", "pw-editor")
     page.goto(f"/admin/articles/article/{article.pk}/change/")
     page.fill("#id_headline", "Bridge reopens on Monday")
-    page.click("input[name=_save]")  # no kind of change chosen: refused, the edit kept
+    page.click("input[name=_publish_change]")  # no kind of change: refused, the edit kept
     expect(page.locator(".field-change_kind .errorlist")).to_contain_text("Choose the kind")
     expect(page.locator("#id_headline")).to_have_value("Bridge reopens on Monday")
     page.get_by_label("Correction:", exact=False).check()
     page.fill("#id_correction", "We said the bridge reopens on Tuesday. It reopens on Monday.")
-    page.click("input[name=_save]")
+    page.click("input[name=_publish_change]")
     expect(page.locator(".messagelist .success")).to_be_visible()
 
     page.goto("/articles/bridge/")

@@ -183,7 +183,21 @@ def test_an_editor_sets_the_canonical_url_in_the_admin(client, editor):
     article.refresh_from_db()
     assert article.canonical_url == ORIGINAL
 
+    # A live article's change is a draft until an Editor publishes it.
     client.post(url, article_form_data(status="published", canonical_url=""))
+    article.refresh_from_db()
+    assert article.canonical_url == ORIGINAL
+    published = client.post(
+        url,
+        article_form_data(
+            status="published",
+            canonical_url="",
+            change_kind="minor",
+            loaded_pending=article.pending_change.version,
+            _publish_change="Publish",
+        ),
+    )
+    assert published.status_code == 302, published.context["adminform"].form.errors
     article.refresh_from_db()
     assert article.canonical_url == ""
     assert (
@@ -197,3 +211,20 @@ def test_sitemaps_list_our_own_articles_not_syndicated_copies(client):
     for url in ("/sitemap-articles.xml", "/news-sitemap.xml"):
         _root, urls = locations(client, url)
         assert urls == [absolute(ours)], url
+
+
+def test_a_canonical_url_is_in_revisions_only_once_set_and_comes_back_on_restore():
+    article = ArticleFactory()
+    article.save()
+    plain = article.revisions.latest("pk")
+    assert "canonical_url" not in plain.snapshot  # as in revisions from before the field
+    article.canonical_url = ORIGINAL
+    article.save()
+    syndicated = article.revisions.latest("pk")
+    assert syndicated.pk != plain.pk and syndicated.snapshot["canonical_url"] == ORIGINAL
+    assert article.restore(plain)
+    article.refresh_from_db()
+    assert article.canonical_url == ""
+    assert article.restore(syndicated)
+    article.refresh_from_db()
+    assert article.canonical_url == ORIGINAL

@@ -53,7 +53,8 @@ def published_article(**overrides):
 
 
 def change(client, article, **overrides):
-    """An Editor's save of the article's change form, as the browser sends it."""
+    """An Editor's "Publish change" of the article's change form, as the browser sends it
+    (a plain save of a live article keeps a draft of the change: test_pending_changes.py)."""
     when = timezone.localtime(article.published_at)
     data = article_form_data(
         slug=article.slug,
@@ -62,6 +63,7 @@ def change(client, article, **overrides):
         tags="",
         published_at_0=when.strftime("%Y-%m-%d"),
         published_at_1=when.strftime("%H:%M:%S"),
+        _publish_change="Publish change",
     )
     data.update(overrides)
     data = {key: value for key, value in data.items() if value is not None}

@@ -80,7 +80,10 @@ def test_a_writer_cannot_change_anything_an_article_past_draft_shows(
     objects = shown_objects(*PAST_DRAFT[past_draft])
     client.force_login(writer_who_may_rename_tags)
     for kind, url, data, now in forged_posts(*objects):
-        assert client.post(url, data).status_code == 403, kind
+        # A live article takes a Writer's save as the draft of a change, which readers
+        # do not see (test_pending_changes.py).
+        drafted = kind == "article" and past_draft == "public"
+        assert client.post(url, data).status_code == (302 if drafted else 403), kind
         assert now() != "Forged", kind
     client.force_login(editor)
     for kind, url, data, now in forged_posts(*objects):

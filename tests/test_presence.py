@@ -113,18 +113,22 @@ def test_a_closed_form_is_forgotten_at_once(ana, writer):
 def test_who_may_not_change_the_article_is_refused_and_not_counted(
     ana, writer, django_assert_num_queries
 ):
-    public = ArticleFactory()
-    forged = signed_in(writer).post(presence_url(public))
+    withdrawn = ArticleFactory(status=Article.Status.WITHDRAWN)
+    forged = signed_in(writer).post(presence_url(withdrawn))
     assert forged.status_code == 403
     assert forged.json() == {"message": "You may not change this article."}
-    assert signed_in(ana).post(presence_url(public)).json()["others"] == []
+    assert signed_in(ana).post(presence_url(withdrawn)).json()["others"] == []
+    # A live article's change form drafts a change, which Writers may prepare.
+    public = ArticleFactory()
+    assert signed_in(writer).post(presence_url(public)).status_code == 200
+    assert signed_in(ana).post(presence_url(public)).json()["others"][0]["name"]
     # A draft is theirs to change: one query more (whether it is past draft).
     draft = ArticleFactory(status=Article.Status.DRAFT)
     writer_client = signed_in(writer)
     with django_assert_num_queries(6):
         assert writer_client.post(presence_url(draft)).status_code == 200
     # The form of an article they may only look at does not ask.
-    page = BeautifulSoup(signed_in(writer).get(change_url(public)).content, "html.parser")
+    page = BeautifulSoup(signed_in(writer).get(change_url(withdrawn)).content, "html.parser")
     assert not page.select("[data-presence-url]")
 
 

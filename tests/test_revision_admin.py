@@ -366,8 +366,8 @@ def test_the_change_form_queries_stay_few_with_history(
     client.get(reverse("admin:articles_article_change", args=[article.pk]))  # caches warm
     # As without revisions (test_admin's bound), plus the newest revision's id and the
     # editor's autosave; with the related-story picks, bylines (the inline's and the
-    # article's) and corrections.
-    with django_assert_num_queries(12):
+    # article's) and corrections; and the draft of a change to the live article.
+    with django_assert_num_queries(13):
         response = client.get(reverse("admin:articles_article_change", args=[article.pk]))
     assert response.status_code == 200
 
@@ -380,7 +380,10 @@ def test_a_new_slug_from_the_admin_keeps_the_old_address_alive(client, editor):
     client.force_login(editor)
     url = reverse("admin:articles_article_change", args=[article.pk])
     data = article_form_data(
-        slug="bridge-reopens", status="published", loaded_revision=form_of(client, article)
+        slug="bridge-reopens",
+        status="published",
+        loaded_revision=form_of(client, article),
+        _publish_change="Publish",
     )
     assert client.post(url, data).status_code == 302
     client.logout()

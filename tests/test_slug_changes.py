@@ -207,7 +207,7 @@ def test_renaming_in_the_admin_keeps_the_old_address_and_says_so(client, editor)
     client.force_login(editor)
     response = client.post(
         reverse("admin:articles_article_change", args=[article.pk]),
-        article_form_data(article, slug="bridge-reopens"),
+        article_form_data(article, slug="bridge-reopens") | {"_publish_change": "Publish"},
     )
     assert response.status_code == 302
     messages = [str(m) for m in get_messages(response.wsgi_request)]

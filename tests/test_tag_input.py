@@ -89,7 +89,9 @@ def test_the_order_and_spelling_typed_survive_save_and_reload(client, editor):
 
     # Reordering is a change, and sticks.
     url = reverse("admin:articles_article_change", args=[article.pk])
-    data = article_form_data(tags="Climate policy, Zoning, Energy", status="published")
+    data = article_form_data(
+        tags="Climate policy, Zoning, Energy", status="published", _publish_change="Publish"
+    )
     assert client.post(url, data).status_code == 302
     assert list(article.tags.names()) == ["Climate policy", "Zoning", "Energy"]
     assert form_value(client, article) == "Climate policy, Zoning, Energy"

@@ -65,7 +65,9 @@ def test_admin_change_is_announced_once_as_edited(client, editor, heard, committ
     article = ArticleFactory(tags=["old"])
     client.force_login(editor)
     url = reverse("admin:articles_article_change", args=[article.pk])
-    data = article_form_data(slug=article.slug, status="published", tags="new, newer")
+    data = article_form_data(
+        slug=article.slug, status="published", tags="new, newer", _publish_change="Publish"
+    )
     with committed():
         assert client.post(url, data).status_code == 302
     assert heard == [(Change.EDITED, ids(article))]

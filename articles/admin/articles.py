@@ -5,6 +5,11 @@ publish, unpublish, or touch an article once it has left the draft state. The ru
 checked on the server (permissions.py), not only by hiding controls; a change of status,
 from the form or an action, goes through the article's publish(), withdraw() or
 return_to_draft().
+
+The form of a live article edits the draft of a change to it (models/pending.py), which
+readers do not see: Writers may prepare one, only Editors publish it (now or at a time,
+telling readers as they choose) or withdraw the article. Its authors and related stories,
+which no revision holds, are no part of a draft: Editors change them at once.
 """
 
 import json
@@ -13,13 +18,14 @@ import uuid
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, F, When
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, Count, Exists, F, OuterRef, Subquery, When
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
@@ -29,10 +35,20 @@ from ..acting import acting_as
 from ..changes import announced_together
 from ..forms import ArticleAdminForm, format_tag_names
 from ..metadata import article_metadata, section_ancestry
-from ..models import AUTOSAVED_FIELDS, Article, Autosave, CannotPublish, PreviewLink, Tag
+from ..models import (
+    AUTOSAVED_FIELDS,
+    Article,
+    Autosave,
+    CannotPublish,
+    PendingChange,
+    PreviewLink,
+    Revision,
+    Tag,
+)
 from ..models.addresses import article_path
 from ..models.autosave import AUTOSAVE_SECONDS, FORM_KEY
 from ..models.revision import snapshot_of
+from ..rendering import render_markdown
 from .authors import BylineInline
 from .figures import thumbnail
 from .permissions import DraftsOnlyForWritersMixin
@@ -63,6 +79,26 @@ class StatusFilter(admin.SimpleListFilter):
                 return queryset.published()
             case "draft" | "withdrawn":
                 return queryset.filter(status=self.value())
+        return queryset
+
+
+class PendingChangeFilter(admin.SimpleListFilter):
+    """Live articles with the draft of a change: an Editor's list of what awaits them."""
+
+    title = "draft of a change"
+    parameter_name = "pending"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Waiting to be published"), ("scheduled", "Scheduled")]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "yes":
+                return queryset.filter(
+                    pending_change__isnull=False, pending_change__publish_at__isnull=True
+                )
+            case "scheduled":
+                return queryset.filter(pending_change__publish_at__isnull=False)
         return queryset
 
 
@@ -126,7 +162,7 @@ class ArticleAdmin(
         "tag_list",
     )
     list_display_links = ("lead_thumbnail", "headline_column")
-    list_filter = (StatusFilter, "published_at", PopularTagFilter)
+    list_filter = (StatusFilter, PendingChangeFilter, "published_at", PopularTagFilter)
     # Shows the search box; get_search_results searches these, the summary and tag names.
     search_fields = ("headline", "title", "body")
     # Not a second count of every article beside each filtered or searched list (which
@@ -195,8 +231,11 @@ class ArticleAdmin(
     # Shown by get_fieldsets() to Editors changing a public article: ArticleAdminForm's
     # LIVE_CHANGE_FIELDS, beside the corrections published so far.
     live_change_fieldset = (
-        "Telling readers",
-        {"fields": (*ArticleAdminForm.LIVE_CHANGE_FIELDS, "published_corrections")},
+        "Publishing this change",
+        {
+            "fields": (*ArticleAdminForm.LIVE_CHANGE_FIELDS, "published_corrections"),
+            "description": "Asked when you press “Publish change”; “Save” keeps the draft.",
+        },
     )
     actions = ("publish_selected", "unpublish_selected")
 
@@ -205,7 +244,17 @@ class ArticleAdmin(
         css = {"all": ("admin/articles/editors_desk.css", "admin/articles/revisions.css")}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).for_listing()
+        # Whether (and when) the draft of a change waits: in the list's own query.
+        pending = PendingChange.objects.filter(article=OuterRef("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .for_listing()
+            .annotate(
+                has_pending_change=Exists(pending),
+                pending_change_at=Subquery(pending.values("publish_at")[:1]),
+            )
+        )
 
     def get_changelist(self, request, **kwargs):
         return ArticleChangeList
@@ -244,16 +293,55 @@ class ArticleAdmin(
         if isinstance(inline, BylineInline) and obj._state.adding and request.method == "GET":
             kwargs["initial"] = inline.preselected(request)
         return kwargs
+
     def asks_kind_of_change(self, request, obj):
-        """Whether saving `obj` is a change readers are told of (ArticleAdminForm's
-        LIVE_CHANGE_FIELDS): an Editor's, to an article public when the page was opened
-        (decided once, so the form and its fieldsets agree even as a scheduled time
-        passes)."""
-        if obj is None or not self.has_publish_permission(request):
+        """Whether the form offers to publish a change readers are told of
+        (ArticleAdminForm's LIVE_CHANGE_FIELDS): an Editor's, to a live article."""
+        return self.has_publish_permission(request) and self.edits_pending(obj)
+
+    def edits_pending(self, obj):
+        """Whether the form of `obj` edits the draft of a change to it: it was public when
+        the page was opened (decided once, so the form and its fieldsets agree even as a
+        scheduled time passes)."""
+        if obj is None or obj.pk is None:
             return False
         if not hasattr(obj, "_public_when_opened"):
             obj._public_when_opened = obj.is_public
         return obj._public_when_opened
+
+    def get_object(self, request, object_id, from_field=None):
+        """The article, holding the draft of a change to it, if it is live and has one."""
+        article = super().get_object(request, object_id, from_field)
+        if article is not None and self.edits_pending(article):
+            article.pending = (
+                PendingChange.objects.filter(article=article)
+                .select_related("updated_by", "scheduled_by")
+                .first()
+            )
+            if article.pending is not None:
+                article.pending.applied_to(article, check=False)
+        return article
+
+    def has_change_permission(self, request, obj=None):
+        """Writers may change a live article too: the draft of a change to it."""
+        if obj is not None and self.edits_pending(obj):
+            return admin.ModelAdmin.has_change_permission(self, request, obj)
+        return super().has_change_permission(request, obj)
+
+    def may_write(self, request, obj):
+        """Whether the user's saves of `obj` write it (a live article's, a Writer's, do not)."""
+        return self.has_change_permission(request, obj) and self._may_touch(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if self.edits_pending(obj) and not self.has_publish_permission(request):
+            # A Writer's draft of a change keeps the article's status, time and address.
+            fields = (*fields, "status", "published_at", "slug")
+        return fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        # A live article's address follows no edit of its headline.
+        return {} if self.edits_pending(obj) else super().get_prepopulated_fields(request, obj)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -262,7 +350,13 @@ class ArticleAdmin(
         return fieldsets
 
     def save_model(self, request, obj, form, change):
+        if self.edits_pending(obj) and obj.status == getattr(obj, "_stored_status", None):
+            return self._save_pending_change(request, obj, form)
         self.check_may_save(request, obj, change)
+        # An Editor's withdrawal (or return to draft) from a form that held the draft of a
+        # change writes that draft with it.
+        if getattr(obj, "pending", None) is not None:
+            obj.pending.delete()
         kind = form.cleaned_data.get("change_kind")
         if "status" in form.changed_data:
             # Through the model's workflow, which checks what blocks publishing.
@@ -285,6 +379,63 @@ class ArticleAdmin(
         for warning in obj.publishing_warnings():
             messages.warning(request, warning)
 
+    def _save_pending_change(self, request, obj, form):
+        """Keep the form as the draft of a change to the live article, and publish or
+        schedule it if an Editor asked to."""
+        if form.publishing_change and not self.has_publish_permission(request):
+            raise PermissionDenied("Only editors publish changes to live articles.")
+        obj.saved_as_pending = True
+        names = form.cleaned_data.get("tags")
+        if names is None:
+            names = form.pending.tag_names if form.pending else list(obj.tags.names())
+        pending, was_scheduled = PendingChange.objects.keep(obj, names, request.user)
+        Autosave.objects.filter(article=obj, user=request.user).delete()
+        if not form.publishing_change:
+            messages.success(
+                request,
+                "Saved as the draft of a change to this live article: readers see the "
+                "published version until an Editor publishes it."
+                + (" It is no longer scheduled: schedule it again." if was_scheduled else ""),
+            )
+            return
+        kind, note = form.cleaned_data["change_kind"], form.cleaned_data["correction"]
+        at = form.cleaned_data.get("publish_change_at")
+        moved_from = obj._stored_slug if obj._stored_slug != obj.slug else None
+        if at is not None and at > timezone.now():
+            pending.schedule(kind, note=note, at=at, by=request.user)
+            messages.success(
+                request,
+                f"The change is scheduled for {date_format(localtime(at), 'j F Y, H:i')}: "
+                "readers see the published version until then.",
+            )
+            return
+        try:
+            pending.publish(kind, note=note, by=request.user)
+        except ValidationError as error:
+            messages.error(request, f"Not published: {' '.join(error.messages)}")
+            return
+        messages.success(request, "The change is published: readers see it now.")
+        if moved_from:
+            messages.info(
+                request,
+                f"The old address {article_path(moved_from)} now redirects to "
+                f"{obj.get_absolute_url()}.",
+            )
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(form.instance, "saved_as_pending", False):
+            # The tags are the draft's (or, published, written with it).
+            form.save_m2m = lambda: None
+        super().save_related(request, form, formsets, change)
+
+    def response_change(self, request, obj):
+        if not getattr(obj, "saved_as_pending", False):
+            return super().response_change(request, obj)
+        # The messages said what happened; Django's "changed successfully" would not.
+        if "_save" in request.POST:
+            return redirect("admin:articles_article_changelist")
+        return redirect("admin:articles_article_change", obj.pk)
+
     # List columns --------------------------------------------------------------------
 
     @admin.display(description="Lead figure")
@@ -301,7 +452,12 @@ class ArticleAdmin(
 
     @admin.display(description="Status", ordering="status")
     def status_column(self, obj):
-        return obj.status_label
+        if not getattr(obj, "has_pending_change", False) or not obj.is_public:
+            return obj.status_label
+        if obj.pending_change_at is None:
+            return f"{obj.status_label}; a draft of a change waits"
+        when = date_format(localtime(obj.pending_change_at), "j F Y, H:i")
+        return f"{obj.status_label}; a change is scheduled for {when}"
 
     @admin.display(description="Tags")
     def tag_list(self, obj):
@@ -385,6 +541,11 @@ class ArticleAdmin(
         return [
             view(self.preview_view, "<int:object_id>/preview/", "articles_article_preview"),
             view(
+                self.discard_pending_change_view,
+                "<int:object_id>/pending/discard/",
+                "articles_article_pending_discard",
+            ),
+            view(
                 self.create_preview_link_view,
                 "<int:object_id>/reviewer-links/",
                 "articles_article_preview_link_create",
@@ -398,10 +559,14 @@ class ArticleAdmin(
         ]
 
     def preview_view(self, request, object_id):
-        """The real article page for any article, for staff who may see it in the admin."""
+        """The real article page for any article, for staff who may see it in the admin;
+        with `?pending=1`, holding the draft of a change to it."""
         article = get_object_or_404(Article.objects.for_detail(), pk=object_id)
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
+        if request.GET.get("pending"):
+            pending = get_object_or_404(PendingChange, article=article)
+            _hold_pending_change(article, pending)
         sections = section_ancestry(article)
         response = TemplateResponse(
             request,
@@ -419,8 +584,48 @@ class ArticleAdmin(
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
+    def discard_pending_change_view(self, request, object_id):
+        """Delete the draft of a change to a live article (by POST): whoever may change
+        the article, but a change an Editor scheduled only an Editor."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = get_object_or_404(Article, pk=object_id)
+        pending = PendingChange.objects.filter(article=article).first()
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        if pending is None:
+            self.message_user(request, "There is no draft of a change to discard.")
+            return redirect("admin:articles_article_change", article.pk)
+        if pending.publish_at is not None and not self.has_publish_permission(request):
+            raise PermissionDenied("Only editors discard a scheduled change.")
+        pending.delete()
+        self.log_change(request, article, "Discarded the draft of a change.")
+        self.message_user(
+            request, "The draft of the change is discarded: the form shows the published version."
+        )
+        return redirect("admin:articles_article_change", article.pk)
+
+    def _pending_context(self, request, obj):
+        """The banner of a live article's form: what readers see, and the draft's state."""
+        pending = getattr(obj, "pending", None)
+        context = {"can_publish": self.has_publish_permission(request), "change": pending}
+        if pending is not None:
+            live = Revision.objects.filter(article=obj).values_list("snapshot", flat=True).first()
+            if live is None:  # from before revisions were kept
+                stored = Article.objects.get(pk=obj.pk)
+                live = snapshot_of(stored, [tag.name for tag in stored.tags.all()])
+            context.update(
+                changes=snapshot_changes(live, pending.snapshot),
+                preview_url=reverse("admin:articles_article_preview", args=[obj.pk]) + "?pending=1",
+                discard_url=reverse("admin:articles_article_pending_discard", args=[obj.pk]),
+                may_discard=pending.publish_at is None or context["can_publish"],
+            )
+        return context
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
+        if obj is not None and self.edits_pending(obj):
+            context["pending_change"] = self._pending_context(request, obj)
         if form.newer_revision is not None:
             newer = form.newer_revision
             tags = form.cleaned_data.get("tags") or []
@@ -494,7 +699,7 @@ class ArticleAdmin(
         if request.method != "POST":
             return None
         article = get_object_or_404(Article, pk=object_id)
-        if not self.has_change_permission(request, article):
+        if not self.may_write(request, article):
             raise PermissionDenied
         return article
 
@@ -590,6 +795,19 @@ class ArticleAdmin(
             )
         if not withdrawn and not drafted:
             self.message_user(request, "None of the selected articles was published.")
+
+
+def _hold_pending_change(article, pending):
+    """Make `article` (read by for_detail()) show the draft of a change, in memory: its
+    fields, its body rendered, and those of its tags that exist already."""
+    pending.applied_to(article, check=False)
+    article.body_html = render_markdown(article.body)
+    names = pending.tag_names
+    tags = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    shown = Tag.objects.filter(pk__in=[tag.pk for tag in tags.values()])
+    shown._result_cache = [tags[name] for name in names if name in tags]
+    shown._prefetch_done = True
+    article._prefetched_objects_cache["tags"] = shown
 
 
 def _lifetime(seconds):

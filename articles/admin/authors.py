@@ -140,8 +140,10 @@ class BylineInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         admin_ = self._article_admin()
+        # Written at once (no revision, so no draft of a change, holds them): a live
+        # article's authors are an Editor's to change.
         return (
-            admin_.has_change_permission(request, obj)
+            admin_.may_write(request, obj)
             if obj
             else admin_.has_add_permission(request)
         )

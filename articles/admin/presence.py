@@ -47,8 +47,13 @@ class ArticlePresenceMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         pk = unquote(object_id)
-        # Asked every few seconds by every open form: its id is all the answer needs.
-        article = Article.objects.only("pk").filter(pk=pk).first() if pk.isdigit() else None
+        # Asked every few seconds by every open form: its id, and what decides who may
+        # change it (whether it is live), are all the answer needs.
+        article = (
+            Article.objects.only("pk", "status", "published_at").filter(pk=pk).first()
+            if pk.isdigit()
+            else None
+        )
         if article is None:
             return JsonResponse({"message": "This article no longer exists."}, status=404)
         if not self.has_change_permission(request, article):

@@ -26,7 +26,7 @@ from .. import diffing
 from ..changes import announced_together
 from ..models import Article, ArticleAuthor, Author, Autosave, CannotPublish, Figure, Revision
 from ..models.autosave import FORM_KEY
-from ..models.revision import AUTHORS, SNAPSHOT_FIELDS, TAGS
+from ..models.revision import AUTHORS, HELD_WHEN_SET, SNAPSHOT_FIELDS, TAGS
 
 HISTORY_PER_PAGE = 100
 VALUE_FIELDS = {"lead_figure", "status", "published_at", "slug"}  # replaced whole, not by word
@@ -73,7 +73,7 @@ class ArticleHistoryMixin:
             "article": article,
             "title": title,
             "subtitle": str(article),
-            "can_restore": self.has_change_permission(request, article),
+            "can_restore": self.may_write(request, article),
             **extra,
         }
 
@@ -131,7 +131,8 @@ class ArticleHistoryMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         article = self._article(request, object_id)
-        if not self.has_change_permission(request, article):
+        # A restore writes the article: not a Writer's to do to a live one.
+        if not self.may_write(request, article):
             raise PermissionDenied
         revision = get_object_or_404(Revision, pk=revision_id, article=article)
         try:
@@ -213,7 +214,7 @@ def snapshot_changes(old: dict, new: dict) -> list[tuple[str, str]]:
         else {}
     )
     changes = []
-    for name in (*SNAPSHOT_FIELDS, TAGS, AUTHORS):
+    for name in (*SNAPSHOT_FIELDS, *HELD_WHEN_SET, TAGS, AUTHORS):
         before, after = old.get(name), new.get(name)
         if before == after:
             continue

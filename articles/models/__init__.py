@@ -31,6 +31,7 @@ from .fields import (
     validate_web_url_list,
 )
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
+from .pending import PendingChange, PendingChangeQuerySet
 from .preview_link import PreviewLink
 from .related import RelatedArticle
 from .revision import Revision, RevisionQuerySet
@@ -68,6 +69,8 @@ __all__ = [
     "FormerSlug",
     "ImageCredit",
     "License",
+    "PendingChange",
+    "PendingChangeQuerySet",
     "PreviewLink",
     "RelatedArticle",
     "Rendition",

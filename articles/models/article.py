@@ -36,7 +36,14 @@ from .fields import WebURLField, reject_control_characters
 from .figure import Figure
 from .preview_link import PreviewLink
 from .related import RelatedArticle
-from .revision import AUTHORS, NOT_RESTORED, RESTORED, SNAPSHOT_FIELDS, TAGS
+from .revision import (
+    AUTHORS,
+    HELD_WHEN_SET,
+    NOT_RESTORED,
+    RESTORED,
+    SNAPSHOT_FIELDS,
+    TAGS,
+)
 from .section import Section
 from .tag import Tag, TaggedArticle
 from .tagging import ArticleTags
@@ -785,7 +792,7 @@ class Article(models.Model):
         `at`, else now. Written by the next save."""
         self.updated_publicly_at = at or timezone.now()
 
-    def save_change(self, kind, *, note="", by=None):
+    def save_change(self, kind, *, note="", by=None, tags=None):
         """Save an edit of the live article as `kind` (a ChangeKind) tells readers: a minor
         fix moves no date; an update moves "Updated" to now; a correction does too, and
         publishes `note`, by `by`, in the article's corrections. Returns the Correction,
@@ -794,7 +801,7 @@ class Article(models.Model):
         with transaction.atomic(using=using):
             if kind != ChangeKind.MINOR_FIX:
                 self.mark_updated()
-            self.save()
+            self.save(tags=tags)
             if kind != ChangeKind.CORRECTION:
                 return None
             correction = Correction(
@@ -803,41 +810,59 @@ class Article(models.Model):
             correction.full_clean(exclude=["article", "created_by"])
             correction.save(using=using)
             return correction
+
     def restore(self, revision) -> bool:
         """Write a revision's content (not its status, time or slug) again, as a new
         revision; False when the article holds it already. Raises CannotPublish, changing
         nothing, when the old content could not stay published (or scheduled) as it is."""
         if revision.article_id != self.pk:
             raise ValueError(f"Revision {revision.pk} is not one of this article's.")
-        snapshot = revision.snapshot
+        tags = self.take_content(revision.snapshot)
+        authors = self.authors_in(revision.snapshot)
+        with acting_as(origin=f"restore of revision {revision.pk}", kind=RESTORED) as work:
+            self.save(tags=tags, authors=authors)
+        return bool(work.recorded)
+
+    def take_content(self, snapshot, *, leaving=NOT_RESTORED, check=True):
+        """Hold what a snapshot in the revisions' format holds (but the fields named in
+        `leaving`), unsaved; its tags, as Tags to save with it (made if need be). Raises
+        CannotPublish, back to what the database holds, when that content could not stay
+        published (or scheduled) as it is (unless `check` is false: a form shows it)."""
         for name in SNAPSHOT_FIELDS:
-            if name not in NOT_RESTORED and name in snapshot:
+            if name not in leaving and name in snapshot:
                 setattr(self, self._meta.get_field(name).attname, snapshot[name])
+        for name, empty in HELD_WHEN_SET.items():
+            if name not in leaving:
+                setattr(self, name, snapshot.get(name, empty))
+        if "published_at" not in leaving and isinstance(self.published_at, str):
+            self.published_at = datetime.fromisoformat(self.published_at)
         figure_id = snapshot.get("lead_figure")
         if figure_id and not Figure.objects.filter(pk=figure_id).exists():
             self.lead_figure = None  # deleted since
+        if not check:
+            return None
         errors = self.publishing_errors() if self.status == self.Status.PUBLISHED else {}
         if errors:
             self.refresh_from_db()
             raise CannotPublish(errors)
-        # By name, as the revision has them (a tag renamed since comes back by its old name).
-        tags = [
+        # By name, as the snapshot has them (a tag renamed since comes back by its old name).
+        return [
             Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
             for name in snapshot.get(TAGS, [])
         ]
-        # The authors it credited, in order with their roles (one deleted since is left
-        # out); a revision from before authors were recorded leaves them as they are.
-        authors = None
-        if AUTHORS in snapshot:
-            by_pk = Author.objects.in_bulk([line["author"] for line in snapshot[AUTHORS]])
-            authors = [
-                (by_pk[line["author"]], line["role"])
-                for line in snapshot[AUTHORS]
-                if line["author"] in by_pk
-            ]
-        with acting_as(origin=f"restore of revision {revision.pk}", kind=RESTORED) as work:
-            self.save(tags=tags, authors=authors)
-        return bool(work.recorded)
+
+    @staticmethod
+    def authors_in(snapshot):
+        """The authors a snapshot credited, in order with their roles (one deleted since is
+        left out); None for a snapshot from before authors were recorded (leave them)."""
+        if AUTHORS not in snapshot:
+            return None
+        by_pk = Author.objects.in_bulk([line["author"] for line in snapshot[AUTHORS]])
+        return [
+            (by_pk[line["author"]], line["role"])
+            for line in snapshot[AUTHORS]
+            if line["author"] in by_pk
+        ]
 
     def publishing_warnings(self):
         """Softer problems an editor should see before publishing."""

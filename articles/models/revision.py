@@ -40,6 +40,10 @@ SNAPSHOT_FIELDS = (
     "published_at",
     "slug",
 )
+# Fields a snapshot holds only when they are set (their empty value is given here): added
+# after revisions began, so a snapshot from before them and one of an article leaving them
+# empty are the same, and no article records a revision for their arrival.
+HELD_WHEN_SET = {"canonical_url": ""}
 TAGS = "tags"
 AUTHORS = "authors"  # [{"author": id, "role": role}…], in order
 # What a restore leaves as it is: publishing has its own workflow (publish(), withdraw()),
@@ -66,6 +70,11 @@ def snapshot_of(article, tag_names, authors=None) -> dict:
         name: _json_value(article._meta.get_field(name).value_from_object(article))
         for name in SNAPSHOT_FIELDS
     }
+    for name, empty in HELD_WHEN_SET.items():
+        # getattr: migrations' historical articles may not have the field yet.
+        value = _json_value(getattr(article, name, empty))
+        if value != empty:
+            snapshot[name] = value
     snapshot[TAGS] = list(tag_names)
     if authors is not None:
         snapshot[AUTHORS] = [{"author": pk, "role": str(role)} for pk, role in authors]

@@ -23,6 +23,7 @@ from django.db import models, router, transaction
 from ..acting import Actor
 from ..changes import Change, announce, announced_together
 from .autosave import Autosave
+from .pending import PendingChange
 from .revision import Revision, record_revisions
 
 # Columns whose writing alone changes nothing readers see: such a write is not announced.
@@ -91,10 +92,11 @@ def write_articles(writes, *, imported=False, **save_options):
 @contextmanager
 def deleting(article_ids, *, using):
     """Around a deletion of these articles (Article.delete(), ArticleQuerySet.delete()):
-    in one transaction with its announcement, their revisions and autosaves deleted first."""
+    in one transaction with its announcement, their revisions, autosaves and pending
+    changes deleted first."""
     with announced_together(using), transaction.atomic(using=using, savepoint=False):
         announce(Change.DELETED, article_ids, using=using)
-        for kept in (Revision, Autosave):
+        for kept in (Revision, Autosave, PendingChange):
             kept.objects.using(using).filter(article_id__in=article_ids).delete()
         yield
 
