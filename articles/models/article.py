@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
@@ -9,7 +10,19 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
-from django.db.models import Case, Exists, F, Func, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -77,6 +90,25 @@ class ArticleQuerySet(models.QuerySet):
         return (
             self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
         )
+
+    def latest_change(self):
+        """The latest modified_time() (metadata.py) among these articles: the later of
+        the newest publication and the latest public update, two lookups in indexes
+        (article_published_order_idx, article_public_update_idx) where the latest of
+        GREATEST(published_at, updated_publicly_at) would read every row."""
+        found = self.aggregate(published=Max("published_at"), updated=Max("updated_publicly_at"))
+        return max(filter(None, found.values()), default=None)
+
+    def years(self):
+        """The years of these articles' publication in the current time zone, newest
+        first: one lookup in the listing index per year (a skip scan), where Django's
+        dates() sorts every row's year (25 ms at 100,000 articles)."""
+        zone = timezone.get_current_timezone()
+        years, found = [], self
+        while latest := found.aggregate(latest=Max("published_at"))["latest"]:
+            years.append(timezone.localtime(latest, zone).year)
+            found = self.filter(published_at__lt=datetime(years[-1], 1, 1, tzinfo=zone))
+        return years
 
     def past_draft(self):
         """Published, scheduled or withdrawn: readers have seen them or are about to, so
@@ -220,8 +252,11 @@ class ArticleQuerySet(models.QuerySet):
         else:
             # SQLite has no full-text index: every word must appear somewhere.
             matches = self.filter(_every_word_somewhere(terms))
-        candidates = self.filter(
-            pk__in=matches.order_by("-published_at", "-pk").values("pk")[:SEARCH_CANDIDATES]
+        # Through among(): `id = ANY(ARRAY(…))` looks the candidates up by primary key,
+        # where `id IN (…)` had PostgreSQL hash every public article's id to count them
+        # (10 ms of a two-word search's 25 at 100,000 articles).
+        candidates = self.among(
+            matches.order_by("-published_at", "-pk").values("pk")[:SEARCH_CANDIDATES]
         )
         if postgresql:
             return candidates.annotate(
@@ -471,6 +506,12 @@ class Article(models.Model):
                 fields=["published_at", "id"],
                 condition=Q(status="published"),
                 name="article_published_order_idx",
+            ),
+            # The latest public update (the sitemaps' lastmod): a lookup, not a scan.
+            models.Index(
+                fields=["updated_publicly_at"],
+                condition=Q(status="published", updated_publicly_at__isnull=False),
+                name="article_public_update_idx",
             ),
         ]
 
