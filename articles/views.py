@@ -47,6 +47,13 @@ class PublicArticleMixin(CachedPublicPageMixin):
     def get_queryset(self):
         return self.shape(Article.objects.published())
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        if issubclass(self.paginator_class, UncountedPaginator):
+            # The article a keyset link reads on from (pagination.KEYSET_FROM).
+            kwargs.update(after=self.request.GET.get("after"))
+            kwargs.update(before=self.request.GET.get("before"))
+        return super().get_paginator(queryset, per_page, **kwargs)
+
     def shape(self, articles):
         return articles.for_cards()
 

@@ -8,10 +8,10 @@ timed in-process: bench_http.py's last part alone, with the database kept betwee
 
 The articles are generate_articles.py's (bench_http.py's). Each page is asked for RUNS
 times through the Django test client with DEBUG=0 and the page cache off; p50/p95 of the
-wall-clock time and of this process's CPU time (Python: template, ORM, the test client;
-not PostgreSQL's, which is the rest of the wall-clock time on an idle machine), then the
-query count. With --explain, EXPLAIN (ANALYZE, BUFFERS) of each page's queries slower
-than 2 ms.
+wall-clock time, of this process's CPU time (Python: template, ORM, the test client; not
+PostgreSQL's) and of the time spent in database calls (PostgreSQL and the socket), then
+the query count. On a busy machine wall-clock time also holds the wait for a core.
+With --explain, EXPLAIN (ANALYZE, BUFFERS) of each page's queries slower than 2 ms.
 """
 
 import argparse
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench_http import IN_PROCESS_RUNS, in_process_figures
+from bench_http import IN_PROCESS_RUNS, _p50_p95
 from bench_import import django_on_a_throwaway_database
 from generate_articles import generate
 
@@ -32,20 +32,59 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def pages(large, newest):
+    from articles.models import Article
+    from articles.views import PAGE_SIZE
+
+    def read_on_from(number, articles):
+        """The link that leads to page `number` (pagination.KEYSET_FROM): the last
+        article of the page before."""
+        before = articles.values_list("pk", flat=True)[(number - 1) * PAGE_SIZE - 1]
+        return f"?page={number}&after={before}"
+
+    public = Article.objects.published()
+    home_deep, tag_deep = large // 24, large // 100
     return [
         ("home", "/"),
-        (f"home, page {large // 24:,}", f"/?page={large // 24}"),
+        (f"home, page {home_deep:,}", f"/?page={home_deep}"),
+        (f"home, page {home_deep:,} by its link", "/" + read_on_from(home_deep, public)),
         ("search: harbour bridge", "/search/?q=harbour+bridge"),
         ("search: glacier retreat", "/search/?q=glacier+retreat"),
         ("search: zeppelin-0042", "/search/?q=zeppelin-0042"),
         ("search: harbour bridge p.3", "/search/?q=harbour+bridge&page=3"),
         ("tag", "/tags/harbour/"),
-        (f"tag, page {large // 100:,}", f"/tags/harbour/?page={large // 100}"),
+        (f"tag, page {tag_deep:,}", f"/tags/harbour/?page={tag_deep}"),
+        (
+            f"tag, page {tag_deep:,} by its link",
+            "/tags/harbour/" + read_on_from(tag_deep, public.filter(tags__slug="harbour")),
+        ),
         ("year archive", f"/archive/{newest.published_at.year}/"),
         ("month archive", f"/archive/{newest.published_at:%Y/%m}/"),
         ("sitemap index", "/sitemap.xml"),
         ("articles sitemap p.5", "/sitemap-articles.xml?p=5"),
     ]
+
+
+def figures(client, pages, *, runs):
+    """{label: (wall p50, p95, CPU p50, p95, database p50, p95, queries)} in ms: bench_http's
+    in_process_figures() plus the time spent in the database calls (PostgreSQL, the
+    socket and psycopg: what this process waited for)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    found = {}
+    for label, url in pages:
+        client.get(url)  # templates compiled, connection open
+        wall, cpu, database = [], [], []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as queries:
+                started, cpu_started = time.perf_counter(), time.process_time()
+                response = client.get(url)
+                wall.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - cpu_started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+            database.append(sum(float(query["time"]) for query in queries) * 1000)
+        found[label] = (*_p50_p95(wall), *_p50_p95(cpu), *_p50_p95(database), len(queries))
+    return found
 
 
 def explain_slow_queries(client, url, *, slower_than_ms=2.0):
@@ -127,16 +166,16 @@ def run(args, *, generated):
     client = Client(HTTP_HOST="127.0.0.1")
     timed = pages(args.large, newest)
     print(
-        f"  {'':<28} {'p50 ms':>8} {'p95 ms':>8}   {'CPU p50':>8} {'CPU p95':>8}"
-        "  (CPU: this process's, Python; the rest is PostgreSQL and waiting)"
+        f"  {'':<30} {'p50 ms':>7} {'p95 ms':>7}  {'CPU p50':>7} {'CPU p95':>7}"
+        f"  {'DB p50':>7} {'DB p95':>7}"
     )
     cpu_started = time.process_time()
-    for label, (p50, p95, cpu50, cpu95, queries) in in_process_figures(
+    for label, (p50, p95, cpu50, cpu95, db50, db95, queries) in figures(
         client, timed, runs=args.runs
     ).items():
         print(
-            f"  {label:<28} {p50:8.1f} {p95:8.1f}   {cpu50:8.1f} {cpu95:8.1f}"
-            f"  {queries:2d} queries"
+            f"  {label:<30} {p50:7.1f} {p95:7.1f}  {cpu50:7.1f} {cpu95:7.1f}"
+            f"  {db50:7.1f} {db95:7.1f}  {queries:2d} queries"
         )
     print(
         f"  load average {os.getloadavg()[0]:.1f}; "

@@ -7,16 +7,18 @@ from xml.etree import ElementTree as etree  # noqa: N813, S405 - parses our own 
 from zoneinfo import ZoneInfo
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.sites.models import Site
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import sitemaps
+from articles import pagination, sitemaps
 from articles.metadata import modified_time
 from articles.models import Article, Author, Section
-from tests.factories import ArticleFactory
+from articles.views import PAGE_SIZE
+from tests.factories import ArticleFactory, small_figure, warm_navigation
 
 pytestmark = pytest.mark.django_db
 
@@ -196,6 +198,7 @@ def plan_as_at_scale():
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_incremental_sort = off")
 
 
 postgresql_only = pytest.mark.skipif(
@@ -228,3 +231,109 @@ def test_search_looks_its_candidates_up_by_primary_key(client):
     for plan in counted + ranked:
         conditions = [line for line in plan.splitlines() if "Index Cond:" in line]
         assert any("id = ANY ($" in line for line in conditions), plan
+
+
+def cards(response):
+    assert response.status_code == 200
+    page = BeautifulSoup(response.content, "html.parser")
+    return [h.get_text() for h in page.select("h2.card__headline")]
+
+
+def links(response):
+    nav = BeautifulSoup(response.content, "html.parser").select_one("nav.pagination")
+    return {a["rel"][0]: a["href"] for a in nav.find_all("a")} if nav else {}
+
+
+@pytest.fixture
+def keyset_from_page_3(monkeypatch):
+    monkeypatch.setattr(pagination, "KEYSET_FROM", 3)
+
+
+def stories(count, **fields):
+    return [
+        ArticleFactory(headline=f"Story {n}", published_at=ago(hours=n + 1), **fields)
+        for n in range(count)
+    ]
+
+
+def test_deep_pages_read_on_from_the_last_article_shown_and_back(client, keyset_from_page_3):
+    made = stories(4 * PAGE_SIZE + 3, tags=["Harbour"])
+    for start in ("/", "/tags/harbour/"):
+        shown, address, addresses = [], start, []
+        while address:
+            response = client.get(address if address.startswith("/") else start + address)
+            shown += cards(response)
+            addresses.append(address)
+            address = links(response).get("next")
+        assert shown == [article.headline for article in made]
+        # Pages 1 and 2 by number, from page 3 on the last article of the page before.
+        last_of = {n: made[n * PAGE_SIZE - 1].pk for n in range(1, 5)}
+        assert addresses[1:] == [
+            "?page=2",
+            f"?page=3&after={last_of[2]}",
+            f"?page=4&after={last_of[3]}",
+            f"?page=5&after={last_of[4]}",
+        ]
+        # And back: the Newer links lead to the same pages.
+        back = []
+        while address := links(response).get("prev"):
+            response = client.get(start + address)
+            back = cards(response) + back
+        assert back == shown[: 4 * PAGE_SIZE]
+        assert address is None and cards(response) == shown[:PAGE_SIZE]
+
+
+def test_a_keyset_page_keeps_its_articles_and_says_so_in_its_canonical(
+    client, keyset_from_page_3
+):
+    made = stories(3 * PAGE_SIZE + 1)
+    address = f"/?page=3&after={made[2 * PAGE_SIZE - 1].pk}"
+    before = cards(client.get(address))
+    numbered = cards(client.get("/?page=3"))
+    assert before == numbered == [a.headline for a in made[2 * PAGE_SIZE : 3 * PAGE_SIZE]]
+    ArticleFactory(headline="Breaking", published_at=ago(minutes=1))
+    cache.clear()
+    assert cards(client.get(address)) == before  # the same address, the same stories
+    assert cards(client.get("/?page=3")) != before  # a number moves on with the news
+    page = BeautifulSoup(client.get(address).content, "html.parser")
+    canonical = page.select_one('link[rel="canonical"]')["href"]
+    assert canonical.endswith(f"/?page=3&after={made[2 * PAGE_SIZE - 1].pk}")
+
+
+@pytest.mark.parametrize(
+    "query", ["after=abc", "after=-1", "after=0", "after=99999999999999999999", "after=1&before=1",
+              "after=١٢", "after=424242"],
+)  # fmt: skip
+def test_a_cursor_that_is_not_ours_is_404(client, query):
+    stories(PAGE_SIZE + 1, tags=["Harbour"])
+    assert client.get(f"/?page=3&{query}").status_code == 404
+    assert client.get(f"/tags/harbour/?page=3&{query}").status_code == 404
+
+
+def test_a_keyset_page_takes_the_queries_of_any_other(client, django_assert_num_queries):
+    made = stories(3 * PAGE_SIZE, lead_figure=small_figure())
+    warm_navigation()
+    client.get("/?page=2")
+    with CaptureQueriesContext(connection) as numbered:
+        cards(client.get("/?page=3"))
+    assert len(numbered) == 3  # as PAGE_QUERIES pins "/?page=2"
+    with django_assert_num_queries(3):
+        cards(client.get(f"/?page=3&after={made[2 * PAGE_SIZE - 1].pk}"))
+    with django_assert_num_queries(3):
+        cards(client.get(f"/?page=2&before={made[2 * PAGE_SIZE].pk}"))
+
+
+@pytest.mark.postgres
+@postgresql_only
+def test_a_keyset_page_reads_the_listing_index_from_its_article():
+    made = stories(40)
+    ArticleFactory.create_batch(3, status=Article.Status.DRAFT)
+    plan_as_at_scale()
+    paginator = pagination.UncountedPaginator(
+        Article.objects.published().for_cards(), PAGE_SIZE, after=str(made[20].pk)
+    )
+    plans = explain_captured(lambda: paginator.page(3))
+    (articles,) = [plan for plan in plans if "articles_figure" in plan]
+    assert "Index Only Scan Backward using article_published_order_idx" in articles
+    assert "published_at <= $" in articles  # the scan starts at the article
+    assert "Sort Key: u0" not in articles  # and needs no sort of its own
