@@ -219,19 +219,38 @@ def test_the_latest_public_update_is_read_from_its_index():
 
 @pytest.mark.postgres
 @postgresql_only
-def test_search_looks_its_candidates_up_by_primary_key(client):
+def test_search_counts_its_candidates_alone_and_looks_them_up_by_primary_key(client):
     for n in range(30):
         ArticleFactory(headline=f"Harbour bridge {n}", published_at=ago(hours=n + 1))
     plan_as_at_scale()
     plans = explain_captured(lambda: client.get("/search/?q=harbour+bridge"))
-    # The count of the candidates and the ranked page: each finds its rows by id.
-    counted = [plan for plan in plans if plan.startswith("Aggregate") and "search_vector" in plan]
+    counted = [plan for plan in plans if plan.startswith("Aggregate")]
     ranked = [plan for plan in plans if "ts_rank" in plan]
     assert len(counted) == len(ranked) == 1
-    for plan in counted + ranked:
-        conditions = [line for line in plan.splitlines() if "Index Cond:" in line]
-        assert any("id = ANY ($" in line for line in conditions), plan
+    # The count reads the candidates once, from one scan: no second look at the table.
+    (count,) = counted
+    assert count.count("on articles_article") == 1, count
+    # The ranked page finds the candidates' rows by id.
+    conditions = [line for line in ranked[0].splitlines() if "Index Cond:" in line]
+    assert any("id = ANY ($" in line for line in conditions), ranked[0]
 
+
+def test_the_search_page_counts_the_candidates_it_ranks(client, monkeypatch):
+    monkeypatch.setattr("articles.views.SEARCH_CANDIDATES", 3)
+    monkeypatch.setattr("articles.models.article.SEARCH_CANDIDATES", 3)
+    for n in range(2):
+        ArticleFactory(headline=f"Harbour story {n}", body="Harbour.")
+    ArticleFactory(headline="Harbour draft", status=Article.Status.DRAFT, body="Harbour.")
+    page = BeautifulSoup(client.get("/search/?q=harbour").content, "html.parser")
+    assert page.select_one(".result-count").get_text() == "2 articles found."
+    for n in range(2, 5):
+        ArticleFactory(headline=f"Harbour story {n}", body="Harbour.")
+    cache.clear()
+    page = BeautifulSoup(client.get("/search/?q=harbour").content, "html.parser")
+    assert page.select_one(".result-count").get_text().startswith("3 or more articles found")
+    assert len(page.select("h2.card__headline")) == 3
+    page = BeautifulSoup(client.get("/search/?q=").content, "html.parser")
+    assert not page.select("h2.card__headline")
 
 def cards(response):
     assert response.status_code == 200

@@ -232,6 +232,21 @@ class ArticleQuerySet(models.QuerySet):
             )
         return self.filter(_every_word_somewhere(terms) | Q(pk__in=tagged))
 
+    def search_candidates(self, terms):
+        """The ids of the newest SEARCH_CANDIDATES articles matching a reader's words, the
+        ones search() ranks: counted alone, they are the number of results the search
+        page gives (an index scan of at most that many, where counting search() would
+        look each up again)."""
+        terms = " ".join(terms.split())
+        if not terms:
+            return self.none().values("pk")
+        if connections[self.db].vendor == "postgresql":
+            matches = self.filter(search_vector=_search_query(terms))
+        else:
+            # SQLite has no full-text index: every word must appear somewhere.
+            matches = self.filter(_every_word_somewhere(terms))
+        return matches.order_by("-published_at", "-pk").values("pk")[:SEARCH_CANDIDATES]
+
     def search(self, terms):
         """Articles matching a reader's words, best first among the newest
         SEARCH_CANDIDATES matches (see Article.search_snippet()): ranking every match of a
@@ -245,20 +260,11 @@ class ArticleQuerySet(models.QuerySet):
         terms = " ".join(terms.split())
         if not terms:
             return self.none()
-        postgresql = connections[self.db].vendor == "postgresql"
-        if postgresql:
-            query = _search_query(terms)
-            matches = self.filter(search_vector=query)
-        else:
-            # SQLite has no full-text index: every word must appear somewhere.
-            matches = self.filter(_every_word_somewhere(terms))
         # Through among(): `id = ANY(ARRAY(…))` looks the candidates up by primary key,
-        # where `id IN (…)` had PostgreSQL hash every public article's id to count them
-        # (10 ms of a two-word search's 25 at 100,000 articles).
-        candidates = self.among(
-            matches.order_by("-published_at", "-pk").values("pk")[:SEARCH_CANDIDATES]
-        )
-        if postgresql:
+        # where `id IN (…)` had PostgreSQL hash every public article's id.
+        candidates = self.among(self.search_candidates(terms))
+        if connections[self.db].vendor == "postgresql":
+            query = _search_query(terms)
             return candidates.annotate(
                 rank=SearchRank(F("search_vector"), query),
                 body_excerpt=SearchHeadline(
