@@ -213,6 +213,14 @@ class ArchiveMixin(PublicArticleMixin):
 class ArticleYearArchiveView(ArchiveMixin, YearArchiveView):
     make_object_list = True
 
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        if (date_type or self.get_date_list_period()) != "month" or ordering != "ASC":
+            return super().get_date_list(queryset, date_type, ordering)
+        months = queryset.months(int(self.get_year()))
+        if not months and not self.get_allow_empty():
+            raise Http404("No articles available")
+        return months
+
 
 class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
     month_format = "%m"

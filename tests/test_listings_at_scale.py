@@ -356,3 +356,28 @@ def test_a_keyset_page_reads_the_listing_index_from_its_article():
     assert "Index Only Scan Backward using article_published_order_idx" in articles
     assert "published_at <= $" in articles  # the scan starts at the article
     assert "Sort Key: u0" not in articles  # and needs no sort of its own
+
+
+def test_the_year_archive_lists_the_months_as_django_would_in_the_sites_time_zone(
+    client, settings
+):
+    settings.TIME_ZONE = "Europe/Kyiv"
+    timezone.deactivate()
+    for moment in (
+        datetime(2023, 1, 31, 22, 30, tzinfo=UTC),  # February in Kyiv
+        datetime(2023, 3, 15, tzinfo=UTC),
+        datetime(2023, 3, 16, tzinfo=UTC),
+        datetime(2023, 12, 31, 22, 30, tzinfo=UTC),  # 2024 in Kyiv
+        datetime(2022, 12, 31, 22, 30, tzinfo=UTC),  # January 2023 in Kyiv
+    ):
+        ArticleFactory(published_at=moment)
+    ArticleFactory(published_at=datetime(2023, 7, 1, tzinfo=UTC), status=Article.Status.DRAFT)
+    response = client.get("/archive/2023/")
+    in_2023 = Article.objects.published().filter(published_at__year=2023)
+    expected = list(in_2023.datetimes("published_at", "month"))
+    assert response.context["date_list"] == expected
+    assert [m.month for m in expected] == [1, 2, 3]
+    months = BeautifulSoup(response.content, "html.parser").select(".archive-nav a")
+    assert [a["href"] for a in months] == [f"/archive/2023/{m:02d}/" for m in (1, 2, 3)]
+    assert Article.objects.none().months(2023) == []
+    assert client.get("/archive/2021/").status_code == 404
