@@ -11,6 +11,13 @@ KEYSET_FROM = 10
 # The order keyset pages read in: the listings' (Article's Meta.ordering).
 KEYSET_ORDER = ["-published_at", "-pk"]
 CURSOR_MAX = 2**63 - 1  # a bigint: larger ids exist nowhere, and PostgreSQL would refuse
+# A page whose OFFSET would not fit in a bigint (SQLite's integer too) is past any end:
+# the database would refuse the query (a 500), not answer it empty.
+OFFSET_MAX = 2**63 - 1
+
+
+def offset_fits(number, per_page):
+    return number * per_page + 1 <= OFFSET_MAX
 
 
 class UncountedPaginator(Paginator):
@@ -46,6 +53,8 @@ class UncountedPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if not offset_fits(number, self.per_page):
+            raise EmptyPage(self.error_messages["no_results"])
         return number
 
     def page(self, number):

@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 
 from .metadata import modified_time
 from .models import Article, ArticleAuthor, Author, Section, Tag, TaggedArticle
+from .pagination import offset_fits
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX_URLS = 1000  # Google News reads at most this many per sitemap
@@ -66,6 +67,8 @@ class SitemapPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if not offset_fits(number, self.per_page):
+            raise EmptyPage(self.error_messages["no_results"])
         bottom = (number - 1) * self.per_page
         items = list(self.slice(bottom, bottom + self.per_page))
         if not items and number > 1:

@@ -381,3 +381,18 @@ def test_the_year_archive_lists_the_months_as_django_would_in_the_sites_time_zon
     assert [a["href"] for a in months] == [f"/archive/2023/{m:02d}/" for m in (1, 2, 3)]
     assert Article.objects.none().months(2023) == []
     assert client.get("/archive/2021/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?page=99999999999999999999",
+        "/?page=768614336404564651",  # times 12, past a bigint
+        "/tags/war/?page=768614336404564651",
+        "/sitemap-articles.xml?p=99999999999999999999",
+        "/sitemap-tags.xml?p=768614336404564651",
+    ],
+)
+def test_a_page_past_any_database_integer_is_404_not_an_error(client, url):
+    ArticleFactory(tags=["War"])
+    assert client.get(url).status_code == 404
