@@ -76,8 +76,8 @@ class UncountedPaginator(Paginator):
     def cursor(self):
         """("after" or "before", an article's id) from the link followed, or None; an
         address that is not one of ours is an EmptyPage (a 404)."""
-        given = [(side, value) for side, value in (("after", self.after), ("before", self.before))]
-        given = [(side, value) for side, value in given if value is not None]
+        sides = (("after", self.after), ("before", self.before))
+        given = [(side, value) for side, value in sides if value is not None]
         if not given:
             return None
         if len(given) > 1 or not self.keyset:
