@@ -9,7 +9,6 @@ from datetime import datetime
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.db.models.functions import Coalesce, Greatest
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -64,12 +63,6 @@ def modified_time(article):
     if published and updated:
         return max(published, updated)
     return updated or published
-
-
-def modified_time_expression():
-    """modified_time() as a database expression, for the latest change among many public
-    articles (a sitemap's lastmod) without loading them."""
-    return Greatest("published_at", Coalesce("updated_publicly_at", "published_at"))
 
 
 @dataclass(frozen=True)

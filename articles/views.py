@@ -47,6 +47,13 @@ class PublicArticleMixin(CachedPublicPageMixin):
     def get_queryset(self):
         return self.shape(Article.objects.published())
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        if issubclass(self.paginator_class, UncountedPaginator):
+            # The article a keyset link reads on from (pagination.KEYSET_FROM).
+            kwargs.update(after=self.request.GET.get("after"))
+            kwargs.update(before=self.request.GET.get("before"))
+        return super().get_paginator(queryset, per_page, **kwargs)
+
     def shape(self, articles):
         return articles.for_cards()
 
@@ -206,6 +213,14 @@ class ArchiveMixin(PublicArticleMixin):
 class ArticleYearArchiveView(ArchiveMixin, YearArchiveView):
     make_object_list = True
 
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        if (date_type or self.get_date_list_period()) != "month" or ordering != "ASC":
+            return super().get_date_list(queryset, date_type, ordering)
+        months = queryset.months(int(self.get_year()))
+        if not months and not self.get_allow_empty():
+            raise Http404("No articles available")
+        return months
+
 
 class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
     month_format = "%m"
@@ -224,6 +239,14 @@ class ArticleSearchView(PublicArticleMixin, ListView):
     def get_queryset(self):
         self.query = self.request.GET.get("q", "")[:SEARCH_MAX_CHARS].strip()
         return super().get_queryset().search(self.query)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        # The candidates' ids counted alone: counting the ranked list would look each
+        # of them up in the table again (5 ms of a two-word search at 100,000 articles).
+        candidates = Article.objects.published().search_candidates(self.query)
+        paginator.count = candidates.count()  # a cached_property: set, it is not asked
+        return paginator
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

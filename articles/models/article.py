@@ -15,6 +15,7 @@ from django.db.models import (
     Exists,
     F,
     Func,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -105,6 +106,43 @@ class ArticleQuerySet(models.QuerySet):
         return (
             self.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
         )
+
+    def latest_change(self):
+        """The latest modified_time() (metadata.py) among these articles: the later of
+        the newest publication and the latest public update, two lookups in indexes
+        (article_published_order_idx, article_public_update_idx) where the latest of
+        GREATEST(published_at, updated_publicly_at) would read every row."""
+        found = self.aggregate(published=Max("published_at"), updated=Max("updated_publicly_at"))
+        return max(filter(None, found.values()), default=None)
+
+    def years(self):
+        """The years of these articles' publication in the current time zone, newest
+        first: one lookup in the listing index per year (a skip scan), where Django's
+        dates() sorts every row's year (25 ms at 100,000 articles)."""
+        zone = timezone.get_current_timezone()
+        years, found = [], self
+        while latest := found.aggregate(latest=Max("published_at"))["latest"]:
+            years.append(timezone.localtime(latest, zone).year)
+            found = self.filter(published_at__lt=datetime(years[-1], 1, 1, tzinfo=zone))
+        return years
+
+    def months(self, year):
+        """The first moment (current time zone) of each month of `year` in which one of
+        these articles was published, oldest first, as Django's datetimes() gives them:
+        one query of twelve EXISTS, each stopping at its first entry in the listing index,
+        where datetimes() truncates and sorts every row of the year (4 ms of the year
+        archive's 16 at 100,000 articles)."""
+        zone = timezone.get_current_timezone()
+        starts = [datetime(year, month, 1, tzinfo=zone) for month in range(1, 13)]
+        ends = [*starts[1:], datetime(year + 1, 1, 1, tzinfo=zone)]
+        published_in = {
+            f"month_{n}": Exists(self.filter(published_at__gte=start, published_at__lt=end))
+            for n, (start, end) in enumerate(zip(starts, ends, strict=True))
+        }
+        # Any one row carries the twelve answers (uncorrelated: computed once).
+        found = self.order_by().annotate(**published_in).values_list(*published_in)[:1]
+        flags = next(iter(found), [False] * 12)
+        return [start for start, published in zip(starts, flags, strict=True) if published]
 
     def past_draft(self):
         """Published, scheduled or withdrawn: readers have seen them or are about to, so
@@ -272,6 +310,21 @@ class ArticleQuerySet(models.QuerySet):
             )
         return self.filter(_every_word_somewhere(terms) | Q(pk__in=tagged))
 
+    def search_candidates(self, terms):
+        """The ids of the newest SEARCH_CANDIDATES articles matching a reader's words, the
+        ones search() ranks: counted alone, they are the number of results the search
+        page gives (an index scan of at most that many, where counting search() would
+        look each up again)."""
+        terms = " ".join(terms.split())
+        if not terms:
+            return self.none().values("pk")
+        if connections[self.db].vendor == "postgresql":
+            matches = self.filter(search_vector=_search_query(terms))
+        else:
+            # SQLite has no full-text index: every word must appear somewhere.
+            matches = self.filter(_every_word_somewhere(terms))
+        return matches.order_by("-published_at", "-pk").values("pk")[:SEARCH_CANDIDATES]
+
     def search(self, terms):
         """Articles matching a reader's words, best first among the newest
         SEARCH_CANDIDATES matches (see Article.search_snippet()): ranking every match of a
@@ -285,17 +338,11 @@ class ArticleQuerySet(models.QuerySet):
         terms = " ".join(terms.split())
         if not terms:
             return self.none()
-        postgresql = connections[self.db].vendor == "postgresql"
-        if postgresql:
+        # Through among(): `id = ANY(ARRAY(…))` looks the candidates up by primary key,
+        # where `id IN (…)` had PostgreSQL hash every public article's id.
+        candidates = self.among(self.search_candidates(terms))
+        if connections[self.db].vendor == "postgresql":
             query = _search_query(terms)
-            matches = self.filter(search_vector=query)
-        else:
-            # SQLite has no full-text index: every word must appear somewhere.
-            matches = self.filter(_every_word_somewhere(terms))
-        candidates = self.filter(
-            pk__in=matches.order_by("-published_at", "-pk").values("pk")[:SEARCH_CANDIDATES]
-        )
-        if postgresql:
             return candidates.annotate(
                 rank=SearchRank(F("search_vector"), query),
                 body_excerpt=SearchHeadline(
@@ -562,6 +609,12 @@ class Article(models.Model):
                 fields=["published_at", "id"],
                 condition=Q(status="published"),
                 name="article_published_order_idx",
+            ),
+            # The latest public update (the sitemaps' lastmod): a lookup, not a scan.
+            models.Index(
+                fields=["updated_publicly_at"],
+                condition=Q(status="published", updated_publicly_at__isnull=False),
+                name="article_public_update_idx",
             ),
         ]
 

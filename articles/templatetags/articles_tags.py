@@ -63,10 +63,15 @@ def first_with_picture(articles):
 
 
 @register.simple_tag(takes_context=True)
-def page_url(context, number):
-    """The current URL's query string with another page number (keeps ?q= on search)."""
+def page_url(context, link):
+    """The current URL's query string with another page: a number, or a page's link
+    (pagination.LookaheadPage: a number and maybe the article to read on from). Keeps
+    ?q= on search."""
     query = context["request"].GET.copy()
-    query["page"] = number
+    for side in ("after", "before"):
+        query.pop(side, None)
+    for key, value in (link if isinstance(link, dict) else {"page": link}).items():
+        query[key] = value
     return f"?{query.urlencode()}"
 
 
