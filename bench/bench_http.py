@@ -226,7 +226,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=5, help="of wrk per setup and round")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--n", type=int, default=10_000, help="articles served over HTTP")
-    parser.add_argument("--large", type=int, default=100_000, help="articles timed in-process")
+    parser.add_argument(
+        "--large", type=int, default=100_000, help="articles timed in-process (0: none)"
+    )
     parser.add_argument("--port", type=int, default=8150, help="first of 6 ports")
     parser.add_argument("--database", default="newsroom_bench_http")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
@@ -289,7 +291,15 @@ def main():
             masters = {
                 site_port: servers.gunicorn(site_port, uncached).pid,
                 locmem_port: servers.gunicorn(locmem_port, cached).pid,
-                redis_port: servers.gunicorn(redis_port, {**cached, "REDIS_URL": args.redis}).pid,
+                # A prefix of this run's own: other runs may share the Redis database.
+                redis_port: servers.gunicorn(
+                    redis_port,
+                    {
+                        **cached,
+                        "REDIS_URL": args.redis,
+                        "CACHE_KEY_PREFIX": f"bench-http-{secrets.token_hex(4)}",
+                    },
+                ).pid,
                 floor_port: servers.gunicorn(
                     floor_port, base_env, app="floor_site:application", cwd=ROOT / "bench"
                 ).pid,
@@ -383,6 +393,8 @@ def main():
                     print(f"  {label:<34} / floor {ratio(label, floor):6.3f}   by CPU {by_cpu}")
             print(f"  (5) micro-cache / (4) nginx file     {ratio(setups[5][0], limit):6.3f}")
 
+            if not args.large:
+                return 0
             print(f"\nin-process at {args.large:,} articles (Django test client, DEBUG=0):")
             generate(args.large, start=args.n)
             print(f"  {Article.objects.count():,} articles")
