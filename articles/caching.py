@@ -4,11 +4,15 @@
 views: `CachedPublicPageMixin`, which every `PublicArticleMixin` view has), to a GET or
 HEAD from a reader: a request without the session or CSRF cookie. Whoever carries one of
 those has used the desk and is answered afresh, `Cache-Control: private, no-store`. Kept
-only if it is the same for everyone: status 200, 301, 404 or 410, no cookie, no `Vary`
-and no `Cache-Control` of the view's own (a preview says private). A page is keyed by
-its address (scheme, host, path and query parameters in sorted order).
+only if it is the same for everyone: status 200, 301, 404 or 410, no cookie, no `Vary`,
+no `Cache-Control` of the view's own (a preview says private) and no use of the request's
+Content-Security-Policy nonce (a nonce served twice is no nonce: such a page is private).
+A page is keyed by its address (scheme, host, path and query parameters in sorted order).
+A kept page is answered by KeptPageMiddleware, before the rest of the middleware, when
+nothing in it has anything to do for the request (see articles/kept_pages.py); else by
+the view's wrapper here.
 
-**Invalidation.** Every key holds a generation: a counter in the cache that every
+**Invalidation.** Every page is kept with its generation: a counter in the cache that every
 `article_changed` moves on, whatever changed and in whichever article. That is exact
 because it is coarse: listings show most articles, so nearly any change reaches nearly
 every listing. Servers sharing the cache (Redis) share the counter, so the next request
@@ -104,13 +108,8 @@ def cached_public_page(view, *keys):
             return response
         if not settings.PAGE_CACHE or request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        address = _address(request)
         try:
-            generation = current_generation()
-            key = f"pages:{generation}:{address}"
-            page = cache.get(key)
-            if page is not None and _seconds_until(page.next_publication) == 0:
-                page = None  # the cache's clock and ours may differ: ours decides
+            address, generation, page = look_up(request)
             # Read before the page is made, so that an article whose time comes while it
             # is made still caps it.
             upcoming = next_publication(generation) if page is None else None
@@ -122,15 +121,51 @@ def cached_public_page(view, *keys):
             try:
                 page = _keepable(request, response, address, upcoming, keys)
                 if page is not None:
-                    _keep(key, page)
+                    _keep(address, generation, page)
             except CACHE_ERRORS as error:
                 _unavailable(request, error)
                 return response
             if page is None:
                 return response
-        return _answer(request, page)
+        return answer(request, page)
 
     return cached_view
+
+
+def look_up(request):
+    """(address, generation, page) for a reader's GET or HEAD: the page kept at its address
+    if it is of the current generation and no publication has come since, else None.
+
+    One round trip to the cache: the page is kept under its address alone, with the
+    generation it was made in, so the two are read together. Remembered on the request,
+    so that KeptPageMiddleware's look-up serves the view's wrapper too (whatever failed,
+    raised again)."""
+    looked = getattr(request, "kept_page_lookup", None)
+    if looked is None:
+        try:
+            looked = _look_up(request)
+        except CACHE_ERRORS as error:
+            looked = error
+        request.kept_page_lookup = looked
+    if isinstance(looked, Exception):
+        raise looked
+    return looked
+
+
+def _look_up(request):
+    address = _address(request)
+    key = _page_key(address)
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        generation = current_generation()
+    kept = found.get(key)
+    if kept is None or kept[0] != generation:
+        return address, generation, None  # never kept, expired, or of a past generation
+    page = kept[1]
+    if _seconds_until(page.next_publication) == 0:
+        return address, generation, None  # the cache's clock and ours may differ: ours decides
+    return address, generation, page
 
 
 class CachedPublicPageMixin:
@@ -141,13 +176,13 @@ class CachedPublicPageMixin:
         return cached_public_page(super().as_view(**initkwargs))
 
 
-def _keep(key, page):
+def _keep(address, generation, page):
     timeout = settings.PAGE_CACHE_SECONDS
     left = _seconds_until(page.next_publication)
     if left is not None:
         timeout = min(timeout, left)
     if timeout >= 1:
-        cache.set(key, page, timeout)
+        cache.set(_page_key(address), (generation, page), timeout)
 
 
 def _unavailable(request, error):
@@ -205,6 +240,10 @@ def _seconds_until(moment):
 # Pages ------------------------------------------------------------------------------------
 
 
+def _page_key(address):
+    return f"pages:page:{address}"
+
+
 def _address(request):
     query = urlencode(sorted(request.GET.lists()), doseq=True)
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
@@ -216,8 +255,11 @@ def _keepable(request, response, address, upcoming, keys):
     if it must not be."""
     if hasattr(response, "render"):
         response.render()
-    if response.cookies:
-        add_never_cache_headers(response)  # someone's cookie is no one else's
+    if response.cookies or getattr(request, "_csp_nonce", None):
+        # Someone's cookie is no one else's; and a script allowed by this request's nonce
+        # must not run on another's page (django-csp's CSPMiddleware sets _csp_nonce when
+        # the page asks for request.csp_nonce, and names it in this answer's header only).
+        add_never_cache_headers(response)
         return None
     if (
         response.status_code not in KEPT_STATUSES
@@ -250,7 +292,7 @@ def _first_served(address, etag):
     return since
 
 
-def _answer(request, page):
+def answer(request, page):
     """The kept page as this request's answer: told who may keep it for how long from now,
     and 304 if the request holds it already."""
     left = _seconds_until(page.next_publication)

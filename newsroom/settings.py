@@ -75,6 +75,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a reader's kept page is answered there, through only the middleware below that
+    # has something to do with it (articles/kept_pages.py).
+    "articles.kept_pages.KeptPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

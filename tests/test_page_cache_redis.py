@@ -1,14 +1,17 @@
 """Processes sharing Redis share the page cache: a page one made, another serves (without a
-database); a change another process announces, this one sees at the next request."""
+database); a change another process announces, this one sees at the next request. A kept
+page costs one round trip to Redis."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from bs4 import BeautifulSoup
 
+from articles import caching
 from articles.models import Article
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import ArticleFactory
@@ -105,3 +108,27 @@ def test_a_redis_that_fails_costs_the_cache_not_the_page(client, settings, caplo
     assert record.getMessage().startswith(
         f"Page cache unavailable, {article.get_absolute_url()} made afresh: Error 111"
     )
+
+
+# Round trips ------------------------------------------------------------------------------
+
+
+def test_one_look_up_in_the_cache_answers_a_kept_page(client):
+    url = ArticleFactory().get_absolute_url()
+    client.get(url)
+    with (
+        mock.patch.object(caching.cache, "get_many", wraps=caching.cache.get_many) as get_many,
+        mock.patch.object(caching.cache, "get", wraps=caching.cache.get) as get,
+    ):
+        assert client.get(url).status_code == 200
+    assert (get_many.call_count, get.call_count) == (1, 0)
+
+
+def test_a_page_made_afresh_looks_the_cache_up_once_too(client):
+    """The middleware's look-up that found nothing serves the view's wrapper as well."""
+    url = ArticleFactory().get_absolute_url()
+    with mock.patch.object(
+        caching.cache, "get_many", wraps=caching.cache.get_many
+    ) as get_many:
+        client.get(url)
+    assert get_many.call_count == 1
