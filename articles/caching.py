@@ -37,6 +37,7 @@ timestamp of the articles could say (a tag renamed changes pages, not articles).
 keys of the pages it reaches: the changed articles' and `listings`.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -48,6 +49,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import (
     add_never_cache_headers,
@@ -55,7 +57,7 @@ from django.utils.cache import (
     patch_cache_control,
     set_response_etag,
 )
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import http_date
 from redis import RedisError
 
 from .background import run_soon
@@ -270,7 +272,8 @@ def _keepable(request, response, address, upcoming, keys):
         return None
     if response.status_code == 200:
         set_response_etag(response)
-        response["Last-Modified"] = http_date(_first_served(address, response.get("ETag")))
+        response.last_modified = _first_served(address, response.get("ETag"))
+        response["Last-Modified"] = http_date(response.last_modified)
     response.page_keys = tuple(dict.fromkeys([*keys, *getattr(request, "page_keys", ())]))
     response.page_keys = response.page_keys or (LISTINGS,)
     response.next_publication = upcoming
@@ -304,22 +307,39 @@ def answer(request, page):
     stale = settings.PAGE_STALE_WHILE_REVALIDATE
     if left is not None:  # a stale page served while fetching anew is still a page kept
         stale = max(0, min(stale, left - max(max_age, shared_max_age)))
+    page["Cache-Control"] = _cache_control(
+        max_age, shared_max_age, stale, settings.PAGE_STALE_IF_ERROR
+    )
+    page["Surrogate-Key"] = " ".join(page.page_keys)
+    page["Cache-Tag"] = ",".join(page.page_keys)
+    if page.status_code != 200 or not CONDITIONAL_HEADERS.intersection(request.META):
+        return page
+    return get_conditional_response(
+        request, etag=page.get("ETag"), last_modified=page.last_modified, response=page
+    )
+
+
+# What get_conditional_response() reads: without any, the answer is the page (and telling
+# so costs less than its parsing of four absent headers, on every kept page's answer).
+CONDITIONAL_HEADERS = frozenset(
+    {"HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE"}
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _cache_control(max_age, shared_max_age, stale, stale_if_error):
+    """The Cache-Control header of a kept page, as Django's patch_cache_control() writes
+    it; the same few values come back on every answer, so each is written once."""
+    response = HttpResponse()
     patch_cache_control(
-        page,
+        response,
         public=True,
         max_age=max_age,
         s_maxage=shared_max_age,
         stale_while_revalidate=stale,
-        stale_if_error=settings.PAGE_STALE_IF_ERROR,
+        stale_if_error=stale_if_error,
     )
-    page["Surrogate-Key"] = " ".join(page.page_keys)
-    page["Cache-Tag"] = ",".join(page.page_keys)
-    if page.status_code != 200:
-        return page
-    last_modified = parse_http_date_safe(page["Last-Modified"])
-    return get_conditional_response(
-        request, etag=page.get("ETag"), last_modified=last_modified, response=page
-    )
+    return response["Cache-Control"]
 
 
 # Purging a CDN ----------------------------------------------------------------------------

@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "articles.kept_pages.KeptPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "newsroom.security.CSPMiddleware",  # django-csp's, with the plain policy built once
     "newsroom.security.PermissionsPolicyMiddleware",
     # Before anything that reads the database: see newsroom/middleware.py.
     "newsroom.middleware.RefuseUnstorableCharactersMiddleware",
