@@ -247,7 +247,12 @@ def _page_key(address):
 
 
 def _address(request):
-    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    # Most addresses have no query: its parsing is then skipped (it would give "").
+    query = (
+        urlencode(sorted(request.GET.lists()), doseq=True)
+        if request.META.get("QUERY_STRING")
+        else ""
+    )
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     return hashlib.sha256(address.encode()).hexdigest()
 

@@ -1,6 +1,7 @@
 """KeptPageMiddleware (articles/kept_pages.py): a reader's kept page answered before the
 middleware stack, with the very response the whole stack gives, in one look-up."""
 
+import re
 from unittest import mock
 
 import pytest
@@ -8,6 +9,7 @@ from django.contrib.redirects.models import Redirect
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse, HttpResponseNotFound
+from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.test import Client, RequestFactory, override_settings
 
 from articles import caching
@@ -73,9 +75,14 @@ def requests_for(article):
 
 
 @pytest.mark.parametrize("secure", [False, True], ids=["http", "https with HSTS"])
-def test_a_kept_page_gets_the_whole_stacks_answer_without_the_stack(settings, secure, stack_ran):
+@pytest.mark.parametrize("replayed", [True, False], ids=["headers replayed", "middleware run"])
+def test_a_kept_page_gets_the_whole_stacks_answer_without_the_stack(
+    settings, secure, replayed, stack_ran
+):
     settings.SECURE_HSTS_SECONDS = 3600
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    if not replayed:  # CommonMiddleware may refuse some readers: it is called for each
+        settings.DISALLOWED_USER_AGENTS = [re.compile(r"^no reader's agent$")]
     article = seed_article()
     moved, gone = ArticleFactory(slug="old-name"), ArticleFactory(slug="taken-down")
     moved.slug = "new-name"
@@ -98,6 +105,21 @@ def test_a_kept_page_gets_the_whole_stacks_answer_without_the_stack(settings, se
         statuses.add(answered_early.status_code)
     assert sorted(statuses) == [200, 301, 304, 400, 410]
     assert ("Strict-Transport-Security" in first) == secure
+
+
+def test_the_headers_around_a_kept_page_are_recorded_once_then_added(client):
+    url = ArticleFactory().get_absolute_url()
+    client.get(url)
+    with mock.patch.object(
+        XFrameOptionsMiddleware,
+        "process_response",
+        autospec=True,
+        side_effect=XFrameOptionsMiddleware.process_response,
+    ) as process_response:
+        answers = [client.get(url) for _ in range(3)]
+    assert process_response.call_count == 1  # on the blank answer that records them
+    assert {answer["X-Frame-Options"] for answer in answers} == {"DENY"}
+    assert {answer["Content-Length"] for answer in answers} == {str(len(answers[0].content))}
 
 
 def test_the_whole_stack_answers_whoever_the_cache_does_not_serve(client, editor, stack_ran):
