@@ -94,7 +94,7 @@ def test_a_change_announced_by_another_process_is_seen_here_at_once(client, page
 def test_a_redis_that_fails_costs_the_cache_not_the_page(client, settings, caplog):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -132,3 +132,16 @@ def test_a_page_made_afresh_looks_the_cache_up_once_too(client):
     ) as get_many:
         client.get(url)
     assert get_many.call_count == 1
+
+
+def test_one_redis_client_serves_every_command_and_works():
+    """newsroom/redis_cache.py: Django's backend made a redis.Redis for each command."""
+    from django.core.cache import cache
+
+    backend = cache._cache
+    assert backend.get_client() is backend.get_client(write=True) is backend.get_client("k")
+    cache.set("a", {"x": 1})
+    cache.set_many({"b": 2, "c": 3})
+    assert cache.get("a") == {"x": 1} and cache.get_many(["a", "b", "z"]) == {"a": {"x": 1}, "b": 2}
+    assert cache.incr("b") == 3 and cache.add("a", 0) is False and cache.delete("c")
+    assert cache.get("c") is None
