@@ -170,3 +170,12 @@ def test_it_must_come_first(settings):
     settings.MIDDLEWARE = [*settings.MIDDLEWARE[1:], MIDDLEWARE_PATH]
     with pytest.raises(ImproperlyConfigured, match="must come first"):
         KeptPageMiddleware(lambda request: HttpResponse())
+
+
+def test_a_feed_is_kept_in_one_piece(client):
+    """Django's feeds are written an XML element at a time, and a WSGI server sends each
+    piece of an answer in a system call of its own."""
+    ArticleFactory()
+    made = client.get("/feeds/rss/")
+    kept = client.get("/feeds/rss/")
+    assert kept.content == made.content and len(kept._container) == 1
