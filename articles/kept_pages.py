@@ -130,10 +130,10 @@ class KeptPageMiddleware:
         as recorded from its first (a Content-Length of this answer's own)."""
         secure = request.is_secure()
         if secure not in self.recorded:
-            request.recording = HttpResponse()
-            del request.recording["Content-Type"]
+            request.kept_page_recording = HttpResponse()
+            del request.kept_page_recording["Content-Type"]
             answered = self.answer_kept_page(request)
-            recording, request.recording = request.recording, None
+            recording, request.kept_page_recording = request.kept_page_recording, None
             if answered is not recording:  # one of them answered instead: it decides
                 return self.answer_kept_page(request)
             self.recorded[secure] = list(recording.items())
@@ -145,7 +145,7 @@ class KeptPageMiddleware:
 
 
 def _answer_kept_page(request):
-    recording = getattr(request, "recording", None)
+    recording = getattr(request, "kept_page_recording", None)
     if recording is not None:  # an answer without a header: what the middleware adds
         return recording
     return answer(request, request.kept_page_lookup[2])
