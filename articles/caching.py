@@ -4,11 +4,15 @@
 views: `CachedPublicPageMixin`, which every `PublicArticleMixin` view has), to a GET or
 HEAD from a reader: a request without the session or CSRF cookie. Whoever carries one of
 those has used the desk and is answered afresh, `Cache-Control: private, no-store`. Kept
-only if it is the same for everyone: status 200, 301, 404 or 410, no cookie, no `Vary`
-and no `Cache-Control` of the view's own (a preview says private). A page is keyed by
-its address (scheme, host, path and query parameters in sorted order).
+only if it is the same for everyone: status 200, 301, 404 or 410, no cookie, no `Vary`,
+no `Cache-Control` of the view's own (a preview says private) and no use of the request's
+Content-Security-Policy nonce (a nonce served twice is no nonce: such a page is private).
+A page is keyed by its address (scheme, host, path and query parameters in sorted order).
+A kept page is answered by KeptPageMiddleware, before the rest of the middleware, when
+nothing in it has anything to do for the request (see articles/kept_pages.py); else by
+the view's wrapper here.
 
-**Invalidation.** Every key holds a generation: a counter in the cache that every
+**Invalidation.** Every page is kept with its generation: a counter in the cache that every
 `article_changed` moves on, whatever changed and in whichever article. That is exact
 because it is coarse: listings show most articles, so nearly any change reaches nearly
 every listing. Servers sharing the cache (Redis) share the counter, so the next request
@@ -36,6 +40,7 @@ timestamp of the articles could say (a tag renamed changes pages, not articles).
 keys of the pages it reaches: the changed articles' and `listings`.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -47,6 +52,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import (
     add_never_cache_headers,
@@ -54,7 +60,7 @@ from django.utils.cache import (
     patch_cache_control,
     set_response_etag,
 )
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import http_date
 from redis import RedisError
 
 from .background import run_soon
@@ -109,13 +115,8 @@ def cached_public_page(view, *keys):
             return response
         if not settings.PAGE_CACHE or request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        address = _address(request)
         try:
-            generation = current_generation()
-            key = f"pages:{generation}:{address}"
-            page = cache.get(key)
-            if page is not None and _seconds_until(page.next_publication) == 0:
-                page = None  # the cache's clock and ours may differ: ours decides
+            address, generation, page = look_up(request)
             # Read before the page is made, so that an article whose time comes while it
             # is made still caps it.
             upcoming = next_publication(generation) if page is None else None
@@ -127,15 +128,51 @@ def cached_public_page(view, *keys):
             try:
                 page = _keepable(request, response, address, upcoming, keys)
                 if page is not None:
-                    _keep(key, page)
+                    _keep(address, generation, page)
             except CACHE_ERRORS as error:
                 _unavailable(request, error)
                 return response
             if page is None:
                 return response
-        return _answer(request, page)
+        return answer(request, page)
 
     return cached_view
+
+
+def look_up(request):
+    """(address, generation, page) for a reader's GET or HEAD: the page kept at its address
+    if it is of the current generation and no publication has come since, else None.
+
+    One round trip to the cache: the page is kept under its address alone, with the
+    generation it was made in, so the two are read together. Remembered on the request,
+    so that KeptPageMiddleware's look-up serves the view's wrapper too (whatever failed,
+    raised again)."""
+    looked = getattr(request, "kept_page_lookup", None)
+    if looked is None:
+        try:
+            looked = _look_up(request)
+        except CACHE_ERRORS as error:
+            looked = error
+        request.kept_page_lookup = looked
+    if isinstance(looked, Exception):
+        raise looked
+    return looked
+
+
+def _look_up(request):
+    address = _address(request)
+    key = _page_key(address)
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY)
+    if generation is None:
+        generation = current_generation()
+    kept = found.get(key)
+    if kept is None or kept[0] != generation:
+        return address, generation, None  # never kept, expired, or of a past generation
+    page = kept[1]
+    if _seconds_until(page.next_publication) == 0:
+        return address, generation, None  # the cache's clock and ours may differ: ours decides
+    return address, generation, page
 
 
 class CachedPublicPageMixin:
@@ -146,13 +183,13 @@ class CachedPublicPageMixin:
         return cached_public_page(super().as_view(**initkwargs))
 
 
-def _keep(key, page):
+def _keep(address, generation, page):
     timeout = settings.PAGE_CACHE_SECONDS
     left = _seconds_until(page.next_publication)
     if left is not None:
         timeout = min(timeout, left)
     if timeout >= 1:
-        cache.set(key, page, timeout)
+        cache.set(_page_key(address), (generation, page), timeout)
 
 
 def _unavailable(request, error):
@@ -252,8 +289,17 @@ def _seconds_until(moment):
 # Pages ------------------------------------------------------------------------------------
 
 
+def _page_key(address):
+    return f"pages:page:{address}"
+
+
 def _address(request):
-    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    # Most addresses have no query: its parsing is then skipped (it would give "").
+    query = (
+        urlencode(sorted(request.GET.lists()), doseq=True)
+        if request.META.get("QUERY_STRING")
+        else ""
+    )
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     return hashlib.sha256(address.encode()).hexdigest()
 
@@ -263,8 +309,11 @@ def _keepable(request, response, address, upcoming, keys):
     if it must not be."""
     if hasattr(response, "render"):
         response.render()
-    if response.cookies:
-        add_never_cache_headers(response)  # someone's cookie is no one else's
+    if response.cookies or getattr(request, "_csp_nonce", None):
+        # Someone's cookie is no one else's; and a script allowed by this request's nonce
+        # must not run on another's page (django-csp's CSPMiddleware sets _csp_nonce when
+        # the page asks for request.csp_nonce, and names it in this answer's header only).
+        add_never_cache_headers(response)
         return None
     if (
         response.status_code not in KEPT_STATUSES
@@ -273,9 +322,14 @@ def _keepable(request, response, address, upcoming, keys):
         or response.has_header("Cache-Control")
     ):
         return None
+    # One piece, as it is sent again and again: a feed is written by Django's syndication
+    # framework in a piece per XML element, each of which a WSGI server sends in a system
+    # call of its own (a thousand for a feed of 30 articles).
+    response.content = response.content
     if response.status_code == 200:
         set_response_etag(response)
-        response["Last-Modified"] = http_date(_first_served(address, response.get("ETag")))
+        response.last_modified = _first_served(address, response.get("ETag"))
+        response["Last-Modified"] = http_date(response.last_modified)
     response.page_keys = tuple(dict.fromkeys([*keys, *getattr(request, "page_keys", ())]))
     response.page_keys = response.page_keys or (LISTINGS,)
     response.next_publication = upcoming
@@ -297,7 +351,7 @@ def _first_served(address, etag):
     return since
 
 
-def _answer(request, page):
+def answer(request, page):
     """The kept page as this request's answer: told who may keep it for how long from now,
     and 304 if the request holds it already."""
     left = _seconds_until(page.next_publication)
@@ -309,22 +363,39 @@ def _answer(request, page):
     stale = settings.PAGE_STALE_WHILE_REVALIDATE
     if left is not None:  # a stale page served while fetching anew is still a page kept
         stale = max(0, min(stale, left - max(max_age, shared_max_age)))
+    page["Cache-Control"] = _cache_control(
+        max_age, shared_max_age, stale, settings.PAGE_STALE_IF_ERROR
+    )
+    page["Surrogate-Key"] = " ".join(page.page_keys)
+    page["Cache-Tag"] = ",".join(page.page_keys)
+    if page.status_code != 200 or not CONDITIONAL_HEADERS.intersection(request.META):
+        return page
+    return get_conditional_response(
+        request, etag=page.get("ETag"), last_modified=page.last_modified, response=page
+    )
+
+
+# What get_conditional_response() reads: without any, the answer is the page (and telling
+# so costs less than its parsing of four absent headers, on every kept page's answer).
+CONDITIONAL_HEADERS = frozenset(
+    {"HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE"}
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _cache_control(max_age, shared_max_age, stale, stale_if_error):
+    """The Cache-Control header of a kept page, as Django's patch_cache_control() writes
+    it; the same few values come back on every answer, so each is written once."""
+    response = HttpResponse()
     patch_cache_control(
-        page,
+        response,
         public=True,
         max_age=max_age,
         s_maxage=shared_max_age,
         stale_while_revalidate=stale,
-        stale_if_error=settings.PAGE_STALE_IF_ERROR,
+        stale_if_error=stale_if_error,
     )
-    page["Surrogate-Key"] = " ".join(page.page_keys)
-    page["Cache-Tag"] = ",".join(page.page_keys)
-    if page.status_code != 200:
-        return page
-    last_modified = parse_http_date_safe(page["Last-Modified"])
-    return get_conditional_response(
-        request, etag=page.get("ETag"), last_modified=last_modified, response=page
-    )
+    return response["Cache-Control"]
 
 
 # Purging a CDN ----------------------------------------------------------------------------

@@ -8,7 +8,8 @@ In one run, on 127.0.0.1 only: a throwaway PostgreSQL database (`newsroom_bench_
 --database) with the seed articles and --n generated ones; gunicorn (2 sync workers,
 production settings) serving the site with the page cache off (PAGE_CACHE=off), on
 (locmem) and on with Redis (REDIS_URL, default redis://127.0.0.1:6379/15); the same
-gunicorn serving floor_site.py, Django's floor (one view, a fixed 14 KB page); nginx
+gunicorn serving floor_site.py, Django's floor (one view, a fixed 14 KB page), alone and
+with the headers the site's kept article carries (what sending them costs); nginx
 serving the seed article's HTML from a file, nginx's limit; and nginx's micro-cache in
 front of the cached site (the shipped deploy/nginx/newsroom.conf, else a minimal
 equivalent, said so). wrk drives each setup in turn at --connections for --seconds,
@@ -20,6 +21,7 @@ Everything started is stopped and the database dropped at the end.
 """
 
 import argparse
+import json
 import os
 import re
 import secrets
@@ -226,8 +228,10 @@ def main():
     parser.add_argument("--seconds", type=int, default=5, help="of wrk per setup and round")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--n", type=int, default=10_000, help="articles served over HTTP")
-    parser.add_argument("--large", type=int, default=100_000, help="articles timed in-process")
-    parser.add_argument("--port", type=int, default=8150, help="first of 6 ports")
+    parser.add_argument(
+        "--large", type=int, default=100_000, help="articles timed in-process (0: none)"
+    )
+    parser.add_argument("--port", type=int, default=8150, help="first of 7 ports")
     parser.add_argument("--database", default="newsroom_bench_http")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
     args = parser.parse_args()
@@ -241,8 +245,8 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="newsroom-bench-http-"))
     tmp.chmod(0o755)  # nginx's workers run as another user when it is started as root
     (tmp / "www").mkdir()
-    site_port, locmem_port, redis_port, floor_port, file_port, cache_port = (
-        args.port + offset for offset in range(6)
+    site_port, locmem_port, redis_port, floor_port, file_port, cache_port, headers_port = (
+        args.port + offset for offset in range(7)
     )
     site = f"http://127.0.0.1:{site_port}"
     os.environ.update(
@@ -289,15 +293,38 @@ def main():
             masters = {
                 site_port: servers.gunicorn(site_port, uncached).pid,
                 locmem_port: servers.gunicorn(locmem_port, cached).pid,
-                redis_port: servers.gunicorn(redis_port, {**cached, "REDIS_URL": args.redis}).pid,
+                # A prefix of this run's own: other runs may share the Redis database.
+                redis_port: servers.gunicorn(
+                    redis_port,
+                    {
+                        **cached,
+                        "REDIS_URL": args.redis,
+                        "CACHE_KEY_PREFIX": f"bench-http-{secrets.token_hex(4)}",
+                    },
+                ).pid,
                 floor_port: servers.gunicorn(
                     floor_port, base_env, app="floor_site:application", cwd=ROOT / "bench"
                 ).pid,
             }
             article = seed.get_absolute_url()
+            origin = "http://127.0.0.1:{}".format
             wait_for(f"{site}{article}")
             with urllib.request.urlopen(f"{site}{article}") as response:  # noqa: S310 - ours
                 (tmp / "www" / "article.html").write_bytes(response.read())
+            # The floor again, with the headers the site's kept article carries.
+            wait_for(origin(locmem_port) + article)
+            with urllib.request.urlopen(origin(locmem_port) + article) as response:  # noqa: S310
+                sent = [
+                    (name, value)
+                    for name, value in response.getheaders()
+                    if name.lower() not in {"server", "date", "connection", "content-type"}
+                ]
+            masters[headers_port] = servers.gunicorn(
+                headers_port,
+                {**base_env, "FLOOR_HEADERS": json.dumps(sent)},
+                app="floor_site:application",
+                cwd=ROOT / "bench",
+            ).pid
             temp_paths = TEMP_PATHS.format(tmp=tmp)
             (tmp / "nginx-file.conf").write_text(
                 NGINX_FILE.format(tmp=tmp, port=file_port, temp_paths=temp_paths)
@@ -307,7 +334,6 @@ def main():
             servers.nginx(cache_config)
             print(f"micro-cache: {cache_origin}")
 
-            origin = "http://127.0.0.1:{}".format
             pages = {
                 "home": "/",
                 "tag": "/tags/harbour/",
@@ -319,6 +345,7 @@ def main():
                 ("(2) article, cached (locmem)", origin(locmem_port) + article),
                 ("(2) article, cached (Redis)", origin(redis_port) + article),
                 ("(3) floor: bare Django 14 KB", origin(floor_port) + "/"),
+                ("(3) floor + the site's headers", origin(headers_port) + "/"),
                 ("(4) nginx, article from a file", origin(file_port) + "/"),
                 ("(5) article, nginx micro-cache", origin(cache_port) + article),
             ]
@@ -381,8 +408,11 @@ def main():
                         else f"{'-':>6}"
                     )
                     print(f"  {label:<34} / floor {ratio(label, floor):6.3f}   by CPU {by_cpu}")
-            print(f"  (5) micro-cache / (4) nginx file     {ratio(setups[5][0], limit):6.3f}")
+            micro_cache = "(5) article, nginx micro-cache"
+            print(f"  (5) micro-cache / (4) nginx file     {ratio(micro_cache, limit):6.3f}")
 
+            if not args.large:
+                return 0
             print(f"\nin-process at {args.large:,} articles (Django test client, DEBUG=0):")
             generate(args.large, start=args.n)
             print(f"  {Article.objects.count():,} articles")

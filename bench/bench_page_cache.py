@@ -49,7 +49,7 @@ def redis_caches():
         print(f"Redis at {location} unreachable ({error}): its column is left out")
         return None, None
     prefix = f"newsroom-bench-{uuid.uuid4().hex}"
-    backend = "django.core.cache.backends.redis.RedisCache"
+    backend = "newsroom.redis_cache.RedisCache"
     return {"default": {"BACKEND": backend, "LOCATION": location, "KEY_PREFIX": prefix}}, (
         location,
         prefix,

@@ -2,8 +2,13 @@
 template, one view answering a fixed 14 KB page, served by the same gunicorn as the site.
 
     gunicorn --chdir bench floor_site:application
+
+With FLOOR_HEADERS (a JSON list of [name, value]) the page also carries those headers:
+bench_http.py gives it the ones the site's kept article carries, to tell what sending
+them costs (gunicorn checks each) from what making the answer costs.
 """
 
+import json
 import os
 
 from django.conf import settings
@@ -14,8 +19,14 @@ from django.urls import path
 PAGE = b"<!doctype html><title>Floor</title>" + b"x" * (14 * 1024 - 35)
 
 
+HEADERS = json.loads(os.environ.get("FLOOR_HEADERS") or "[]")
+
+
 def page(request):
-    return HttpResponse(PAGE, content_type="text/html; charset=utf-8")
+    response = HttpResponse(PAGE, content_type="text/html; charset=utf-8")
+    for name, value in HEADERS:
+        response[name] = str(len(PAGE)) if name.lower() == "content-length" else value
+    return response
 
 
 urlpatterns = [path("", page)]

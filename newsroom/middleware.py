@@ -21,7 +21,10 @@ def unstorable_part(request):
     short, so the words stay on one short line), or None."""
     if NUL in request.path_info:
         return "path"
-    for label, data in (("query parameter", request.GET), ("form field", request.POST)):
+    forms = [("query parameter", request.GET)]
+    if request.method == "POST":  # Django reads a form from a POST only
+        forms.append(("form field", request.POST))
+    for label, data in forms:
         for name, values in data.lists():
             if NUL in name or any(NUL in value for value in values):
                 return f"{label} {name[:40]!r}"

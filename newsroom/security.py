@@ -10,10 +10,15 @@ import ipaddress
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from axes.models import AccessBase
+from csp import middleware as csp_middleware
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db.models import Sum
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
@@ -158,3 +163,51 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.header)
         return response
+
+
+class CSPMiddleware(csp_middleware.CSPMiddleware):
+    """django-csp's middleware, with the policy of an answer that has none of its own (no
+    @csp_update and the like) and no nonce built once, not for every answer: the library
+    builds it each time, 50 µs, an eighth of a kept page's whole answer. Anything else
+    (a nonce, a policy of the answer's own, excluded paths, DEBUG's error pages) is left to
+    the library."""
+
+    def process_response(self, request, response):
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(name.startswith("_csp_") for name in vars(response))
+            or (settings.DEBUG and response.status_code in (404, 500))
+        ):
+            return super().process_response(request, response)
+        policies = _plain_policies()
+        if policies is None:
+            return super().process_response(request, response)
+        for header, policy in zip((HEADER, HEADER_REPORT_ONLY), policies, strict=True):
+            if policy and header not in response:
+                response[header] = policy
+        # As the library does: a nonce asked for after the header is written is an error.
+        request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+_PLAIN_POLICIES = []
+
+
+def _plain_policies():
+    """(policy, report-only policy) of an answer with no policy of its own and no nonce,
+    or None if the settings exclude some paths (the library then decides each time)."""
+    if not _PLAIN_POLICIES:
+        excluded = any(
+            (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES")
+            for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
+        )
+        _PLAIN_POLICIES.append(
+            None if excluded else (build_policy(), build_policy(report_only=True))
+        )
+    return _PLAIN_POLICIES[0]
+
+
+@receiver(setting_changed)
+def _forget_plain_policies(setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _PLAIN_POLICIES.clear()

@@ -75,9 +75,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a reader's kept page is answered there, through only the middleware below that
+    # has something to do with it (articles/kept_pages.py).
+    "articles.kept_pages.KeptPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "newsroom.security.CSPMiddleware",  # django-csp's, with the plain policy built once
     "newsroom.security.PermissionsPolicyMiddleware",
     # Before anything that reads the database: see newsroom/middleware.py.
     "newsroom.middleware.RefuseUnstorableCharactersMiddleware",
@@ -186,7 +189,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with one client per connection pool (newsroom/redis_cache.py).
+            "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
             # A Redis that hangs costs a reader a second, not a worker for ever.

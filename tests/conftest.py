@@ -40,7 +40,7 @@ def redis_cache(settings):
     prefix = f"newsroom-test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.redis_cache.RedisCache",  # the site's, as REDIS_URL sets
             "LOCATION": TEST_REDIS_URL,
             "KEY_PREFIX": prefix,
         }

@@ -11,6 +11,7 @@ from unittest import mock
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from csp.middleware import CSPMiddleware
 from django.core.cache import cache
 from django.core.management import call_command
 from django.http import HttpResponse
@@ -349,7 +350,7 @@ def test_a_page_is_kept_no_longer_than_the_next_publication(client, settings):
     with mock.patch.object(caching.cache, "set", wraps=caching.cache.set) as kept:
         client.get("/")
     (page_timeout,) = [
-        call.args[2] for call in kept.call_args_list if call.args[0].split(":")[1].isdigit()
+        call.args[2] for call in kept.call_args_list if call.args[0].startswith("pages:page:")
     ]
     assert 40 <= page_timeout <= 42
 
@@ -469,6 +470,21 @@ def test_an_answer_that_sets_a_cookie_is_private():
     view, _calls = kept_view(lambda: _with_cookie(HttpResponse("hello")))
     response = view(RequestFactory().get("/somewhere/"))
     assert "no-store" in response["Cache-Control"]
+
+
+def test_a_page_made_with_the_requests_nonce_is_neither_kept_nor_shared():
+    """A script allowed by one request's Content-Security-Policy nonce must not run on
+    another's page: each request gets its page made with its own nonce, private."""
+    view, calls = kept_view(lambda: HttpResponse(f'<script nonce="{calls[-1].csp_nonce}">'))
+    nonces = []
+    for _ in range(2):
+        request = RequestFactory().get("/somewhere/")
+        CSPMiddleware(lambda request: None).process_request(request)
+        response = view(request)
+        assert response.content.decode() == f'<script nonce="{request.csp_nonce}">'
+        assert "no-store" in response["Cache-Control"]
+        nonces.append(request.csp_nonce)
+    assert len(calls) == 2 and nonces[0] != nonces[1]
 
 
 def test_only_get_and_head_are_kept():

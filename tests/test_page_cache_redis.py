@@ -1,14 +1,17 @@
 """Processes sharing Redis share the page cache: a page one made, another serves (without a
-database); a change another process announces, this one sees at the next request."""
+database); a change another process announces, this one sees at the next request. A kept
+page costs one round trip to Redis."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from bs4 import BeautifulSoup
 
+from articles import caching
 from articles.models import Article
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import ArticleFactory
@@ -91,7 +94,7 @@ def test_a_change_announced_by_another_process_is_seen_here_at_once(client, page
 def test_a_redis_that_fails_costs_the_cache_not_the_page(client, settings, caplog):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
@@ -105,3 +108,40 @@ def test_a_redis_that_fails_costs_the_cache_not_the_page(client, settings, caplo
     assert record.getMessage().startswith(
         f"Page cache unavailable, {article.get_absolute_url()} made afresh: Error 111"
     )
+
+
+# Round trips ------------------------------------------------------------------------------
+
+
+def test_one_look_up_in_the_cache_answers_a_kept_page(client):
+    url = ArticleFactory().get_absolute_url()
+    client.get(url)
+    with (
+        mock.patch.object(caching.cache, "get_many", wraps=caching.cache.get_many) as get_many,
+        mock.patch.object(caching.cache, "get", wraps=caching.cache.get) as get,
+    ):
+        assert client.get(url).status_code == 200
+    assert (get_many.call_count, get.call_count) == (1, 0)
+
+
+def test_a_page_made_afresh_looks_the_cache_up_once_too(client):
+    """The middleware's look-up that found nothing serves the view's wrapper as well."""
+    url = ArticleFactory().get_absolute_url()
+    with mock.patch.object(
+        caching.cache, "get_many", wraps=caching.cache.get_many
+    ) as get_many:
+        client.get(url)
+    assert get_many.call_count == 1
+
+
+def test_one_redis_client_serves_every_command_and_works():
+    """newsroom/redis_cache.py: Django's backend made a redis.Redis for each command."""
+    from django.core.cache import cache
+
+    backend = cache._cache
+    assert backend.get_client() is backend.get_client(write=True) is backend.get_client("k")
+    cache.set("a", {"x": 1})
+    cache.set_many({"b": 2, "c": 3})
+    assert cache.get("a") == {"x": 1} and cache.get_many(["a", "b", "z"]) == {"a": {"x": 1}, "b": 2}
+    assert cache.incr("b") == 3 and cache.add("a", 0) is False and cache.delete("c")
+    assert cache.get("c") is None

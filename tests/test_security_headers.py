@@ -111,6 +111,77 @@ def test_body_images_from_other_sites_may_load(client):
     assert directives["img-src"] == ["'self'", "https:"]
 
 
+# --- the policy built once ---------------------------------------------------------------
+
+
+def library_and_ours(settings, request_path="/somewhere/", status=200, decorate=None, nonce=False):
+    """The headers django-csp's own middleware and ours give the same answer to the same
+    request."""
+    from csp.middleware import CSPMiddleware as LibraryMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from newsroom.security import CSPMiddleware
+
+    answers = []
+    for middleware in (LibraryMiddleware, CSPMiddleware):
+
+        def view(request):
+            if nonce:
+                str(request.csp_nonce)  # asked for while the page is made
+            response = HttpResponse(status=status)
+            return decorate(lambda request: response)(request) if decorate else response
+
+        request = RequestFactory().get(request_path)
+        response = middleware(view)(request)
+        nonce_value = getattr(request, "_csp_nonce", None)
+        answers.append(
+            [
+                (name, value.replace(nonce_value, "NONCE") if nonce_value else value)
+                for name, value in response.items()
+            ]
+        )
+    return answers
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["plain", "nonce", "csp_update", "csp_exempt", "report-only too", "excluded path", "DEBUG 404"],
+)
+def test_our_content_security_policy_middleware_answers_as_the_librarys(settings, case):
+    from csp.decorators import csp_exempt, csp_update
+
+    options = {}
+    if case == "nonce":
+        options["nonce"] = True
+    elif case == "csp_update":
+        options["decorate"] = csp_update({"img-src": ["https://images.example"]})
+    elif case == "csp_exempt":
+        options["decorate"] = csp_exempt()
+    elif case == "report-only too":
+        settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    elif case == "excluded path":
+        settings.CONTENT_SECURITY_POLICY = {
+            **settings.CONTENT_SECURITY_POLICY,
+            "EXCLUDE_URL_PREFIXES": ["/somewhere"],
+        }
+    elif case == "DEBUG 404":
+        settings.DEBUG = True
+        options["status"] = 404
+    library, ours = library_and_ours(settings, **options)
+    assert library == ours
+    if case == "plain":
+        assert "'self'" in dict(ours)["Content-Security-Policy"]
+
+
+def test_a_changed_policy_is_built_anew(settings):
+    library_and_ours(settings)
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    library, ours = library_and_ours(settings)
+    assert library == ours == [("Content-Type", "text/html; charset=utf-8"),
+                               ("Content-Security-Policy", "default-src 'none'")]
+
+
 # --- the editor's desk -----------------------------------------------------------------
 
 
