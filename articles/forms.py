@@ -130,6 +130,18 @@ class LoadedRevisionField(forms.IntegerField):
         return False
 
 
+def plain_newlines(data, names):
+    """`data` with the line breaks of the fields `names` as "\n": browsers send a
+    textarea's as CRLF (as HTML says they must), and text stored so would differ from the
+    same text imported or autosaved, down to its revisions' diffs."""
+    if not any("\r" in value for name in names for value in data.getlist(name)):
+        return data
+    data = data.copy()
+    for name in names:
+        data.setlist(name, [value.replace("\r\n", "\n") for value in data.getlist(name)])
+    return data
+
+
 class ArticleAdminForm(forms.ModelForm):
     # Set by ArticleAdmin.get_form() from the requesting user's permissions, and whether
     # the article being changed is public (so its readers are told of the change).
@@ -194,6 +206,8 @@ class ArticleAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound:
+            self.data = plain_newlines(self.data, self._textarea_names())
         for name, length in RECOMMENDED_LENGTHS.items():
             if name in self.fields:
                 self.fields[name].widget.attrs["data-recommended-length"] = length
@@ -222,6 +236,13 @@ class ArticleAdminForm(forms.ModelForm):
         if not self.asks_kind_of_change:
             for name in self.LIVE_CHANGE_FIELDS:
                 self.fields.pop(name, None)
+
+    def _textarea_names(self):
+        return [
+            self.add_prefix(name)
+            for name, field in self.fields.items()
+            if isinstance(field.widget, forms.Textarea)
+        ]
 
     def clean(self):
         cleaned_data = super().clean()

@@ -987,3 +987,19 @@ def test_changelist_queries_stay_the_same_however_many_tags(
             ArticleFactory(tags=[f"tag{n}", f"other{n}", "shared"])
         with django_assert_num_queries(TAGGED_CHANGELIST_QUERIES):
             assert client.get(url, query).status_code == 200
+
+
+def test_line_breaks_a_browser_sends_as_crlf_are_stored_as_plain_newlines(client, editor):
+    """Browsers send a textarea's line breaks as CRLF: stored so, a body saved unchanged
+    from the form would differ from its imported (or autosaved) self, and its revision
+    would show a change of nothing but line endings."""
+    client.force_login(editor)
+    data = article_form_data(body="One.\r\n\r\nTwo.", lede="A\r\nB")
+    assert client.post(reverse("admin:articles_article_add"), data).status_code == 302
+    article = Article.objects.get()
+    assert (article.body, article.lede) == ("One.\n\nTwo.", "A\nB")
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    form = client.get(url).context["adminform"].form
+    again = {**data, "loaded_revision": form.initial["loaded_revision"]}
+    assert client.post(url, again).status_code == 302
+    assert article.revisions.count() == 1  # saved unchanged: no revision of line endings
