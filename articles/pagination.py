@@ -16,8 +16,20 @@ CURSOR_MAX = 2**63 - 1  # a bigint: larger ids exist nowhere, and PostgreSQL wou
 OFFSET_MAX = 2**63 - 1
 
 
-def offset_fits(number, per_page):
-    return number * per_page + 1 <= OFFSET_MAX
+def page_number(number, per_page, error_messages):
+    """Django's check of a page number, less its comparison with the number of pages (a
+    count), plus one that the page's OFFSET fits the database's integers."""
+    try:
+        if isinstance(number, float) and not number.is_integer():
+            raise ValueError
+        number = int(number)
+    except (TypeError, ValueError):
+        raise PageNotAnInteger(error_messages["invalid_page"]) from None
+    if number < 1:
+        raise EmptyPage(error_messages["min_page"])
+    if number * per_page + 1 > OFFSET_MAX:
+        raise EmptyPage(error_messages["no_results"])
+    return number
 
 
 class UncountedPaginator(Paginator):
@@ -44,18 +56,7 @@ class UncountedPaginator(Paginator):
         return list(ordering) == KEYSET_ORDER
 
     def validate_number(self, number):
-        """Django's check of a page number, less its comparison with num_pages (a count)."""
-        try:
-            if isinstance(number, float) and not number.is_integer():
-                raise ValueError
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
-        if number < 1:
-            raise EmptyPage(self.error_messages["min_page"])
-        if not offset_fits(number, self.per_page):
-            raise EmptyPage(self.error_messages["no_results"])
-        return number
+        return page_number(number, self.per_page, self.error_messages)
 
     def page(self, number):
         number = self.validate_number(number)

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap, views
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 
 from .metadata import modified_time
 from .models import Article, ArticleAuthor, Author, Section, Tag, TaggedArticle
-from .pagination import offset_fits
+from .pagination import page_number
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX_URLS = 1000  # Google News reads at most this many per sitemap
@@ -61,14 +61,7 @@ class SitemapPaginator(Paginator):
         return self._pages()
 
     def page(self, number):
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
-        if number < 1:
-            raise EmptyPage(self.error_messages["min_page"])
-        if not offset_fits(number, self.per_page):
-            raise EmptyPage(self.error_messages["no_results"])
+        number = page_number(number, self.per_page, self.error_messages)
         bottom = (number - 1) * self.per_page
         items = list(self.slice(bottom, bottom + self.per_page))
         if not items and number > 1:
