@@ -271,12 +271,17 @@ def publish_due_changes():
     scheduling a change moves on."""
     key = f"pages:next-change:{current_generation()}"
     known = cache.get(key)
+    now = timezone.now()
+    if known is not None and (known[0] is None or known[0] > now):
+        return
     if known is None:
         known = (PendingChange.objects.next_time(),)
-    if known[0] is not None and known[0] <= timezone.now():
+    if known[0] is not None and known[0] <= now:
         PendingChange.objects.publish_due()
         known = (PendingChange.objects.next_time(),)
-    cache.set(key, known, settings.PAGE_CACHE_SECONDS if known[0] is None else None)
+    # Kept a while, never for good: each generation has its own key, and an older
+    # generation's would otherwise stay in Redis forever.
+    cache.set(key, known, settings.PAGE_CACHE_SECONDS)
 
 
 def _seconds_until(moment):

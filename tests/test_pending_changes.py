@@ -10,6 +10,7 @@ from unittest import mock
 
 import feedparser
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -356,8 +357,19 @@ def test_the_form_of_a_live_article_with_a_draft_takes_pinned_queries(
 def test_a_public_page_finds_no_change_due_without_a_query(client, live, django_assert_num_queries):
     warm_navigation()
     client.get(live.get_absolute_url())
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(0), mock.patch.object(cache, "set") as written:
         publish_due_changes()
+    assert not written.called  # nor a write to the cache
+
+
+def test_the_next_due_time_is_kept_a_while_not_for_good(client, editor, live, settings):
+    client.force_login(editor)
+    schedule(client, live, timezone.now() + timedelta(days=30), headline="Later")
+    with mock.patch.object(cache, "set", wraps=cache.set) as written:
+        publish_due_changes()
+    [(key, known, timeout)] = [call.args for call in written.call_args_list]
+    assert key.startswith("pages:next-change:") and known[0] > timezone.now()
+    assert timeout == settings.PAGE_CACHE_SECONDS
 
 
 def test_a_writers_forged_status_time_and_address_stay_out_of_the_draft(client, writer, live):
