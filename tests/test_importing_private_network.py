@@ -133,7 +133,7 @@ def loopback_is_public(monkeypatch):
         ("224.0.0.1", "a multicast address"),
         ("239.1.2.3", "a multicast address"),
         ("ff0e::1", "a multicast address"),
-        ("240.0.0.1", "a private-network address"),
+        ("240.0.0.1", "a reserved address"),
         ("100.64.0.1", "not a globally routable address"),
         ("::127.0.0.1", "a reserved address"),
         ("::ffff:127.0.0.1", "a loopback address (127.0.0.1 written in IPv6)"),

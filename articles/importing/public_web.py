@@ -17,6 +17,7 @@ is told, where no check of ours can follow.
 
 import ipaddress
 import socket
+import sys
 import urllib.error
 import urllib.request
 from http import client
@@ -48,8 +49,8 @@ def refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
         ("a loopback address", address.is_loopback),
         ("a link-local address", address.is_link_local),
         ("a multicast address", address.is_multicast),
+        ("a reserved address", address.is_reserved),  # 240.0.0.0/4 is is_private too
         ("a private-network address", address.is_private),
-        ("a reserved address", address.is_reserved),
         ("not a globally routable address", not address.is_global),
     ):
         if found:
@@ -108,6 +109,7 @@ class _CheckedConnect(client.HTTPConnection):
     allow_private = False
 
     def connect(self):
+        sys.audit("http.client.connect", self, self.host, self.port)  # as the base class does
         self.sock = connect(self.host, self.port, self.timeout, self.allow_private)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
