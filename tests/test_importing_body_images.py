@@ -144,7 +144,7 @@ def test_images_of_another_kind_or_address_are_named(tmp_path, image_server):  #
     )
     path = tmp_path / "a.md"
     path.write_text(f"---\ntitle: T\ndate: 2024-01-01\n---\n\n{body}")
-    outcome = only(run(path, fetch_images=True), Result.CREATED)
+    outcome = only(run(path, **image_server.fetch), Result.CREATED)
     (figure,) = Figure.objects.all()
     assert figure.original_url == f"{image_server.url}/ok.jpg" and figure.alt_text == "ok"
     article = Article.objects.get()
@@ -221,7 +221,7 @@ def test_a_wordpress_library_image_is_its_original_file_and_one_figure(tmp_path,
 def test_ghost_image_cards_become_figures(tmp_path, client, image_server):  # noqa: F811
     image_server.routes[NIGHT_TRAIN] = (200, image_bytes(1400, 900))
     image_server.routes[CARRIAGE] = (200, image_bytes(900, 600))
-    report = run(GHOST, fetch_images=True, site_url=image_server.url)
+    report = run(GHOST, site_url=image_server.url, **image_server.fetch)
     assert not [line for line in report.warning_lines() if "brought over" in line]
     carriage = Figure.objects.get(original_url=f"{image_server.url}{CARRIAGE}")
     assert (carriage.alt_text, carriage.caption, carriage.width) == (
@@ -231,7 +231,7 @@ def test_ghost_image_cards_become_figures(tmp_path, client, image_server):  # no
     )
     body = body_of(client, "night-trains-lviv")
     assert_shows_figure(body.img, carriage)
-    again = run(GHOST, fetch_images=True, site_url=image_server.url)
+    again = run(GHOST, site_url=image_server.url, **image_server.fetch)
     assert again.count(Result.UNCHANGED) == 2
     assert Figure.objects.count() == 2  # the feature image and the card's
 

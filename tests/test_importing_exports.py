@@ -207,7 +207,7 @@ def test_a_dry_run_of_a_wordpress_export_writes_nothing():
 def test_fetch_images_downloads_the_featured_image(tmp_path, image_server):  # noqa: F811
     image_server.routes[METRO] = (200, image_bytes(1300, 800))
     copy = edited_copy(tmp_path, WXR, ("https://old.example.com", image_server.url))
-    run(copy, fetch_images=True)
+    run(copy, **image_server.fetch)
     figure = Article.objects.get(slug="kyiv-metro-reopens").lead_figure
     assert figure.image and figure.width == 1300
     assert figure.original_url == image_server.url + METRO
@@ -385,7 +385,7 @@ def test_a_ghost_rerun_changes_nothing():
 
 def test_ghost_site_url_lets_featured_images_download(tmp_path, image_server):  # noqa: F811
     image_server.routes[NIGHT_TRAIN] = (200, image_bytes(1400, 900))
-    run(GHOST, fetch_images=True, site_url=image_server.url)
+    run(GHOST, site_url=image_server.url, **image_server.fetch)
     article = Article.objects.get(slug="night-trains-lviv")
     assert article.lead_figure.image and article.lead_figure.width == 1400
     assert f"]({image_server.url}/rail-timetable/)" in article.body

@@ -341,7 +341,9 @@ def test_symbolic_link_loops_and_links_out_of_the_tree_are_not_followed(tmp_path
 
 @pytest.fixture
 def image_server(monkeypatch):
-    """A tiny HTTP server on 127.0.0.1: {path: (status, bytes)}."""
+    """A tiny HTTP server on 127.0.0.1: {path: (status, bytes)}. Its `fetch` options
+    download from it: a loopback address, which only the private-network allowance lets
+    the importer reach."""
     for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
         monkeypatch.delenv(name, raising=False)
     routes = {}
@@ -365,6 +367,7 @@ def image_server(monkeypatch):
     thread.start()
     server.routes = routes
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    server.fetch = {"fetch_images": True, "fetch_images_from_private_network": True}
     yield server
     server.shutdown()
     server.server_close()
@@ -374,7 +377,7 @@ def test_fetch_images_downloads_a_missing_file(tmp_path, image_server):
     image_server.routes["/road.jpg"] = (200, image_bytes(400, 300))
     meta = {**FIGURE, "img_url_full": f"{image_server.url}/road.jpg"}
     path = article_file(tmp_path, "a.md", meta)
-    only(run(path, fetch_images=True), Result.CREATED)
+    only(run(path, **image_server.fetch), Result.CREATED)
     figure = Article.objects.get().lead_figure
     assert figure.image and figure.width == 400
 
@@ -395,7 +398,8 @@ def test_a_failed_download_is_a_missing_image_warning(
     settings.IMAGE_MAX_BYTES = 2000
     image_server.routes["/road.jpg"] = route
     meta = {**FIGURE, "img_url_full": f"{image_server.url}/road.jpg"}
-    outcome = only(run(article_file(tmp_path, "a.md", meta), fetch_images=True), Result.CREATED)
+    path = article_file(tmp_path, "a.md", meta)
+    outcome = only(run(path, **image_server.fetch), Result.CREATED)
     assert not Figure.objects.get().image
     [warning] = [line for line in outcome.warning_lines() if "image file missing" in line]
     assert reason in warning
@@ -515,7 +519,11 @@ def test_a_download_that_trickles_in_is_abandoned_at_the_deadline(image_server):
     started = time.monotonic()
     try:
         with pytest.raises(ImageUnavailable, match=r"the download took over 0.5 s; abandoned"):
-            fetch_image(f"http://127.0.0.1:{listener.getsockname()[1]}/a.jpg", deadline=0.5)
+            fetch_image(
+                f"http://127.0.0.1:{listener.getsockname()[1]}/a.jpg",
+                deadline=0.5,
+                allow_private=True,
+            )
     finally:
         listener.close()
     assert time.monotonic() - started < 3
@@ -529,7 +537,11 @@ def test_a_download_that_never_answers_times_out(image_server):
     listener.listen()  # accepts the connection, never answers
     try:
         with pytest.raises(ImageUnavailable, match="timed out"):
-            fetch_image(f"http://127.0.0.1:{listener.getsockname()[1]}/a.jpg", timeout=0.5)
+            fetch_image(
+                f"http://127.0.0.1:{listener.getsockname()[1]}/a.jpg",
+                timeout=0.5,
+                allow_private=True,
+            )
     finally:
         listener.close()
 

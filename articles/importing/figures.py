@@ -92,7 +92,8 @@ def find_image(relative_paths, url: str, options) -> tuple[bytes | None, list[st
                 reasons.append(str(error))
     if url and options.fetch_images:
         try:
-            return checked_image(fetch_image(url)), []
+            allow_private = options.fetch_images_from_private_network
+            return checked_image(fetch_image(url, allow_private=allow_private)), []
         except ImageUnavailable as error:
             reasons.append(f"{printable(url[:80])}: {error}")
     return None, reasons

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from .. import images
+from . import public_web
 
 FETCH_TIMEOUT = 15  # seconds, for connecting and for each read
 FETCH_DEADLINE = 60  # seconds for a whole download: a trickle never times out a read
@@ -48,22 +49,20 @@ def read_local_image(images_root: Path, relative_path: str) -> bytes:
         raise ImageUnavailable(f"{relative_path!r} cannot be read ({error.strerror})") from None
 
 
-class _WebOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if urlsplit(newurl).scheme not in {"http", "https"}:
-            raise urllib.error.URLError(f"redirected to a non-web address {newurl[:80]!r}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
 def fetch_image(
-    url: str, *, timeout: float = FETCH_TIMEOUT, deadline: float = FETCH_DEADLINE
+    url: str,
+    *,
+    timeout: float = FETCH_TIMEOUT,
+    deadline: float = FETCH_DEADLINE,
+    allow_private: bool = False,
 ) -> bytes:
     """Download `url` (http or https only), refusing anything over IMAGE_MAX_BYTES or
-    slower than `deadline` seconds in all."""
+    slower than `deadline` seconds in all, and, unless `allow_private`, any host (the
+    first or one redirected to) that is not on the public internet (see public_web)."""
     if urlsplit(url).scheme not in {"http", "https"}:
         raise ImageUnavailable(f"{url[:80]!r} is not an http or https URL")
     limit = settings.IMAGE_MAX_BYTES
-    opener = urllib.request.build_opener(_WebOnlyRedirects)
+    opener, redirects = public_web.opener(allow_private)
     request = urllib.request.Request(url, headers={"User-Agent": "Newsroom importer"})  # noqa: S310 - scheme checked above
     try:
         with opener.open(request, timeout=timeout) as response:
@@ -78,6 +77,9 @@ def fetch_image(
     except urllib.error.HTTPError as error:
         raise ImageUnavailable(f"download failed: HTTP {error.code} {error.reason}") from None
     except urllib.error.URLError as error:
+        if isinstance(error.reason, public_web.PrivateAddress):
+            hop = f"redirected to {redirects.last[:80]!r}: " if redirects.last else ""
+            raise ImageUnavailable(f"{hop}{error.reason}") from None
         raise ImageUnavailable(f"download failed: {error.reason}") from None
     except (OSError, ValueError) as error:
         raise ImageUnavailable(f"download failed: {error}") from None

@@ -27,6 +27,7 @@ class ImportOptions:
     status: str = Article.Status.PUBLISHED
     images_root: Path | None = None
     fetch_images: bool = False
+    fetch_images_from_private_network: bool = False  # intranet archives only
     dry_run: bool = False
     overwrite: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES

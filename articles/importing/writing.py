@@ -71,6 +71,7 @@ def import_articles(
     status: str = Article.Status.PUBLISHED,
     images_root: str | Path | None = None,
     fetch_images: bool = False,
+    fetch_images_from_private_network: bool = False,
     dry_run: bool = False,
     overwrite: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -82,15 +83,20 @@ def import_articles(
     Ghost export files among them; the fate of each file and post is in the report.
 
     `on_file(outcome, done, total)` is called after each is committed (the command's
-    progress bar). Raises ValueError for bad options (unknown time zone or status).
+    progress bar). Downloads (`fetch_images`) reach public internet addresses only, unless
+    `fetch_images_from_private_network` allows the rest too, for an intranet's archive.
+    Raises ValueError for bad options (unknown time zone or status...).
     """
     if status not in (Article.Status.DRAFT, Article.Status.PUBLISHED):
         raise ValueError(f"status must be draft or published, not {status!r}")
+    if fetch_images_from_private_network and not fetch_images:
+        raise ValueError("--fetch-images-from-private-network needs --fetch-images")
     options = ImportOptions(
         time_zone=get_time_zone(time_zone),
         status=status,
         images_root=Path(images_root) if images_root else None,
         fetch_images=fetch_images,
+        fetch_images_from_private_network=fetch_images_from_private_network,
         dry_run=dry_run,
         overwrite=overwrite,
         max_bytes=max_bytes,

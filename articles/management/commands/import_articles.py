@@ -63,7 +63,14 @@ class Command(BaseCommand):
             "--fetch-images",
             action="store_true",
             help="Download images that are not under --images-root from their URL (for "
-            "an export: the featured image's address).",
+            "an export: the featured image's address); from public internet addresses only.",
+        )
+        parser.add_argument(
+            "--fetch-images-from-private-network",
+            action="store_true",
+            help="With --fetch-images, also download from hosts on this machine or a private "
+            "network (loopback, private, link-local addresses...): for an intranet's archive "
+            "whose files you trust.",
         )
         parser.add_argument(
             "--timezone",
@@ -145,6 +152,7 @@ class Command(BaseCommand):
                 status=options["status"],
                 images_root=images_root,
                 fetch_images=options["fetch_images"],
+                fetch_images_from_private_network=options["fetch_images_from_private_network"],
                 dry_run=options["dry_run"],
                 overwrite=options["overwrite"],
                 max_bytes=options["max_bytes"],
