@@ -69,6 +69,7 @@ from .models import Article, PendingChange
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
+LOOKED_UP = "newsroom.kept_page_lookup"  # a WSGI environ's key (no header's: HTTP_*)
 LISTINGS = "listings"  # every page but an article's own: any change may reach it
 KEPT_STATUSES = frozenset({200, 301, 404, 410})
 # How long an address remembers when it first served its current bytes (Last-Modified).
@@ -146,8 +147,9 @@ def look_up(request):
     One round trip to the cache: the page is kept under its address alone, with the
     generation it was made in, so the two are read together. Remembered on the request,
     so that KeptPageMiddleware's look-up serves the view's wrapper too (whatever failed,
-    raised again)."""
-    looked = getattr(request, "kept_page_lookup", None)
+    raised again); and in the WSGI environ by KeptPageApplication, when it leaves the
+    request to Django."""
+    looked = getattr(request, "kept_page_lookup", None) or request.META.get(LOOKED_UP)
     if looked is None:
         try:
             looked = _look_up(request)
