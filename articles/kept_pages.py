@@ -121,8 +121,9 @@ class KeptPageMiddleware:
 
     def answer_before_django(self, environ):
         """The answer __call__ would give with recorded headers, made from the WSGI environ
-        alone (see KeptPageApplication), or None: Django's handler then answers, with the
-        look-up made here (caching.LOOKED_UP), not asked of the cache again."""
+        alone (see KeptPageApplication), as (response, all its headers in order); or
+        None: Django's handler then answers, with the look-up made here
+        (caching.LOOKED_UP), not asked of the cache again."""
         path = environ.get("PATH_INFO") or "/"
         if (
             not settings.PAGE_CACHE
@@ -149,14 +150,18 @@ class KeptPageMiddleware:
         finally:
             if hasattr(request, "kept_page_lookup"):
                 environ[LOOKED_UP] = request.kept_page_lookup
+        secure = request.is_secure()
         if (
             page is None
             or page.status_code not in ANSWERED_BEFORE_DJANGO
-            or request.is_secure() not in self.recorded
+            or secure not in self.recorded
             or not self.replayable(request, page)
         ):
             return None
-        return self.replay(request, answer(request, page))
+        # The recorded headers are not set on the response (each header set is checked
+        # and encoded again): they are sent after its own, where replay() would set them.
+        response = answer(request, page)
+        return response, [*response.items(), *self.recorded_headers(secure, response)]
 
     def replayable(self, request, page):
         """Whether the middleware around a kept page would do with this request and page
@@ -181,11 +186,18 @@ class KeptPageMiddleware:
             if answered is not recording:  # one of them answered instead: it decides
                 return self.answer_kept_page(request)
             self.recorded[secure] = list(recording.items())
-        headers = response.headers
-        for name, value in self.recorded[secure]:
-            if name not in headers:
-                headers[name] = str(len(response.content)) if name == "Content-Length" else value
+        for name, value in self.recorded_headers(secure, response):
+            response.headers[name] = value
         return response
+
+    def recorded_headers(self, secure, response):
+        """The recorded headers `response` lacks, in their order (Content-Length its own)."""
+        headers = response.headers
+        return [
+            (name, str(len(response.content)) if name == "Content-Length" else value)
+            for name, value in self.recorded[secure]
+            if name not in headers
+        ]
 
 
 def _answer_kept_page(request):
@@ -242,9 +254,10 @@ class KeptPageApplication:
         self.kept = first if isinstance(first, KeptPageMiddleware) else None
 
     def __call__(self, environ, start_response):
-        response = None if self.kept is None else self.kept.answer_before_django(environ)
-        if response is None:
+        answered = None if self.kept is None else self.kept.answer_before_django(environ)
+        if answered is None:
             return self.handler(environ, start_response)
+        response, headers = answered
         # As Django's WSGIHandler writes a response (a kept page sets no cookie).
-        start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
+        start_response(f"{response.status_code} {response.reason_phrase}", headers)
         return [response.content]
