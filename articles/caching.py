@@ -8,9 +8,9 @@ only if it is the same for everyone: status 200, 301, 404 or 410, no cookie, no 
 no `Cache-Control` of the view's own (a preview says private) and no use of the request's
 Content-Security-Policy nonce (a nonce served twice is no nonce: such a page is private).
 A page is keyed by its address (scheme, host, path and query parameters in sorted order).
-A kept page is answered by KeptPageMiddleware, before the rest of the middleware, when
-nothing in it has anything to do for the request (see articles/kept_pages.py); else by
-the view's wrapper here.
+A kept page is answered by KeptPageApplication before Django's handler, or
+KeptPageMiddleware before the rest of the middleware, when nothing in it has anything to
+do for the request (see articles/kept_pages.py); else by the view's wrapper here.
 
 **Invalidation.** Every page is kept with its generation: a counter in the cache that every
 `article_changed` moves on, whatever changed and in whichever article. That is exact

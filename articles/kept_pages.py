@@ -1,5 +1,8 @@
 """A kept page answered before the middleware stack: KeptPageMiddleware, first in
-MIDDLEWARE.
+MIDDLEWARE; and before Django's handler: KeptPageApplication, newsroom/wsgi.py's WSGI
+application, which asks the middleware's rules of the WSGI environ alone (one home for
+the rules; the middleware stays, as it records the headers the WSGI layer sends, answers
+whoever the WSGI layer leaves to Django, and serves ASGI).
 
 A warm page cache made the view's wrapper cheap, but each answer still went through every
 middleware: sessions, CSRF, authentication, messages, axes, the outage guard. For a
