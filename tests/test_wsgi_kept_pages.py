@@ -12,7 +12,7 @@ from django.test import RequestFactory, override_settings
 from django.urls import get_script_prefix, set_script_prefix
 
 from articles import caching
-from articles.kept_pages import KeptPageApplication
+from articles.kept_pages import KeptPageApplication, KeptPageMiddleware
 from tests.factories import ArticleFactory, seed_article
 from tests.test_kept_pages import requests_for
 
@@ -157,3 +157,13 @@ def test_without_the_middleware_django_answers_everything(settings):
     for _ in range(3):
         call(app, "get", url)
     assert app.kept is None and app.handler.call_count == 3
+
+
+def test_the_sites_wsgi_application_answers_kept_pages_first():
+    """newsroom/wsgi.py's application finds KeptPageMiddleware in its handler's chain (by
+    the functools.wraps Django puts around each middleware): without it, no page would
+    be answered before Django, silently."""
+    from newsroom.wsgi import application
+
+    assert isinstance(application, KeptPageApplication)
+    assert isinstance(application.kept, KeptPageMiddleware)
