@@ -8,9 +8,9 @@ only if it is the same for everyone: status 200, 301, 404 or 410, no cookie, no 
 no `Cache-Control` of the view's own (a preview says private) and no use of the request's
 Content-Security-Policy nonce (a nonce served twice is no nonce: such a page is private).
 A page is keyed by its address (scheme, host, path and query parameters in sorted order).
-A kept page is answered by KeptPageMiddleware, before the rest of the middleware, when
-nothing in it has anything to do for the request (see articles/kept_pages.py); else by
-the view's wrapper here.
+A kept page is answered by KeptPageApplication before Django's handler, or
+KeptPageMiddleware before the rest of the middleware, when nothing in it has anything to
+do for the request (see articles/kept_pages.py); else by the view's wrapper here.
 
 **Invalidation.** Every page is kept with its generation: a counter in the cache that every
 `article_changed` moves on, whatever changed and in whichever article. That is exact
@@ -69,6 +69,7 @@ from .models import Article, PendingChange
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
+LOOKED_UP = "newsroom.kept_page_lookup"  # a WSGI environ's key (no header's: HTTP_*)
 LISTINGS = "listings"  # every page but an article's own: any change may reach it
 KEPT_STATUSES = frozenset({200, 301, 404, 410})
 # How long an address remembers when it first served its current bytes (Last-Modified).
@@ -146,8 +147,9 @@ def look_up(request):
     One round trip to the cache: the page is kept under its address alone, with the
     generation it was made in, so the two are read together. Remembered on the request,
     so that KeptPageMiddleware's look-up serves the view's wrapper too (whatever failed,
-    raised again)."""
-    looked = getattr(request, "kept_page_lookup", None)
+    raised again); and in the WSGI environ by KeptPageApplication, when it leaves the
+    request to Django."""
+    looked = getattr(request, "kept_page_lookup", None) or request.META.get(LOOKED_UP)
     if looked is None:
         try:
             looked = _look_up(request)

@@ -16,12 +16,13 @@ from bench_search import WORDS
 ARTICLES_SQL = """
 INSERT INTO articles_article (
     title, headline, slug, byline, description, lede, social_title, social_description,
-    body, body_html, published_at, status, source_url, extra_metadata, import_checksum,
+    body, body_html, published_at, status, source_url, canonical_url, extra_metadata,
+    import_checksum,
     created_at, updated_at, lead_figure_id, feed_id
 )
 SELECT headline, headline, 'article-' || n, '', description, lede, '', '',
        first || E'\\n\\n' || second, '<p>' || first || E'</p>\\n<p>' || second || '</p>',
-       %(epoch)s::timestamptz + n * interval '30 minutes', 'published', '', '{}', '',
+       %(epoch)s::timestamptz + n * interval '30 minutes', 'published', '', '', '{}', '',
        now(), now(), (%(figures)s::bigint[])[1 + n %% cardinality(%(figures)s::bigint[])],
        'urn:uuid:' || gen_random_uuid()
 FROM generate_series(%(start)s, %(stop)s - 1) AS n
