@@ -19,6 +19,15 @@ def page_cache(settings):
     settings.PAGE_CACHE = False
 
 
+@pytest.fixture(params=["locmem", "redis"])
+def page_cache_on(request, settings):
+    """The page cache on, for each test on each cache: a process's own memory, and Redis.
+    The page cache's tests make it their `page_cache` (which turns it off elsewhere)."""
+    settings.PAGE_CACHE = True
+    if request.param == "redis":
+        request.getfixturevalue("redis_cache")
+
+
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 
 

@@ -22,12 +22,9 @@ from tests.test_settings import manage
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True, params=["locmem", "redis"])
-def page_cache(request, settings):
-    """Each test on each cache: a process's own memory, and Redis."""
-    settings.PAGE_CACHE = True
-    if request.param == "redis":
-        request.getfixturevalue("redis_cache")
+@pytest.fixture(autouse=True)
+def page_cache(page_cache_on, settings):
+    """The page cache on, on each cache (conftest.py), with short HTTP lifetimes."""
     settings.PAGE_MAX_AGE = 5
     settings.PAGE_SHARED_MAX_AGE = 5
     settings.PAGE_STALE_WHILE_REVALIDATE = 30

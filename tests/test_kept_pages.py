@@ -19,11 +19,9 @@ from tests.factories import ArticleFactory, seed_article
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True, params=["locmem", "redis"])
-def page_cache(request, settings):
-    settings.PAGE_CACHE = True
-    if request.param == "redis":
-        request.getfixturevalue("redis_cache")
+@pytest.fixture(autouse=True)
+def page_cache(page_cache_on):
+    """The page cache on, on each cache (conftest.py)."""
 
 
 @pytest.fixture
