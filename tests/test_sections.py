@@ -4,6 +4,7 @@ sitemap, and import/export."""
 
 import json
 from datetime import timedelta
+from unittest import mock
 
 import feedparser
 import pytest
@@ -11,6 +12,7 @@ import yaml
 from bs4 import BeautifulSoup
 from defusedxml import ElementTree
 from django.contrib.sites.models import Site
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -534,6 +536,17 @@ def test_the_navigation_is_read_from_the_cache_without_a_query(
     assert navigation_names(client) == ["World", "Sport"]
     with django_assert_num_queries(0):
         Section.objects.shared_tree()
+
+
+def test_the_navigation_is_kept_as_long_as_pages_are(world, settings):
+    """Without Redis each worker has its own cache, never told of another's section
+    change: the tree then lasts no longer than a page does there (10 s by default)."""
+    settings.PAGE_CACHE_SECONDS = 7
+    cache.clear()
+    with mock.patch.object(cache, "set", wraps=cache.set) as written:
+        Section.objects.shared_tree()
+    [(key, _tree, timeout)] = [call.args for call in written.call_args_list]
+    assert key == "sections:tree" and timeout == 7
 
 
 @pytest.mark.parametrize("change", ["rename", "reorder", "add", "delete"])

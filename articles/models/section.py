@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass, field
 
 from anyascii import anyascii
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
@@ -32,9 +33,10 @@ PATH_SEPARATOR = "/"  # between the sections of a path in an archive file: World
 SHOWN_FIELDS = ("name", "slug", "parent_id", "position")
 # Every public page reads the tree (the navigation): it is kept in the site's cache, shared
 # by every server when that is Redis, and forgotten as soon as any section is saved or
-# deleted. The time bounds what a reader racing a section's change could keep.
+# deleted. It is kept as long as pages are (PAGE_CACHE_SECONDS): that bounds what a reader
+# racing a section's change could see, and, on a process's own memory (no REDIS_URL), how
+# long another worker, which is never told, shows the old sections (a new one's front 404s).
 SHARED_TREE_KEY = "sections:tree"
-SHARED_TREE_SECONDS = 300
 
 
 def section_slug(name: str) -> str:
@@ -106,7 +108,7 @@ class SectionQuerySet(models.QuerySet):
             tree = cache.get(SHARED_TREE_KEY)
             if tree is None:
                 tree = self.tree()
-                cache.set(SHARED_TREE_KEY, tree, SHARED_TREE_SECONDS)
+                cache.set(SHARED_TREE_KEY, tree, settings.PAGE_CACHE_SECONDS)
         except RedisError:  # a cache server down costs the cache, not the page
             tree = self.tree()
         return tree
@@ -227,5 +229,5 @@ def _forget_shared_tree():
         logger.error(
             "Sections saved while the cache was unavailable: the navigation "
             "may show the old sections for up to %s s",
-            SHARED_TREE_SECONDS,
+            settings.PAGE_CACHE_SECONDS,
         )
