@@ -482,7 +482,7 @@ def website_meta_tags(title, description, url):
             (("property", "og:type", "website"), True),
             (("property", "og:title", title), True),
             (("property", "og:description", description), described),
-            (("property", "og:url", url), True),
+            (("property", "og:url", url), bool(url)),  # none on a noindex search page
             (("property", "og:site_name", site_name), True),
             (("property", "og:locale", og_locale()), True),
             (("property", "og:image", share_image), True),

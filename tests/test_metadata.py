@@ -254,3 +254,13 @@ def test_pages_with_their_own_card_have_no_second_one(client):
     page = BeautifulSoup(client.get(article.get_absolute_url()).content, "html.parser")
     assert [t["content"] for t in page.find_all("meta", property="og:type")] == ["article"]
     assert len(page.find_all("meta", attrs={"name": "twitter:card"})) == 1
+
+
+def test_a_page_without_a_canonical_link_has_no_empty_og_url(client):
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get("/search/?q=bridge").content, "html.parser")
+    assert page.find("link", rel="canonical") is None
+    assert page.find("meta", property="og:url") is None
+    assert page.find("meta", property="og:title")["content"]
+    assert all(tag.get("content") for tag in page.find_all("meta", property=True))
