@@ -195,11 +195,7 @@ class LatestArticlesFeed(Feed):
         return [tag.name for tag in article.tags.all()]
 
     def item_enclosures(self, article):
-        # The same image the article's Open Graph and JSON-LD name.
-        url = lead_image(article).url
-        mime_type = mimetypes.guess_type(url)[0] or "image/jpeg"
-        # RSS wants a length in bytes; 0 is the convention when it is not known here.
-        return [Enclosure(url, "0", mime_type)]
+        return image_enclosures(article)
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
@@ -297,7 +293,7 @@ class CorrectionsFeed(Feed):
         return absolute_url(reverse("articles:corrections_feed_rss"))
 
     def items(self):
-        return Correction.objects.public().for_listing()[:FEED_SIZE]
+        return Correction.objects.public().for_feed()[:FEED_SIZE]
 
     def item_title(self, correction):
         return f"Correction: {correction.article.display_headline}"
@@ -319,12 +315,25 @@ class CorrectionsFeed(Feed):
 
     item_updateddate = item_pubdate
 
+    def item_enclosures(self, correction):
+        # The corrected article's image, as its own item shows: feed readers show an
+        # entry without one as a blank (and feed checkers warn about it).
+        return image_enclosures(correction.article)
+
 
 class CorrectionsAtomFeed(CorrectionsFeed):
     feed_type = AtomFeed
 
     def feed_url(self):
         return absolute_url(reverse("articles:corrections_feed_atom"))
+
+
+def image_enclosures(article):
+    """The same image the article's Open Graph and JSON-LD name, as a feed enclosure."""
+    url = lead_image(article).url
+    mime_type = mimetypes.guess_type(url)[0] or "image/jpeg"
+    # RSS wants a length in bytes; 0 is the convention when it is not known here.
+    return [Enclosure(url, "0", mime_type)]
 
 
 def shown_time(moment):

@@ -468,6 +468,37 @@ def _without_empty(node):
     return node
 
 
+def website_meta_tags(title, description, url):
+    """The Open Graph and X tags of a page that is not an article's or an author's (the
+    home page, a section, a tag, an archive…): a website card with the site's share
+    image. Without them a shared link shows a bare address."""
+    site_name = settings.SITE_NAME
+    share_width, share_height = SHARE_IMAGE_SIZE
+    share_image = absolute_url(static(SHARE_IMAGE_PATH))
+    described = bool(description)
+    return tuple(
+        tag
+        for tag, shown in (
+            (("property", "og:type", "website"), True),
+            (("property", "og:title", title), True),
+            (("property", "og:description", description), described),
+            (("property", "og:url", url), bool(url)),  # none on a noindex search page
+            (("property", "og:site_name", site_name), True),
+            (("property", "og:locale", og_locale()), True),
+            (("property", "og:image", share_image), True),
+            (("property", "og:image:width", str(share_width)), True),
+            (("property", "og:image:height", str(share_height)), True),
+            (("property", "og:image:alt", site_name), True),
+            (("name", "twitter:card", "summary_large_image"), True),
+            (("name", "twitter:title", title), True),
+            (("name", "twitter:description", description), described),
+            (("name", "twitter:image", share_image), True),
+            (("name", "twitter:image:alt", site_name), True),
+        )
+        if shown
+    )
+
+
 @dataclass(frozen=True)
 class SectionMetadata:
     title: str
@@ -488,25 +519,7 @@ def section_metadata(section, sections, *, page_number=1):
     )
     description = Truncator(description).chars(DESCRIPTION_FALLBACK_CHARS)
     title = f"{section.name} – {site_name}"
-    share_width, share_height = SHARE_IMAGE_SIZE
-    share_image = absolute_url(static(SHARE_IMAGE_PATH))
-    meta = (
-        ("property", "og:type", "website"),
-        ("property", "og:title", title),
-        ("property", "og:description", description),
-        ("property", "og:url", canonical),
-        ("property", "og:site_name", site_name),
-        ("property", "og:locale", og_locale()),
-        ("property", "og:image", share_image),
-        ("property", "og:image:width", str(share_width)),
-        ("property", "og:image:height", str(share_height)),
-        ("property", "og:image:alt", site_name),
-        ("name", "twitter:card", "summary_large_image"),
-        ("name", "twitter:title", title),
-        ("name", "twitter:description", description),
-        ("name", "twitter:image", share_image),
-        ("name", "twitter:image:alt", site_name),
-    )
+    meta = website_meta_tags(title, description, canonical)
     site_url = absolute_url("/")
     page = {
         "@type": "CollectionPage",

@@ -545,6 +545,34 @@ def test_the_corrections_feeds_list_public_corrections(client, url, django_asser
     assert moment_of(entry.published_parsed) == correction.published_at.replace(microsecond=0)
 
 
+@pytest.mark.parametrize("url", ["/feeds/corrections/rss/", "/feeds/corrections/atom/"])
+def test_a_corrections_feed_entry_carries_its_articles_image(
+    client, url, django_assert_num_queries
+):
+    # audit_feed.py (feedparser) warned "entries missing image" on the corrections feeds
+    # while every article feed had one: the entry now encloses the corrected article's
+    # lead image, read with the correction (its figure, credit and licence joined).
+    pictured = seed_article()
+    correction_of(pictured, "We wrote Tuesday; it was Monday.")
+    correction_of(published_article(headline="No picture"), "The cost was misstated.")
+    client.get(url)  # the sites framework caches its row
+    with django_assert_num_queries(1):
+        response = client.get(url)
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.bozo_exception
+    images = {
+        entry.title: [e.href for e in entry.enclosures if e.type.startswith("image/")]
+        for entry in feed.entries
+    }
+    social_url, _, _ = pictured.lead_figure.social_image()
+    assert images[f"Correction: {pictured.display_headline}"] == [
+        f"https://news.example{social_url}"
+    ]
+    # Without a lead figure: the site's share card, as the article's own feed item has.
+    (share_card,) = images["Correction: No picture"]
+    assert share_card.startswith("https://news.example/static/")
+
+
 def moment_of(parsed):
     from calendar import timegm
     from datetime import UTC

@@ -1,7 +1,7 @@
 """article_metadata(): the one function behind an article page's meta tags and JSON-LD."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.template import Context, Template
@@ -193,3 +193,74 @@ def test_json_ld_cannot_break_out_of_its_script_element():
     assert "<script>alert" not in html and "<!--" not in html and "&quot;" not in html
     body = html.removeprefix('<script type="application/ld+json">').removesuffix("</script>")
     assert json.loads(body) == data
+
+
+# audit_meta.py (extruct) found no og:title/og:url/og:image/twitter:card on the home,
+# tag, corrections and archive pages (sections and authors had their own): a shared link
+# to them showed a bare address. Every page without its own card now has the site's.
+@pytest.mark.parametrize(
+    ("url", "title", "canonical"),
+    [
+        ("/", "The Daily Example: latest news", "https://news.example/"),
+        (
+            "/?page=2",
+            "The Daily Example: latest news (page 2)",
+            "https://news.example/?page=2",
+        ),
+        (
+            "/tags/budget/",
+            "Tagged “Budget” – The Daily Example",
+            "https://news.example/tags/budget/",
+        ),
+        ("/corrections/", None, "https://news.example/corrections/"),
+        ("/archive/2020/", None, "https://news.example/archive/2020/"),
+    ],
+)
+def test_pages_without_a_card_of_their_own_have_the_sites(client, url, title, canonical):
+    from bs4 import BeautifulSoup
+
+    from articles.views import PAGE_SIZE
+
+    for n in range(PAGE_SIZE + 1):
+        ArticleFactory(
+            tags=["Budget"],
+            published_at=timezone.make_aware(datetime(2020, 3, 1 + n)),
+        )
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+
+    def content(attribute, key):
+        (tag,) = page.find_all("meta", attrs={attribute: key})
+        return tag["content"]
+
+    page_title = page.title.get_text()
+    assert title is None or page_title == title
+    assert content("property", "og:type") == "website"
+    assert content("property", "og:title") == content("name", "twitter:title") == page_title
+    assert content("property", "og:url") == page.find("link", rel="canonical")["href"]
+    assert content("property", "og:url") == canonical
+    description = page.find("meta", attrs={"name": "description"})["content"]
+    assert content("property", "og:description") == description
+    assert content("name", "twitter:card") == "summary_large_image"
+    share = content("property", "og:image")
+    assert share.startswith("https://news.example/static/") and share.endswith(".png")
+    assert content("name", "twitter:image") == share
+    assert content("property", "og:image:alt") == "The Daily Example"
+
+
+def test_pages_with_their_own_card_have_no_second_one(client):
+    from bs4 import BeautifulSoup
+
+    article = seed_article()
+    page = BeautifulSoup(client.get(article.get_absolute_url()).content, "html.parser")
+    assert [t["content"] for t in page.find_all("meta", property="og:type")] == ["article"]
+    assert len(page.find_all("meta", attrs={"name": "twitter:card"})) == 1
+
+
+def test_a_page_without_a_canonical_link_has_no_empty_og_url(client):
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get("/search/?q=bridge").content, "html.parser")
+    assert page.find("link", rel="canonical") is None
+    assert page.find("meta", property="og:url") is None
+    assert page.find("meta", property="og:title")["content"]
+    assert all(tag.get("content") for tag in page.find_all("meta", property=True))

@@ -29,6 +29,11 @@ class CorrectionQuerySet(models.QuerySet):
     def for_listing(self):
         return self.select_related("article")
 
+    def for_feed(self):
+        """A feed's corrections, with what their article's image enclosure reads (the
+        lead figure's renditions come with its row)."""
+        return self.select_related("article__lead_figure__credit__license")
+
     def delete(self):
         """Delete, announcing the articles whose corrections box changes."""
         with transaction.atomic(using=self.db):

@@ -107,6 +107,20 @@ def capture(parser, token):
 
 
 @register.simple_tag
+def website_card(title, description, url):
+    """The Open Graph and X tags of a page without its own (base.html's `meta` block);
+    `title`, `description` and `url` come escaped from base.html's captures."""
+    return mark_safe(  # noqa: S308 - each value is escaped by format_html
+        "\n  ".join(
+            format_html('<meta {}="{}" content="{}">', attribute, key, html.unescape(content))
+            for attribute, key, content in metadata.website_meta_tags(
+                str(title).strip(), str(description).strip(), str(url).strip()
+            )
+        )
+    )
+
+
+@register.simple_tag
 def picture(figure, sizes="", loading=""):
     """A figure's image as <picture>: WebP renditions with a JPEG fallback, sized so the
     page does not shift while it loads; nothing without a file. `loading` is "lazy"
