@@ -25,10 +25,14 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from . import caching
-        from .changes import article_changed
+        from . import caching, fragments
+        from .changes import article_changed, article_changing
 
         post_migrate.connect(sync_site_with_site_url, sender=self)
+        article_changing.connect(fragments.mark_stale_with_the_write, dispatch_uid="fragments")
+        # Before the pages are forgotten: the first reader of a page made afresh finds the
+        # article's fragments made already.
+        article_changed.connect(fragments.make_again_once_committed, dispatch_uid="fragments")
         article_changed.connect(caching.forget_pages, dispatch_uid="forget_pages")
         article_changed.connect(caching.purge_cdn, dispatch_uid="purge_cdn")
         for model in (self.get_model("Section"), self.get_model("Author")):

@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 # Sent with sender=Article, article_ids (a sorted tuple), kind (a Change) and using.
 article_changed = Signal()
+# Sent at once by announce(), inside the write's transaction, with the same arguments: for
+# what must change with the write itself, or not at all (the stored fragments of pages).
+article_changing = Signal()
 
 
 class Change(enum.StrEnum):
@@ -119,6 +122,12 @@ def announce(kind: Change, article_ids, *, using=None):
     article_ids = tuple(article_ids)
     if not article_ids:
         return
+    article_changing.send(
+        sender=apps.get_model("articles", "Article"),
+        article_ids=tuple(sorted(set(article_ids))),
+        kind=kind,
+        using=using or DEFAULT_DB_ALIAS,
+    )
     with announced_together(using) as announcement:
         transaction.on_commit(partial(announcement.add, kind, article_ids), using=using)
 

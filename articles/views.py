@@ -12,7 +12,8 @@ from django.views.generic import (
 
 from .caching import LISTINGS, CachedPublicPageMixin, article_key, shows, tag_key
 from .context_processors import section_tree
-from .metadata import article_metadata, section_ancestry, section_metadata
+from .fragments import fresh, page_parts, shown_page
+from .metadata import section_ancestry, section_metadata
 from .models import SEARCH_CANDIDATES, Article, Correction, PreviewLink, Tag
 from .pagination import UncountedPaginator
 
@@ -70,17 +71,17 @@ class PublicArticleMixin(CachedPublicPageMixin):
 
 
 class ArticlePageMixin:
-    """The article page's context: what machines read about the article is built once,
-    for both the head and the visible dates and breadcrumb; then the related stories."""
+    """The article page's context: its parts (articles/fragments.py), then the related
+    stories. A preview makes the parts from the article as it is held."""
 
     def get_context_data(self, **kwargs):
+        page = self.page_parts()
+        related = Article.objects.related_to(self.object, tag_ids=page["related_tags"])
+        return super().get_context_data(page=page, related_articles=related, **kwargs)
+
+    def page_parts(self):
         sections = section_ancestry(self.object, section_tree(self.request))
-        return super().get_context_data(
-            meta=article_metadata(self.object, sections),
-            article_sections=sections,
-            related_articles=Article.objects.related_to(self.object),
-            **kwargs,
-        )
+        return shown_page(page_parts(self.object, sections))
 
 
 class ArticleListView(PublicArticleMixin, ListView):
@@ -117,7 +118,11 @@ class ArticleListView(PublicArticleMixin, ListView):
 
 class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
     def shape(self, articles):
-        return articles.for_detail().only_shown()
+        return articles.with_fragments("page")
+
+    def page_parts(self):
+        """Its stored fragments, made now if they are stale."""
+        return shown_page(fresh([self.object], "page")[0].shown["page"])
 
     def page_keys(self, context):
         # The article (every change to it, its tags, figure, credit and licence included,

@@ -101,10 +101,14 @@ def seed_article(**overrides):
     return ArticleFactory(**{**fields, **overrides})
 
 
-def warm_navigation():
-    """The sections, and the time of the next scheduled change to a live article, read
-    into the cache, as every page but the first after a change finds them."""
+def warm_navigation(*, fragments=True):
+    """The articles' stored fragments made (in tests, on_commit hooks do not run: nothing
+    made them), then the sections and the time of the next scheduled change to a live
+    article read into the cache: as every page but the first after a change finds them."""
     from articles.caching import publish_due_changes
+    from articles.fragments import make_all
 
+    if fragments:
+        make_all()
     Section.objects.shared_tree()
     publish_due_changes()

@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from articles import caching
-from articles.models import Article
+from articles.models import Article, ArticleFragments
 from tests.conftest import TEST_REDIS_URL
 from tests.factories import ArticleFactory
 
@@ -78,13 +78,15 @@ def test_a_change_announced_by_another_process_is_seen_here_at_once(client, page
     article = ArticleFactory(headline="Before the change")
     url = article.get_absolute_url()
     assert headline(client.get(url).content) == "Before the change"
-    # The row changes unannounced: the page kept in Redis is still served.
+    # The row changes unannounced (its stored fragments stale, as the write path makes them
+    # in its transaction): the page kept in Redis is still served.
     Article.objects.filter(pk=article.pk).update(headline="After the change")
+    ArticleFragments.objects.mark_stale([article.pk])
     assert headline(client.get(url).content) == "Before the change"
-    # Another server commits the change and announces it (with a database of its own,
-    # which announcing does not read).
+    # Another server, its change committed, tells the pages (with a database of its own,
+    # which telling them does not read).
     another_process(
-        f"from articles.changes import Change, announce\nannounce(Change.EDITED, [{article.pk}])\n",
+        "from articles.caching import forget_pages\nforget_pages()\n",
         page_cache,
         database=tmp_path / "other.sqlite3",
     )

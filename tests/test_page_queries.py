@@ -18,7 +18,7 @@ from tests.factories import ArticleFactory, small_figure, warm_navigation
 pytestmark = pytest.mark.django_db
 
 # Each public page and its queries (the sections of the navigation are in the cache): the
-# article (its tags, bylines, related stories); the listings (articles with their lead
+# article (with its stored fragments; its related stories); the listings (articles with their lead
 # figures, whose renditions come with them, then the bylines; a tag page finds its tag and
 # whether it has any article first; an archive asks for the nearest dates and its months);
 # the search (a count of the bounded matches); feeds (their articles, tags, bylines;
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 # tags; the number of sections; the newest credited article, there none; a sitemap's
 # page: its items, counted nowhere).
 PAGE_QUERIES = {
-    "/articles/{slug}/": 4,
+    "/articles/{slug}/": 2,
     "/": 2,
     "/?page=2": 2,
     "/tags/harbour/": 4,

@@ -34,7 +34,7 @@ from django.utils.timezone import localtime
 from ..acting import acting_as
 from ..changes import announced_together
 from ..forms import ArticleAdminForm, format_tag_names
-from ..metadata import article_metadata, section_ancestry
+from ..fragments import page_parts, shown_page
 from ..models import (
     AUTOSAVED_FIELDS,
     Article,
@@ -567,16 +567,17 @@ class ArticleAdmin(
         if request.GET.get("pending"):
             pending = get_object_or_404(PendingChange, article=article)
             _hold_pending_change(article, pending)
-        sections = section_ancestry(article)
+        page = shown_page(page_parts(article))
         response = TemplateResponse(
             request,
             "articles/article_detail.html",
             {
                 "article": article,
                 "object": article,
-                "meta": article_metadata(article, sections),
-                "article_sections": sections,
-                "related_articles": Article.objects.related_to(article),
+                "page": page,
+                "related_articles": Article.objects.related_to(
+                    article, tag_ids=page["related_tags"]
+                ),
                 "is_preview": True,
             },
         )

@@ -31,6 +31,7 @@ from .fields import (
     validate_web_url_list,
 )
 from .figure import Figure, FigureQuerySet, Rendition, RenditionReport, figure_upload_to
+from .fragment import ArticleFragments
 from .pending import PendingChange, PendingChangeQuerySet
 from .preview_link import PreviewLink
 from .related import RelatedArticle
@@ -56,6 +57,7 @@ __all__ = [
     "XML_FORBIDDEN_CHARACTERS",
     "Article",
     "ArticleAuthor",
+    "ArticleFragments",
     "ArticleQuerySet",
     "ArticleWrite",
     "Author",

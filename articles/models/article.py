@@ -77,6 +77,9 @@ RELATED_MAX = 4
 # Related stories are looked for among the articles sharing the first few tags (the
 # editor's order puts the most important first).
 RELATED_BY_TAGS = 5
+# What a page made of stored fragments reads of an article's own row: its address and
+# what says whether, and where, it is listed.
+FRAGMENTED_PAGE_COLUMNS = ("slug", "status", "published_at", "section_id", "lead_figure_id")
 
 
 # The stand-ins related_to() builds its SQL with: ids no row has, a time no value is.
@@ -180,13 +183,16 @@ class ArticleQuerySet(models.QuerySet):
             )
         return self.filter(found)
 
-    def related_to(self, article, *, limit=RELATED_MAX):
+    def related_to(self, article, *, tag_ids=None, limit=RELATED_MAX):
         """Up to `limit` public articles to read next (a list): the editors' picks in their
         order, then the latest sharing the article's section or one of its first tags
-        (read from `article.tags`, prefetched or not). One query (related_query()), whose
-        SQL is made once per shape and process: building and compiling its subqueries
-        cost a quarter of the article page's CPU, running it a tenth of a millisecond."""
-        tag_ids = [tag.pk for tag in list(article.tags.all())[:RELATED_BY_TAGS]]
+        (`tag_ids`, else read from `article.tags`, prefetched or not). One query
+        (related_query()), whose SQL is made once per shape and process: building and
+        compiling its subqueries cost a quarter of the article page's CPU, running it a
+        tenth of a millisecond."""
+        if tag_ids is None:
+            tag_ids = [tag.pk for tag in list(article.tags.all())]
+        tag_ids = tag_ids[:RELATED_BY_TAGS]
         shape = (self.db, bool(article.section_id), len(tag_ids), limit)
         if shape not in _RELATED_SQL:
             _RELATED_SQL[shape] = self._related_sql(shape)
@@ -266,6 +272,20 @@ class ArticleQuerySet(models.QuerySet):
         # Most articles have no correction: the page asks for them only when there are.
         has_corrections = Exists(Correction.objects.filter(article=OuterRef("pk")))
         return self.for_listing().annotate(has_corrections=has_corrections)
+
+    def for_fragments(self):
+        """Everything the stored fragments of an article show (articles/fragments.py)."""
+        return self.for_detail().only_shown()
+
+    def with_fragments(self, *kinds):
+        """With their stored fragments of these kinds (articles/fragments.py), and of
+        their own columns only those a page asks beside them."""
+        return self.select_related("fragments").only(
+            *FRAGMENTED_PAGE_COLUMNS,
+            "fragments__fingerprint",
+            "fragments__version",
+            *(f"fragments__{kind}" for kind in kinds),
+        )
 
     def for_feed(self):
         """A feed's articles; their corrections are read for those that have any, once

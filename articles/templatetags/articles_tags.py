@@ -165,29 +165,11 @@ CARD_PICTURE_SIZES = "(min-width: 40rem) 14rem, 100vw"
 @register.simple_tag(takes_context=True)
 def article_card(context, article, loading="lazy"):
     """One card: picture, linked headline, the search excerpt or the lede, bylines
-    (not linked) and the publication time."""
-    figure = article.lead_figure if article.lead_figure_id else None
-    image = ""
-    if figure and figure.has_file:
-        shown = picture(figure, sizes=CARD_PICTURE_SIZES, loading=loading)
-        image = f'\n  <div class="card__image">\n    {shown}\n  </div>\n  '
-    snippet = search_snippet(context, article)
-    if snippet:
-        summary = f'\n    <p class="card__snippet">{_escaped(snippet)}</p>\n    '
-    elif article.lede:
-        summary = f'\n    <p class="card__lede">{_escaped(article.lede)}</p>\n    '
-    else:
-        summary = ""
-    moment = article.published_at
-    return mark_safe(  # noqa: S308 - every value escaped here, the picture by its tag
-        f'<article class="card">\n  {image}\n  <div class="card__text">\n'
-        f'    <h2 class="card__headline"><a href="{_escaped(article.get_absolute_url())}">'
-        f"{_escaped(article.display_headline)}</a></h2>\n"
-        f"    {summary}\n"
-        f'    <p class="card__meta">{bylines(article, "card__byline", link=False)} '
-        f'<time datetime="{_escaped(iso8601(moment))}">{_escaped(shown_date(moment))}</time></p>\n'
-        "  </div>\n</article>"
-    )
+    (not linked) and the publication time; from the article's stored fragments when it
+    was read with them (articles/fragments.py)."""
+    from ..fragments import shown_card
+
+    return shown_card(article, loading=loading, snippet=search_snippet(context, article))
 
 
 @register.simple_tag
