@@ -117,9 +117,6 @@ class ArticleListView(PublicArticleMixin, ListView):
 
 
 class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
-    def shape(self, articles):
-        return articles.with_fragments("page")
-
     def page_parts(self):
         """Its stored fragments, made now if they are stale."""
         return shown_page(fresh([self.object], "page")[0].shown["page"])
@@ -140,19 +137,19 @@ class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
             return redirect(moved.article, permanent=True)
 
     def get_object(self, queryset=None):
-        try:
-            return super().get_object(queryset)
-        except Http404:
-            slug = self.kwargs["slug"]
+        slug = self.kwargs["slug"]
+        article = Article.objects.public_with_page(slug)
+        if article is None:
             # Taken down after being public: tell crawlers to drop it, not to retry.
             if Article.objects.filter(slug=slug, status=Article.Status.WITHDRAWN).exists():
-                raise ArticleWithdrawn(slug) from None
+                raise ArticleWithdrawn(slug)
             moved = Article.objects.filter(former_slugs__slug=slug).first()
             if moved is not None and moved.is_public:
-                raise ArticleMoved(moved) from None
+                raise ArticleMoved(moved)
             if moved is not None and moved.status == Article.Status.WITHDRAWN:
-                raise ArticleWithdrawn(slug) from None
-            raise
+                raise ArticleWithdrawn(slug)
+            raise Http404("No article at this address.")
+        return article
 
 
 class TagArticleListView(PublicArticleMixin, ListView):

@@ -35,6 +35,7 @@ from .author import ArticleAuthor, Author
 from .correction import ChangeKind, Correction
 from .fields import WebURLField, reject_control_characters
 from .figure import Figure
+from .fragment import ArticleFragments
 from .preview_link import PreviewLink
 from .related import RelatedArticle
 from .revision import (
@@ -287,6 +288,44 @@ class ArticleQuerySet(models.QuerySet):
             *(f"fragments__{kind}" for kind in kinds),
         )
 
+    def public_with_page(self, slug):
+        """The public article at `slug` with its stored page fragments (`fragments`, absent
+        when it has no row), or None. The query of published().with_fragments("page"),
+        its SQL made once per process and database: building and compiling it was a third
+        of the article page's CPU once the page came from its fragments."""
+        connection = connections[self.db]
+        if self.db not in _PUBLIC_WITH_PAGE_SQL:
+            query = self.published(at=_STAND_IN_TIME).filter(slug=_STAND_IN_SLUG)
+            _PUBLIC_WITH_PAGE_SQL[self.db] = query.with_fragments("page").query.sql_with_params()
+        sql, params = _PUBLIC_WITH_PAGE_SQL[self.db]
+        values = {
+            _STAND_IN_SLUG: slug,
+            connection.ops.adapt_datetimefield_value(_STAND_IN_TIME): (
+                connection.ops.adapt_datetimefield_value(timezone.now())
+            ),
+        }
+        rows = list(self.raw(sql, [values.get(param, param) for param in params]))
+        if not rows:
+            return None
+        article = rows[0]
+        # raw() leaves the joined row's columns on the article as they came: made the
+        # related row here, as select_related() would have (None when there is none).
+        fragments = None
+        if article.article_id is not None:
+            page = ArticleFragments._meta.get_field("page")
+            fragments = ArticleFragments.from_db(
+                self.db,
+                ["article_id", "fingerprint", "version", "page"],
+                [
+                    article.pk,
+                    article.fingerprint,
+                    article.version,
+                    page.from_db_value(article.page, None, connection),
+                ],
+            )
+        Article.fragments.related.set_cached_value(article, fragments)
+        return article
+
     def for_feed(self):
         """A feed's articles; their corrections are read for those that have any, once
         the articles are (with_corrections_read())."""
@@ -432,6 +471,11 @@ class _InArray(Func):
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
         return f"{column} = ANY({array})", (*column_params, *array_params)
+
+
+# (SQL, params) of public_with_page(), by database alias.
+_PUBLIC_WITH_PAGE_SQL = {}
+_STAND_IN_SLUG = "\x00 stand-in slug"  # no slug holds a control character
 
 
 def with_corrections_read(articles):
