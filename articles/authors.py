@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import ListView
 
-from .feeds import AtomFeed, LatestArticlesFeed
+from .feeds import LatestArticlesFeed, StoredItemsAtomFeed
 from .metadata import absolute_url, author_metadata
 from .models import Author
 from .views import PublicArticleMixin
@@ -66,5 +66,5 @@ class AuthorArticlesFeed(LatestArticlesFeed):
 
 
 class AuthorArticlesAtomFeed(AuthorArticlesFeed):
-    feed_type = AtomFeed
+    feed_type = StoredItemsAtomFeed
     feed_url_name = "articles:author_feed_atom"

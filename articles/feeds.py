@@ -1,4 +1,6 @@
 import mimetypes
+from datetime import datetime
+from io import StringIO
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -10,7 +12,9 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
+from django.utils.xmlutils import SimplerXMLGenerator
 
+from . import fragments
 from .caching import LISTINGS, article_key, shows, tag_key
 from .metadata import absolute_url, description_of, lead_image, modified_time
 from .models import (
@@ -21,7 +25,6 @@ from .models import (
     Tag,
     strip_control_characters,
 )
-from .models.article import with_corrections_read
 
 FEED_SIZE = 30
 DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
@@ -83,6 +86,59 @@ class AtomFeed(PlainTextFeedMixin, XMLSafeFeedMixin, Atom1Feed):
             handler.endElement("author")
 
 
+class StoredItemsMixin:
+    """A feed generator writing items made beforehand, as they are: an article's item is
+    written once per change of it (item_xml(), by fragments.feed_parts()) and stored, not
+    again for every reader of every feed it is in."""
+
+    stored_as = None  # the key of this format's item among an article's feed parts
+
+    @classmethod
+    def item_xml(cls, fields):
+        """The XML of an item of these fields (those Django's Feed.get_feed() hands to
+        add_item()), as this generator writes it in a feed."""
+        feed = cls(title="", link="", description="")
+        feed.add_item(**fields)
+        out = StringIO()
+        # The format's own way of writing its items: write_items() here writes stored ones.
+        super(StoredItemsMixin, feed).write_items(
+            SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
+        )
+        return out.getvalue()
+
+    def add_stored_item(self, parts):
+        """An article's item from its feed parts (fragments.feed_parts())."""
+        self.items.append(
+            {
+                "xml": parts[self.stored_as],
+                # What latest_post_date() tells the feed's own last update by.
+                "pubdate": _moment(parts["pubdate"]),
+                "updateddate": _moment(parts["updateddate"]),
+            }
+        )
+
+    def write_items(self, handler):
+        for item in self.items:
+            # Written as it is (ignorableWhitespace() escapes nothing): item_xml() made it.
+            handler.ignorableWhitespace(item["xml"])
+
+
+class StoredItemsRssFeed(StoredItemsMixin, RssFeed):
+    stored_as = "rss"
+
+
+class StoredItemsAtomFeed(StoredItemsMixin, AtomFeed):
+    stored_as = "atom"
+
+
+# The formats an article's item is stored in.
+STORED_ITEM_FORMATS = (StoredItemsRssFeed, StoredItemsAtomFeed)
+
+
+def _moment(iso):
+    return datetime.fromisoformat(iso) if iso else None
+
+
 def _escaped(fields, names):
     return {
         key: escape(value) if key in names and value is not None else value
@@ -113,9 +169,13 @@ def _xml_safe(value):
 
 
 class LatestArticlesFeed(Feed):
-    """The newest public articles as RSS 2.0; links are absolute from SITE_URL."""
+    """The newest public articles as RSS 2.0; links are absolute from SITE_URL.
 
-    feed_type = RssFeed
+    Each article's item is made from it (item_fields(), the item_* methods) once per
+    change and stored with it (fragments.feed_parts()); a feed reads the articles' stored
+    items beside them, and writes them as they are under Django's own channel."""
+
+    feed_type = StoredItemsRssFeed
 
     def title(self):
         return settings.SITE_NAME
@@ -131,24 +191,46 @@ class LatestArticlesFeed(Feed):
     def feed_url(self):
         return absolute_url(reverse("articles:feed_rss"))
 
-    def articles(self):
-        # The body's text stands in for an empty description.
-        return Article.objects.published().for_feed()
-
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
-        shows(request, LISTINGS, *self.listing_keys(obj), *(item["key"] for item in feed.items))
+        articles = self.articles(obj)
+        for article in articles:
+            feed.add_stored_item(article.shown["feed"])
+        shows(request, LISTINGS, *self.listing_keys(obj), *map(article_key, articles))
         return feed
 
     def listing_keys(self, obj):
         return ["feed"]
 
     def items(self, obj=None):
-        return with_corrections_read(self.of(self.articles(), obj)[:FEED_SIZE])
+        # None for Django's loop, which would make every item again for every reader:
+        # get_feed() adds the articles' stored items.
+        return ()
+
+    def articles(self, obj):
+        """The feed's articles, each with its stored item (`article.shown["feed"]`)."""
+        articles = self.of(Article.objects.published(), obj).with_fragments("feed")
+        return fragments.fresh(articles[:FEED_SIZE], "feed")
 
     def of(self, articles, obj):
         """The feed's articles among these: all of them, here."""
         return articles
+
+    def item_fields(self, article):
+        """What Django's Feed.get_feed() hands to the generator's add_item() for this
+        article (read by for_fragments(), its corrections with it)."""
+        return {
+            "title": self.item_title(article),
+            "link": self.item_link(article),
+            "description": self.item_description(article),
+            "unique_id": self.item_guid(article),
+            "unique_id_is_permalink": self.item_guid_is_permalink,
+            "enclosures": self.item_enclosures(article),
+            "pubdate": self.item_pubdate(article),
+            "updateddate": self.item_updateddate(article),
+            "categories": self.item_categories(article),
+            **self.item_extra_kwargs(article),
+        }
 
     def item_title(self, article):
         return article.display_headline
@@ -188,8 +270,8 @@ class LatestArticlesFeed(Feed):
             for correction in article.shown_corrections()
         ]
         # Read by our feed generators: the authors by add_item_elements(), the corrections
-        # by PlainTextFeedMixin (appended to the description), the key by get_feed().
-        return {"item_authors": authors, "corrections": corrections, "key": article_key(article)}
+        # by PlainTextFeedMixin (appended to the description).
+        return {"item_authors": authors, "corrections": corrections}
 
     def item_categories(self, article):
         return [tag.name for tag in article.tags.all()]
@@ -199,7 +281,7 @@ class LatestArticlesFeed(Feed):
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
-    feed_type = AtomFeed
+    feed_type = StoredItemsAtomFeed
 
     def feed_url(self):
         return absolute_url(reverse("articles:feed_atom"))
@@ -235,7 +317,7 @@ class TagArticlesFeed(LatestArticlesFeed):
 
 
 class TagArticlesAtomFeed(TagArticlesFeed):
-    feed_type = AtomFeed
+    feed_type = StoredItemsAtomFeed
     feed_url_name = "articles:tag_feed_atom"
 
 
@@ -271,8 +353,10 @@ class SectionArticlesFeed(TagArticlesFeed):
 
 
 class SectionArticlesAtomFeed(SectionArticlesFeed):
-    feed_type = AtomFeed
+    feed_type = StoredItemsAtomFeed
     feed_url_name = "articles:section_feed_atom"
+
+
 class CorrectionsFeed(Feed):
     """The newest corrections of public articles, each linking to its article."""
 

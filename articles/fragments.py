@@ -1,5 +1,6 @@
 """What public pages show of each article, made once per change and stored with it
-(models/fragment.py): the article page's head and body, and its card in listings.
+(models/fragment.py): the article page's head and body, its card in listings, and its
+item in feeds.
 
 An article page made from its stored fragments reads one row and renders one small
 template; made from the article, it reads its figure, credit, licence, tags, authors and
@@ -30,9 +31,10 @@ from django.db import router
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from . import feeds
 from .metadata import article_metadata, section_ancestry
 from .models import Article, ArticleFragments, Section
-from .models.article import RELATED_BY_TAGS
+from .models.article import RELATED_BY_TAGS, with_corrections_read
 from .templatetags.articles_tags import CARD_PICTURE_SIZES, bylines, iso8601, picture, shown_date
 from .templatetags.articles_tags import _escaped as escaped
 
@@ -120,13 +122,28 @@ def card_parts(article):
     }
 
 
+def feed_parts(article):
+    """The article's item in feeds (articles/feeds.py), for `article` read by
+    for_fragments() with its corrections: as each format's generator writes it (XML),
+    and its dates, which the feed's own last update is told by."""
+    fields = feeds.LatestArticlesFeed().item_fields(article)
+    items = {kind.stored_as: kind.item_xml(fields) for kind in feeds.STORED_ITEM_FORMATS}
+    return {**items, "pubdate": _iso(fields["pubdate"]), "updateddate": _iso(fields["updateddate"])}
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else None
+
+
 def make(articles):
     """Every kind of fragment of these articles (read by for_fragments())."""
+    articles = with_corrections_read(articles)
     tree = Section.objects.using(articles[0]._state.db).tree() if articles else None
     return {
         article.pk: {
             "page": page_parts(article, section_ancestry(article, tree)),
             "card": card_parts(article),
+            "feed": feed_parts(article),
         }
         for article in articles
     }
@@ -153,7 +170,7 @@ def fresh(articles, *kinds, using=None):
         made = make(Article.objects.using(using).filter(pk__in=stale).for_fragments())
         rows = ArticleFragments.objects.using(using)
         for pk, article in stale.items():
-            article.shown = made[pk]
+            article.shown = {kind: made[pk][kind] for kind in kinds}
             stored = _stored(article)
             if stored is None:
                 rows.mark_stale([pk])  # from now on a write moves its version on

@@ -125,6 +125,7 @@ def fill_database(count):
     from bench_pages import fill
     from django.db import connection
 
+    from articles.fragments import make_all
     from articles.importing import import_articles
     from articles.models import Article, ArticleAuthor, Author
 
@@ -159,6 +160,8 @@ def fill_database(count):
         time_zone="Europe/Kyiv",
         images_root=ROOT / "sample_content",
     )
+    # Rows inserted in bulk have no fragments: a running site has (make_fragments).
+    make_all()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 

@@ -326,11 +326,6 @@ class ArticleQuerySet(models.QuerySet):
         Article.fragments.related.set_cached_value(article, fragments)
         return article
 
-    def for_feed(self):
-        """A feed's articles; their corrections are read for those that have any, once
-        the articles are (with_corrections_read())."""
-        return self.for_detail().only_shown()
-
     def for_cards(self, *, body_html=False):
         """What a card on the home, tag, archive, section, author and search pages shows:
         headline, lede, date, bylines and the lead figure's picture; no tags, credit or
@@ -479,7 +474,7 @@ _STAND_IN_SLUG = "\x00 stand-in slug"  # no slug holds a control character
 
 
 def with_corrections_read(articles):
-    """These articles (read by for_detail() or for_feed()) as a list, the corrections of
+    """These articles (read by for_detail() or for_fragments()) as a list, the corrections of
     those that have any read in one query: none, most of the time."""
     articles = list(articles)
     prefetch_related_objects([a for a in articles if a.has_corrections], "corrections")

@@ -1,5 +1,6 @@
 """What public pages show of an article, made once per change and stored beside it: the
-article page's head and body, and its card (articles/fragments.py makes them).
+article page's head and body, its card, and its item in feeds (articles/fragments.py makes
+them).
 
 A row is fresh when its `fingerprint` is that of the code, templates and settings that
 make fragments now (fragments.fingerprint()); every write that reaches what the article
@@ -11,7 +12,7 @@ made from data a write has changed since can never be stored as fresh.
 
 from django.db import DatabaseError, connections, models, transaction
 
-KINDS = ("page", "card")
+KINDS = ("page", "card", "feed")
 
 
 class ArticleFragmentsQuerySet(models.QuerySet):
@@ -83,6 +84,7 @@ class ArticleFragments(models.Model):
     # One column a kind, each read alone: a listing's cards, not the bodies of its pages.
     page = models.JSONField(default=dict, blank=True)
     card = models.JSONField(default=dict, blank=True)
+    feed = models.JSONField(default=dict, blank=True)
 
     objects = ArticleFragmentsQuerySet.as_manager()
 
