@@ -302,9 +302,9 @@ def test_a_section_feed_reads_the_sections_from_the_cache(
         ArticleFactory(section=france, published_at=ago(hours + 1), lead_figure=small_figure())
     warm_navigation()
     Site.objects.get_current()  # cached by the sites framework after the first request
-    # Its articles (their figures' renditions with them), their tags and bylines (no
-    # corrections to read): the section and its family come from the cached tree.
-    with django_assert_num_queries(3):
+    # Its articles, each with its stored item: the section and its family come from the
+    # cached tree.
+    with django_assert_num_queries(1):
         response = client.get("/sections/world/feeds/rss/")
     assert len(feedparser.parse(response.content).entries) == 3
 
