@@ -47,7 +47,11 @@ MADE_FROM_FILES = (
     _APP,
     settings.BASE_DIR / "templates" / "articles",
 )
+# The static files' hashed names (the fallback share image's, in Open Graph and feeds),
+# once collectstatic has written them.
+STATIC_MANIFEST = "staticfiles.json"
 MADE_FROM_SETTINGS = (
+    "STATIC_ROOT",
     "SITE_URL",
     "SITE_NAME",
     "LANGUAGE_CODE",
@@ -61,14 +65,17 @@ MADE_FROM_SETTINGS = (
 
 @functools.cache
 def fingerprint() -> str:
-    """Of the app's code and article templates (their bytes) and the settings fragments
-    are made with."""
+    """Of the app's code and article templates (their bytes), the static files' manifest
+    and the settings fragments are made with."""
     digest = hashlib.sha256()
     for root in MADE_FROM_FILES:
         for path in sorted(Path(root).rglob("*")):
             if path.suffix in {".py", ".html", ".xml", ".txt"} and "migrations" not in path.parts:
                 digest.update(str(path.relative_to(root)).encode())
                 digest.update(path.read_bytes())
+    manifest = Path(settings.STATIC_ROOT) / STATIC_MANIFEST
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
     for name in MADE_FROM_SETTINGS:
         digest.update(f"{name}={getattr(settings, name, None)!r}".encode())
     return digest.hexdigest()

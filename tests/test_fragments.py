@@ -245,3 +245,15 @@ def test_the_fingerprint_covers_the_article_templates():
         for root in fragments.MADE_FROM_FILES
         for path in root.rglob("*.html")
     )
+
+
+def test_a_new_static_manifest_makes_the_fragments_stale(settings, tmp_path, shown):
+    settings.STATIC_ROOT = tmp_path
+    made_without = fragments.fingerprint()
+    (tmp_path / fragments.STATIC_MANIFEST).write_text('{"paths": {"images/share.png": "a"}}')
+    settings.STATIC_ROOT = str(tmp_path)  # a setting changed: the fingerprint is made again
+    with_manifest = fragments.fingerprint()
+    (tmp_path / fragments.STATIC_MANIFEST).write_text('{"paths": {"images/share.png": "b"}}')
+    settings.STATIC_ROOT = tmp_path
+    assert len({made_without, with_manifest, fragments.fingerprint()}) == 3
+    assert not is_fresh(shown)
