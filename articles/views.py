@@ -210,7 +210,7 @@ class ArchiveMixin(PublicArticleMixin):
 
     def shape(self, articles):
         # The archive views also query for neighbouring dates through get_queryset();
-        # only the listed articles need their figures and renditions.
+        # only the listed articles need their stored cards.
         return articles
 
     def get_dated_items(self):
