@@ -165,3 +165,26 @@ def test_an_edit_through_the_write_path_is_on_every_listing_at_once(
             "Photographs by Ann Lens",
             "By Jane Doe-Roe",
         ], url
+
+
+def test_an_article_loaded_in_bulk_without_a_row_is_listed_with_its_card(client, listed):
+    warm_navigation()
+    (bulk,) = Article.objects.bulk_create(
+        [
+            Article(
+                headline="Kursk: loaded in bulk",
+                slug="loaded-in-bulk",
+                section=listed[0].section,
+                status=Article.Status.PUBLISHED,
+                published_at=timezone.now() - timedelta(minutes=30),
+                feed_id="urn:uuid:bulk",
+            )
+        ]
+    )
+    assert not ArticleFragments.objects.filter(article=bulk).exists()
+    made_from_the_article = fragments.shown_card(Article.objects.for_fragments().get(pk=bulk.pk))
+    for url in ("/", "/sections/world/", "/archive/{year}/", "/search/?q=Kursk"):
+        content = get(client, url, bulk)
+        assert "Kursk: loaded in bulk" in headlines(content), url
+        if "search" not in url:  # a search's card has an excerpt of the body
+            assert made_from_the_article in content, url
