@@ -111,8 +111,8 @@ def page_parts(article, sections=None):
 
 
 def card_parts(article):
-    """What a card shows of the article (read by for_listing() or for_cards()), as
-    escaped HTML pieces that article_card() puts together."""
+    """What a card shows of the article (read by for_fragments() or for_listing()), as
+    escaped HTML pieces that shown_card() puts together."""
     figure = article.lead_figure if article.lead_figure_id else None
     has_picture = bool(figure and figure.has_file)
     moment = article.published_at
@@ -208,10 +208,15 @@ def shown_page(parts):
     return {**parts, "head": SafeString(parts["head"]), "body": SafeString(parts["body"])}
 
 
+def card_of(article):
+    """The card's parts: those fresh() set (read for_cards()), else made from the article."""
+    shown = getattr(article, "shown", None) or {}
+    return shown.get("card") or card_parts(article)
+
+
 def shown_card(article, *, loading="lazy", snippet=""):
-    """The card's HTML, from its parts (fresh() or card_parts())."""
-    card = getattr(article, "shown", None)
-    card = card["card"] if card else card_parts(article)
+    """The card's HTML, from its parts (card_of())."""
+    card = card_of(article)
     image = card["image_eager"] if loading == "eager" else card["image"]
     if image:
         image = f'\n  <div class="card__image">\n    {image}\n  </div>\n  '

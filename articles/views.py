@@ -58,6 +58,12 @@ class PublicArticleMixin(CachedPublicPageMixin):
     def shape(self, articles):
         return articles.for_cards()
 
+    def paginate_queryset(self, queryset, page_size):
+        """The page's articles, each with its card: stored, or made now for those whose
+        stored card is stale (one batch)."""
+        paginator, page, articles, is_paginated = super().paginate_queryset(queryset, page_size)
+        return paginator, page, fresh(articles, "card"), is_paginated
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         shows(self.request, *self.page_keys(context))
@@ -109,7 +115,7 @@ class ArticleListView(PublicArticleMixin, ListView):
             .for_cards()
         )
         groups = {section.pk: (section, []) for section, _ in sections}
-        for article in latest:
+        for article in fresh(latest, "card"):
             top = tree.top_level_of(article.section_id)
             if top is not None and top.pk in groups:
                 groups[top.pk][1].append(article)
@@ -204,7 +210,7 @@ class ArchiveMixin(PublicArticleMixin):
 
     def shape(self, articles):
         # The archive views also query for neighbouring dates through get_queryset();
-        # only the listed articles need their figures and renditions.
+        # only the listed articles need their stored cards.
         return articles
 
     def get_dated_items(self):

@@ -7,11 +7,11 @@ production settings: DEBUG=0, the page cache off), with cProfile.
 A PostgreSQL database of its own (`newsroom_bench_profile`, or --database; made afresh,
 dropped at the end unless --keep; --reuse takes a kept one as it is), with --n articles
 of bench_pages.py (sections, tags, real figures, a correction in twenty), authors on
-every third one (two in the byline, a photographer on some), related picks on a few, and
-the sample articles imported. For each page: this process's CPU per request (median of
---runs), its queries, then the share of the CPU spent under a few functions that say
-where it goes (templates, the ORM's SQL and rows, metadata, middleware, the feed's XML),
-and the --top functions by their own time.
+every third one (two in the byline, a photographer on some), related picks on a few, the
+sample articles imported, and every article's stored fragments made. For each page: this
+process's CPU per request (median of --runs), its queries, then the share of the CPU
+spent under a few functions that say where it goes (templates, the ORM's SQL and rows,
+metadata, middleware, the feed's XML), and the --top functions by their own time.
 """
 
 import argparse
@@ -160,7 +160,7 @@ def fill_database(count):
         time_zone="Europe/Kyiv",
         images_root=ROOT / "sample_content",
     )
-    # Rows inserted in bulk have no fragments: a running site has (make_fragments).
+    # Rows loaded in bulk have no stored fragments: made as a running site has them.
     make_all()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

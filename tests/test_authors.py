@@ -395,8 +395,8 @@ def test_the_author_page_queries_do_not_grow_with_its_articles(
     client, jane, django_assert_num_queries
 ):
     # The author (with photo and credit; a figure's renditions come with it), the page of
-    # articles (no count: one more row tells whether a next page exists) and their
-    # bylines.
+    # articles, each with its stored card (no count: one more row tells whether a next
+    # page exists).
     colleague = make_author("Joe Roe")
     for size in (2, 10):
         for _ in range(size):
@@ -404,7 +404,7 @@ def test_the_author_page_queries_do_not_grow_with_its_articles(
                 authors=[jane, colleague]
             )
         warm_navigation()
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(2):
             assert client.get("/authors/jane-doe/").status_code == 200
 
 

@@ -18,23 +18,23 @@ from tests.factories import ArticleFactory, small_figure, warm_navigation
 pytestmark = pytest.mark.django_db
 
 # Each public page and its queries (the sections of the navigation are in the cache): the
-# article (with its stored fragments; its related stories); the listings (articles with their lead
-# figures, whose renditions come with them, then the bylines; a tag page finds its tag and
-# whether it has any article first; an archive asks for the nearest dates and its months);
-# the search (a count of the bounded matches); feeds (their articles, each with its stored
-# item; a tag feed its tag first); sitemaps,
-# as made before they are cached (the index: a count of the listing index for the
-# articles' pages and their latest change; the newest tagged article and the number of
-# tags; the number of sections; the newest credited article, there none; a sitemap's
-# page: its items, counted nowhere).
+# article (with its stored fragments; its related stories); the listings (a page of articles,
+# one more row telling whether a next page exists, each joined with its stored card: no
+# figures or bylines read); the feeds (their articles, each with its stored item; a tag
+# feed its tag first); sitemaps, as made before they are cached (the index: a count of the
+# listing index for the articles' pages and their latest change; the newest tagged article
+# and the number of tags; the number of sections; the newest credited article, there none;
+# a sitemap's page: its items, counted nowhere).
 PAGE_QUERIES = {
     "/articles/{slug}/": 2,
-    "/": 2,
-    "/?page=2": 2,
-    "/tags/harbour/": 4,
-    "/archive/{year}/": 6,
-    "/archive/{year}/{month:02d}/": 6,
-    "/search/?q=harbour": 3,
+    "/": 1,  # no section in the navigation here: no groups of the latest by section
+    "/?page=2": 1,
+    "/tags/harbour/": 3,  # the tag, whether it has a public article, the page of articles
+    # Whether the year (month) has an article, its months (the days of the month), the
+    # nearest dates before and after, the page of articles.
+    "/archive/{year}/": 5,
+    "/archive/{year}/{month:02d}/": 5,
+    "/search/?q=harbour": 2,  # a count of the bounded matches, the page of articles
     "/feeds/rss/": 1,
     "/feeds/atom/": 1,
     "/feeds/tags/harbour/rss/": 2,

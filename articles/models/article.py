@@ -278,11 +278,12 @@ class ArticleQuerySet(models.QuerySet):
         """Everything the stored fragments of an article show (articles/fragments.py)."""
         return self.for_detail().only_shown()
 
-    def with_fragments(self, *kinds):
+    def with_fragments(self, *kinds, also=()):
         """With their stored fragments of these kinds (articles/fragments.py), and of
-        their own columns only those a page asks beside them."""
+        their own columns only those a page asks beside them (and those in `also`)."""
         return self.select_related("fragments").only(
             *FRAGMENTED_PAGE_COLUMNS,
+            *also,
             "fragments__fingerprint",
             "fragments__version",
             *(f"fragments__{kind}" for kind in kinds),
@@ -327,14 +328,10 @@ class ArticleQuerySet(models.QuerySet):
         return article
 
     def for_cards(self, *, body_html=False):
-        """What a card on the home, tag, archive, section, author and search pages shows:
-        headline, lede, date, bylines and the lead figure's picture; no tags, credit or
-        body (search's excerpts need `body_html=True`)."""
-        return (
-            self.select_related("lead_figure")
-            .prefetch_related(_bylines())
-            .only_shown(body_html=body_html)
-        )
+        """The articles of a listing of cards (home, tag, archive, section, author and
+        search pages): each with its stored card, which fragments.fresh() makes when
+        stale, in the one query; search's excerpts need the body (`body_html=True`)."""
+        return self.with_fragments("card", also=["body_html"] if body_html else [])
 
     def only_shown(self, *, body_html=True):
         """Without the columns no public page shows (the Markdown source, the search

@@ -58,8 +58,11 @@ def search_snippet(context, article):
 @register.filter
 def first_with_picture(articles):
     """The article whose thumbnail is the first image of a listing page. It is in the first
-    screen (often the largest thing there), so it loads eagerly; the rest load lazily."""
-    return next((a for a in articles if a.lead_figure_id and a.lead_figure.has_file), None)
+    screen (often the largest thing there), so it loads eagerly; the rest load lazily.
+    Told by the card's parts, which have a picture only for a figure with a file."""
+    from ..fragments import card_of
+
+    return next((article for article in articles if card_of(article)["image"]), None)
 
 
 @register.simple_tag(takes_context=True)
