@@ -32,11 +32,10 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from . import feeds
+from .markup import CARD_PICTURE_SIZES, bylines, escaped, iso8601, picture, shown_date
 from .metadata import article_metadata, section_ancestry
 from .models import Article, ArticleFragments, Section
 from .models.article import RELATED_BY_TAGS, with_corrections_read
-from .templatetags.articles_tags import CARD_PICTURE_SIZES, bylines, iso8601, picture, shown_date
-from .templatetags.articles_tags import _escaped as escaped
 
 # Made again at once after a write, up to this many articles; the rest when first shown.
 REFRESH_AT_ONCE = 50

@@ -41,7 +41,7 @@ WHERE = [
     ("  feed: Atom XML", "django.utils.feedgenerator.Atom1Feed.write"),
     ("templates (rendering)", "django.template.base.Template.render"),
     ("  {% article_card %}", "articles.templatetags.articles_tags.article_card"),
-    ("  {% picture %}", "articles.templatetags.articles_tags.picture"),
+    ("  {% picture %}", "articles.markup.picture"),
     ("SQL: compile", "django.db.models.sql.compiler.SQLCompiler.as_sql"),
     ("SQL: execute (cursor)", "django.db.backends.utils.CursorWrapper._execute_with_wrappers"),
     ("rows to models (from_db)", "django.db.models.base.Model.from_db"),

@@ -283,7 +283,7 @@ class Figure(models.Model):
         return jpegs[0] if jpegs else None
 
     def picture(self):
-        """What the {% picture %} tag (templatetags/articles_tags.py) shows, or None
+        """What the {% picture %} tag (articles/markup.py) shows, or None
         without a file.
 
         Until renditions exist (not yet regenerated), the original file stands in.
