@@ -102,19 +102,15 @@ class ArticleListView(PublicArticleMixin, ListView):
 
     def section_groups(self, top_stories):
         tree = section_tree(self.request)
-        sections = [(section, tree.family_ids(section.pk)) for section in tree.navigation()]
+        sections = tree.navigation()
         if not sections:
             return []
-        latest = (
-            Article.objects.published()
-            .latest_by_section(
-                sections,
-                per_section=SECTION_GROUP_SIZE,
-                leaving_out=[article.pk for article in top_stories],
-            )
-            .for_cards()
+        latest = Article.objects.latest_public_with_cards(
+            [tree.family_ids(section.pk) for section in sections],
+            per_section=SECTION_GROUP_SIZE,
+            leaving_out=[article.pk for article in top_stories],
         )
-        groups = {section.pk: (section, []) for section, _ in sections}
+        groups = {section.pk: (section, []) for section in sections}
         for article in fresh(latest, "card"):
             top = tree.top_level_of(article.section_id)
             if top is not None and top.pk in groups:
