@@ -205,9 +205,10 @@ class ArchiveMixin(PublicArticleMixin):
     listing = "archive"
 
     def shape(self, articles):
-        # The archive views also query for neighbouring dates through get_queryset();
-        # only the listed articles need their stored cards.
-        return articles
+        # The archive views also look up the nearest dates before and after through
+        # get_queryset(), reading a whole article for its date: they read its date alone.
+        # The listed articles are read with their stored cards (get_dated_items()).
+        return articles.only("published_at")
 
     def get_dated_items(self):
         date_list, articles, extra_context = super().get_dated_items()
