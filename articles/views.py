@@ -155,12 +155,19 @@ class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
 
 
 class TagArticleListView(PublicArticleMixin, ListView):
+    """A tag's articles: an unknown tag is a 404, and so is one without a public article."""
+
     template_name = "articles/article_tag_list.html"
-    allow_empty = False
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         return super().get_queryset().filter(tags=self.tag)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # An empty first page is refused (a 404) by the page's own query, where Django's
+        # allow_empty = False asks first whether there is any article: a query more.
+        kwargs.update(allow_empty_first_page=False)
+        return super().get_paginator(queryset, per_page, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)

@@ -31,7 +31,7 @@ PAGE_QUERIES = {
     "/articles/{slug}/": 2,
     "/": 1,  # no section in the navigation here: no groups of the latest by section
     "/?page=2": 1,
-    "/tags/harbour/": 3,  # the tag, whether it has a public article, the page of articles
+    "/tags/harbour/": 2,  # the tag, the page of articles (none: a 404)
     # Whether the year (month) has an article, its months (the days of the month), the
     # nearest dates before and after, the page of articles.
     "/archive/{year}/": 5,
