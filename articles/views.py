@@ -233,9 +233,23 @@ class ArticleYearArchiveView(ArchiveMixin, YearArchiveView):
             raise Http404("No articles available")
         return months
 
+    # The page links its months, not other years: Django's lookups of the nearest years
+    # with an article would be two queries for nothing.
+    def get_next_year(self, date):
+        return None
+
+    def get_previous_year(self, date):
+        return None
+
 
 class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
     month_format = "%m"
+
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        # The page lists no days (its nearest months, yes): Django's list of the month's
+        # days would be a query for nothing. An empty month is a 404 already
+        # (get_dated_queryset()).
+        return []
 
 
 class ArticleSearchView(PublicArticleMixin, ListView):

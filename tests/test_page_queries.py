@@ -32,10 +32,10 @@ PAGE_QUERIES = {
     "/": 1,  # no section in the navigation here: no groups of the latest by section
     "/?page=2": 1,
     "/tags/harbour/": 2,  # the tag, the page of articles (none: a 404)
-    # Whether the year (month) has an article, its months (the days of the month), the
-    # nearest dates before and after, the page of articles.
-    "/archive/{year}/": 5,
-    "/archive/{year}/{month:02d}/": 5,
+    # Whether the year has an article, its months, the page of articles.
+    "/archive/{year}/": 3,
+    # Whether the month has an article, the nearest months before and after, the page.
+    "/archive/{year}/{month:02d}/": 4,
     "/search/?q=harbour": 2,  # a count of the bounded matches, the page of articles
     "/feeds/rss/": 1,
     "/feeds/atom/": 1,
