@@ -102,19 +102,15 @@ class ArticleListView(PublicArticleMixin, ListView):
 
     def section_groups(self, top_stories):
         tree = section_tree(self.request)
-        sections = [(section, tree.family_ids(section.pk)) for section in tree.navigation()]
+        sections = tree.navigation()
         if not sections:
             return []
-        latest = (
-            Article.objects.published()
-            .latest_by_section(
-                sections,
-                per_section=SECTION_GROUP_SIZE,
-                leaving_out=[article.pk for article in top_stories],
-            )
-            .for_cards()
+        latest = Article.objects.latest_public_with_cards(
+            [tree.family_ids(section.pk) for section in sections],
+            per_section=SECTION_GROUP_SIZE,
+            leaving_out=[article.pk for article in top_stories],
         )
-        groups = {section.pk: (section, []) for section, _ in sections}
+        groups = {section.pk: (section, []) for section in sections}
         for article in fresh(latest, "card"):
             top = tree.top_level_of(article.section_id)
             if top is not None and top.pk in groups:
@@ -159,12 +155,19 @@ class ArticleDetailView(ArticlePageMixin, PublicArticleMixin, DetailView):
 
 
 class TagArticleListView(PublicArticleMixin, ListView):
+    """A tag's articles: an unknown tag is a 404, and so is one without a public article."""
+
     template_name = "articles/article_tag_list.html"
-    allow_empty = False
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         return super().get_queryset().filter(tags=self.tag)
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # An empty first page is refused (a 404) by the page's own query, where Django's
+        # allow_empty = False asks first whether there is any article: a query more.
+        kwargs.update(allow_empty_first_page=False)
+        return super().get_paginator(queryset, per_page, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
@@ -209,9 +212,10 @@ class ArchiveMixin(PublicArticleMixin):
     listing = "archive"
 
     def shape(self, articles):
-        # The archive views also query for neighbouring dates through get_queryset();
-        # only the listed articles need their stored cards.
-        return articles
+        # The archive views also look up the nearest dates before and after through
+        # get_queryset(), reading a whole article for its date: they read its date alone.
+        # The listed articles are read with their stored cards (get_dated_items()).
+        return articles.only("published_at")
 
     def get_dated_items(self):
         date_list, articles, extra_context = super().get_dated_items()
@@ -229,9 +233,23 @@ class ArticleYearArchiveView(ArchiveMixin, YearArchiveView):
             raise Http404("No articles available")
         return months
 
+    # The page links its months, not other years: Django's lookups of the nearest years
+    # with an article would be two queries for nothing.
+    def get_next_year(self, date):
+        return None
+
+    def get_previous_year(self, date):
+        return None
+
 
 class ArticleMonthArchiveView(ArchiveMixin, MonthArchiveView):
     month_format = "%m"
+
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        # The page lists no days (its nearest months, yes): Django's list of the month's
+        # days would be a query for nothing. An empty month is a 404 already
+        # (get_dated_queryset()).
+        return []
 
 
 class ArticleSearchView(PublicArticleMixin, ListView):

@@ -194,7 +194,7 @@ def explain(articles):
     )
     tree = Section.objects.tree()
     groups = Article.objects.published().latest_by_section(
-        [(section, tree.family_ids(section.pk)) for section in tree.navigation()],
+        [tree.family_ids(section.pk) for section in tree.navigation()],
         per_section=4,
         leaving_out=Article.objects.published().values_list("pk", flat=True)[:12],
     )

@@ -167,6 +167,8 @@ def fill_database(count):
 
 
 def pages():
+    from django.utils import timezone
+
     from articles.models import Article, Author, Section
 
     public = Article.objects.published()
@@ -180,11 +182,14 @@ def pages():
     )
     author = Author.objects.order_by("pk").first()
     section = Section.objects.filter(parent=None).order_by("position").first()
+    latest = timezone.localtime(public.order_by("-published_at").first().published_at)
     return [
         ("article (seed)", seed.get_absolute_url()),
         ("article (rich)", rich.get_absolute_url()),
         ("home", "/"),
         ("tag", "/tags/harbour/"),
+        ("archive (year)", f"/archive/{latest.year}/"),
+        ("archive (month)", f"/archive/{latest.year}/{latest.month:02d}/"),
         ("section", section.get_absolute_url()),
         ("author", author.get_absolute_url()),
         ("feed", "/feeds/rss/"),

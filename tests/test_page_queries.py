@@ -1,7 +1,8 @@
 """Every public page in a fixed number of queries, whatever the number of articles, tags
 and figures; pages told apart without counting the articles; the listing index used."""
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article
+from articles.models.article import FRAGMENTED_PAGE_COLUMNS
 from articles.views import PAGE_SIZE
 from tests.factories import ArticleFactory, small_figure, warm_navigation
 
@@ -29,11 +31,11 @@ PAGE_QUERIES = {
     "/articles/{slug}/": 2,
     "/": 1,  # no section in the navigation here: no groups of the latest by section
     "/?page=2": 1,
-    "/tags/harbour/": 3,  # the tag, whether it has a public article, the page of articles
-    # Whether the year (month) has an article, its months (the days of the month), the
-    # nearest dates before and after, the page of articles.
-    "/archive/{year}/": 5,
-    "/archive/{year}/{month:02d}/": 5,
+    "/tags/harbour/": 2,  # the tag, the page of articles (none: a 404)
+    # Whether the year has an article, its months, the page of articles.
+    "/archive/{year}/": 3,
+    # Whether the month has an article, the nearest months before and after, the page.
+    "/archive/{year}/{month:02d}/": 4,
     "/search/?q=harbour": 2,  # a count of the bounded matches, the page of articles
     "/feeds/rss/": 1,
     "/feeds/atom/": 1,
@@ -73,6 +75,35 @@ def test_each_public_page_takes_a_fixed_number_of_queries(client, url, django_as
             assert client.get(address).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def selected_columns(sql):
+    """The columns of the article table a query selects: ["id", "published_at"…]."""
+    selected = sql.split(" FROM ", 1)[0]
+    return [column for table, column in COLUMN.findall(selected) if table == "articles_article"]
+
+
+COLUMN = re.compile(r'"(\w+)"\."(\w+)"')
+
+
+def test_the_month_archive_reads_only_the_dates_of_its_nearest_months(client):
+    """Django's date-based views look up the nearest dates with an article before and
+    after (the month page links them): they read those articles' dates, not their rows."""
+    for year, month in ((2024, 3), (2024, 5), (2024, 7)):
+        ArticleFactory(published_at=datetime(year, month, 10, 12, tzinfo=UTC))
+    warm_navigation()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/archive/2024/05/")
+    links = BeautifulSoup(response.content, "html.parser").select("a[rel]")
+    assert {a["rel"][0]: a["href"] for a in links} == {
+        "prev": "/archive/2024/03/",
+        "next": "/archive/2024/07/",
+    }
+    columns = [selected_columns(query["sql"]) for query in queries]
+    assert columns.count(["id", "published_at"]) == 2  # the months before and after
+    # The listed articles, with their cards (for_cards()): no body either.
+    assert set(columns[-1]) == {"id", *FRAGMENTED_PAGE_COLUMNS}
+    assert not {"body", "body_html", "search_vector"} & {c for cs in columns for c in cs}
 
 
 def page_links(response):

@@ -150,7 +150,7 @@ def test_the_query_is_made_once_per_shape_and_run_with_each_article_s_values(
     ArticleFactory(headline="On Tokyo", tags=["Tokyo"], published_at=ago(3))
     RelatedArticle.objects.set_picks(second, [first])
     untagged = ArticleFactory(tags=[])
-    monkeypatch.setattr(article_module, "_RELATED_SQL", {})  # as in a process just started
+    monkeypatch.setattr(article_module, "_MADE_SQL", {})  # as in a process just started
     assert related(first) == ["In Europe", "On Paris"]
     assert related(untagged) == []
 

@@ -20,9 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.changes import Change
-from articles.fragments import refresh
+from articles.fragments import fresh, refresh
 from articles.importing import Result, export_articles, import_articles
 from articles.models import Article, Section
+from articles.models import article as article_module
+from articles.models.article import ArticleQuerySet
 from articles.views import PAGE_SIZE
 from tests import test_write_path
 from tests.factories import ArticleFactory, seed_article, small_figure, warm_navigation
@@ -427,6 +429,65 @@ def test_the_home_page_groups_the_latest_stories_by_top_level_section(
     assert top[0].headline in page.select_one(".cards").get_text()
     second = BeautifulSoup(client.get("/?page=2").content, "html.parser")
     assert second.select("section.section-group") == []
+
+
+def test_the_groups_sql_is_made_once_per_shape_and_run_with_each_request_s_values(
+    world, monkeypatch
+):
+    """latest_public_with_cards() is published().latest_by_section() with cards, its SQL
+    made once per shape (how many ids are left out and each family holds): the same
+    articles in the same order, at another time as well."""
+    world_section, europe, france, sport = world
+    monkeypatch.setattr(article_module, "_MADE_SQL", {})  # as in a process just started
+    in_france = ArticleFactory(headline="France", section=france, published_at=ago(1))
+    in_world = ArticleFactory(headline="World", section=world_section, published_at=ago(2))
+    in_europe = ArticleFactory(headline="Europe", section=europe, published_at=ago(3))
+    ArticleFactory(headline="Older Europe", section=europe, published_at=ago(5))
+    sport_news = [
+        ArticleFactory(headline=f"Sport {n}", section=sport, published_at=ago(1.5 + n))
+        for n in range(4)
+    ]
+    ArticleFactory(headline="Draft", section=france, status=Article.Status.DRAFT)
+    ArticleFactory(headline="Unsectioned", published_at=ago(0.5))
+    scheduled = ArticleFactory(
+        headline="Scheduled", section=world_section, published_at=ago(-1)
+    )
+    tree = Section.objects.tree()
+    families = [tree.family_ids(world_section.pk), tree.family_ids(sport.pk)]
+
+    def made(leaving_out, per_section=2):
+        found = Article.objects.latest_public_with_cards(
+            families, per_section=per_section, leaving_out=leaving_out
+        )
+        orm = Article.objects.published().latest_by_section(
+            families, per_section=per_section, leaving_out=leaving_out
+        )
+        assert [a.pk for a in found] == list(orm.values_list("pk", flat=True))
+        return [a.shown["card"]["headline"] for a in fresh(found, "card")]
+
+    assert made([in_france.pk, sport_news[0].pk]) == ["World", "Sport 1", "Europe", "Sport 2"]
+    assert made([]) == ["France", "Sport 0", "World", "Sport 1"]
+
+    built = []
+    original = ArticleQuerySet.latest_by_section
+
+    def counted(self, *args, **kwargs):
+        built.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ArticleQuerySet, "latest_by_section", counted)
+    # The same shapes, other values and another time: the scheduled article's has come.
+    later = timezone.now() + timedelta(hours=2)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert made([in_world.pk, in_europe.pk]) == ["Scheduled", "France", "Sport 0", "Sport 1"]
+        assert made([]) == ["Scheduled", "France", "Sport 0", "Sport 1"]
+        assert built == [(families,)] * 2  # the ORM's own queries, beside
+    built.clear()
+    assert made([scheduled.pk], per_section=3) == [
+        *["France", "Sport 0", "World", "Sport 1", "Europe", "Sport 2"]
+    ]
+    assert made([in_france.pk, in_world.pk, in_europe.pk]) == ["Sport 0", "Sport 1", "Older Europe"]
+    assert len(built) == 2 * 2  # two new shapes: made once each, beside the ORM's two
 
 
 def test_the_article_page_stays_at_two_queries_with_section_and_related_stories(

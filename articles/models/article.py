@@ -1,3 +1,4 @@
+import itertools
 import uuid
 from datetime import UTC, datetime
 
@@ -83,11 +84,15 @@ RELATED_BY_TAGS = 5
 FRAGMENTED_PAGE_COLUMNS = ("slug", "status", "published_at", "section_id", "lead_figure_id")
 
 
-# The stand-ins related_to() builds its SQL with: ids no row has, a time no value is.
-_ARTICLE, _SECTION, _FIRST_TAG = -1, -2, -3
-_NOW = "now"
+# Queries whose SQL is made once per process and shape (_run_made_once()): building and
+# compiling them cost pages several times what running them does. Each is built with
+# stand-ins, values no row has (negative ids, a control character in a slug, a time long
+# gone for now), and run with each stand-in's parameter replaced by the value it stands for.
 _STAND_IN_TIME = datetime(1900, 1, 1, tzinfo=UTC)
-_RELATED_SQL = {}  # shape → (SQL, roles of its parameters)
+_STAND_IN_SLUG = "\x00 stand-in slug"  # no slug holds a control character
+_MADE_SQL = {}  # (database alias, what for, shape…) → (SQL, parameters)
+# related_to()'s stand-in ids.
+_ARTICLE, _SECTION, _FIRST_TAG = -1, -2, -3
 
 
 def _bylines():
@@ -194,40 +199,21 @@ class ArticleQuerySet(models.QuerySet):
         if tag_ids is None:
             tag_ids = [tag.pk for tag in list(article.tags.all())]
         tag_ids = tag_ids[:RELATED_BY_TAGS]
-        shape = (self.db, bool(article.section_id), len(tag_ids), limit)
-        if shape not in _RELATED_SQL:
-            _RELATED_SQL[shape] = self._related_sql(shape)
-        sql, roles = _RELATED_SQL[shape]
+        stand_in_tags = [_FIRST_TAG - n for n in range(len(tag_ids))]
+
+        def make():
+            section = _SECTION if article.section_id else None
+            return self.related_query(
+                _ARTICLE, section, stand_in_tags, limit=limit, at=_STAND_IN_TIME
+            )
+
         values = {
             _ARTICLE: article.pk,
             _SECTION: article.section_id,
-            _NOW: connections[self.db].ops.adapt_datetimefield_value(timezone.now()),
-            **{_FIRST_TAG - n: tag_id for n, tag_id in enumerate(tag_ids)},
+            **dict(zip(stand_in_tags, tag_ids, strict=True)),
         }
-        params = [values.get(role, literal) for role, literal in roles]
-        return list(self.raw(sql, params))
-
-    def _related_sql(self, shape):
-        """(SQL, [(role, literal)…]) of related_query() for articles of this shape: the
-        query built with stand-in values no row has, each parameter then known by its
-        value as the stand-in it is (a role), or kept as the literal it is (role None)."""
-        _, has_section, tag_count, limit = shape
-        tag_ids = [_FIRST_TAG - n for n in range(tag_count)]
-        query = self.related_query(
-            _ARTICLE, _SECTION if has_section else None, tag_ids, limit=limit, at=_STAND_IN_TIME
-        )
-        sql, params = query.query.sql_with_params()
-        now = connections[self.db].ops.adapt_datetimefield_value(_STAND_IN_TIME)
-        stand_ins = {_ARTICLE, _SECTION, *tag_ids}
-        roles = []
-        for param in params:
-            if param == now:
-                roles.append((_NOW, None))
-            elif type(param) is int and param in stand_ins:
-                roles.append((param, None))
-            else:
-                roles.append((None, param))
-        return sql, roles
+        shape = ("related_to", bool(article.section_id), len(tag_ids), limit)
+        return self._run_made_once(shape, make, values)
 
     def related_query(self, article_id, section_id, tag_ids, *, limit=RELATED_MAX, at=None):
         """The query of related_to(): each kind of candidate is a subquery that an index
@@ -251,17 +237,58 @@ class ArticleQuerySet(models.QuerySet):
             .only("slug", "headline", "title", "published_at", "status", "section_id")[:limit]
         )
 
-    def latest_by_section(self, sections, *, per_section, leaving_out=()):
-        """The latest `per_section` of these articles in each of `sections` (with their
-        subsections: pairs of a section and its family's ids), leaving out the ids in
-        `leaving_out`: one query, each section's part answered by an index."""
+    def latest_by_section(self, families, *, per_section, leaving_out=()):
+        """The latest `per_section` of these articles in each of these families of
+        sections (the ids of a section and its subsections), leaving out the ids in
+        `leaving_out`: one query, each family's part answered by an index."""
         ordered = self.exclude(pk__in=list(leaving_out)).order_by("-published_at", "-pk")
         return self.among(
-            *(
-                ordered.filter(section__in=family).values("pk")[:per_section]
-                for _, family in sections
-            )
+            *(ordered.filter(section__in=family).values("pk")[:per_section] for family in families)
         ).order_by("-published_at", "-pk")
+
+    def latest_public_with_cards(self, families, *, per_section, leaving_out=()):
+        """published().latest_by_section() with their stored cards, as for_cards() reads
+        them (a list): the home page's groups by section. Its SQL is made once per process
+        and shape (how many ids `leaving_out` and each family hold: the navigation's and
+        the page's, few): building and compiling it cost the home page six times what
+        running it does."""
+        leaving_out = list(dict.fromkeys(leaving_out))
+        families = [list(dict.fromkeys(family)) for family in families]
+        stand_ins = itertools.count(-1, -1)
+        stand_in_left_out = [next(stand_ins) for _ in leaving_out]
+        stand_in_families = [[next(stand_ins) for _ in family] for family in families]
+
+        def make():
+            return (
+                self.published(at=_STAND_IN_TIME)
+                .latest_by_section(
+                    stand_in_families, per_section=per_section, leaving_out=stand_in_left_out
+                )
+                .for_cards()
+            )
+
+        values = dict(
+            zip(
+                [*stand_in_left_out, *itertools.chain(*stand_in_families)],
+                [*leaving_out, *itertools.chain(*families)],
+                strict=True,
+            )
+        )
+        shape = ("latest_public_with_cards", per_section, len(leaving_out), *map(len, families))
+        return _with_fragments_read(self._run_made_once(shape, make, values), "card")
+
+    def _run_made_once(self, shape, make, values):
+        """The articles (raw()) of the query make() builds with stand-ins, its SQL made
+        once per process, database and `shape` (which tells apart every query make() can
+        build), run with `values` (stand-in: the value it stands for) and now for
+        _STAND_IN_TIME: a scheduled article is listed once its time has come."""
+        key = (self.db, *shape)
+        if key not in _MADE_SQL:
+            _MADE_SQL[key] = make().query.sql_with_params()
+        sql, params = _MADE_SQL[key]
+        adapt = connections[self.db].ops.adapt_datetimefield_value
+        values = {**values, adapt(_STAND_IN_TIME): adapt(timezone.now())}
+        return list(self.raw(sql, [values.get(param, param) for param in params]))
 
     def for_listing(self):
         # The lead figure's renditions come with it (Figure.shown_renditions).
@@ -294,38 +321,13 @@ class ArticleQuerySet(models.QuerySet):
         when it has no row), or None. The query of published().with_fragments("page"),
         its SQL made once per process and database: building and compiling it was a third
         of the article page's CPU once the page came from its fragments."""
-        connection = connections[self.db]
-        if self.db not in _PUBLIC_WITH_PAGE_SQL:
-            query = self.published(at=_STAND_IN_TIME).filter(slug=_STAND_IN_SLUG)
-            _PUBLIC_WITH_PAGE_SQL[self.db] = query.with_fragments("page").query.sql_with_params()
-        sql, params = _PUBLIC_WITH_PAGE_SQL[self.db]
-        values = {
-            _STAND_IN_SLUG: slug,
-            connection.ops.adapt_datetimefield_value(_STAND_IN_TIME): (
-                connection.ops.adapt_datetimefield_value(timezone.now())
-            ),
-        }
-        rows = list(self.raw(sql, [values.get(param, param) for param in params]))
-        if not rows:
-            return None
-        article = rows[0]
-        # raw() leaves the joined row's columns on the article as they came: made the
-        # related row here, as select_related() would have (None when there is none).
-        fragments = None
-        if article.article_id is not None:
-            page = ArticleFragments._meta.get_field("page")
-            fragments = ArticleFragments.from_db(
-                self.db,
-                ["article_id", "fingerprint", "version", "page"],
-                [
-                    article.pk,
-                    article.fingerprint,
-                    article.version,
-                    page.from_db_value(article.page, None, connection),
-                ],
-            )
-        Article.fragments.related.set_cached_value(article, fragments)
-        return article
+
+        def make():
+            public = self.published(at=_STAND_IN_TIME)
+            return public.filter(slug=_STAND_IN_SLUG).with_fragments("page")
+
+        found = self._run_made_once(("public_with_page",), make, {_STAND_IN_SLUG: slug})
+        return next(iter(_with_fragments_read(found, "page")), None)
 
     def for_cards(self, *, body_html=False):
         """The articles of a listing of cards (home, tag, archive, section, author and
@@ -465,9 +467,29 @@ class _InArray(Func):
         return f"{column} = ANY({array})", (*column_params, *array_params)
 
 
-# (SQL, params) of public_with_page(), by database alias.
-_PUBLIC_WITH_PAGE_SQL = {}
-_STAND_IN_SLUG = "\x00 stand-in slug"  # no slug holds a control character
+def _with_fragments_read(articles, kind):
+    """These articles, read by raw() with the SQL of with_fragments(kind), each with its
+    `fragments` row (None when it has none) made of the columns raw() left on it as they
+    came, as select_related() would have."""
+    if not articles:
+        return articles
+    connection = connections[articles[0]._state.db]
+    field = ArticleFragments._meta.get_field(kind)
+    for article in articles:
+        fragments = None
+        if article.article_id is not None:
+            fragments = ArticleFragments.from_db(
+                article._state.db,
+                ["article_id", "fingerprint", "version", kind],
+                [
+                    article.pk,
+                    article.fingerprint,
+                    article.version,
+                    field.from_db_value(getattr(article, kind), None, connection),
+                ],
+            )
+        Article.fragments.related.set_cached_value(article, fragments)
+    return articles
 
 
 def with_corrections_read(articles):
