@@ -61,8 +61,8 @@ class AuthorArticlesFeed(LatestArticlesFeed):
     def author_link(self, author):
         return absolute_url(author.get_absolute_url())
 
-    def of(self, articles, author):
-        return articles.filter(bylines__author=author)
+    def among(self, author):
+        return {"bylines__author": [author.pk]}
 
 
 class AuthorArticlesAtomFeed(AuthorArticlesFeed):

@@ -209,12 +209,14 @@ class LatestArticlesFeed(Feed):
 
     def articles(self, obj):
         """The feed's articles, each with its stored item (`article.shown["feed"]`)."""
-        articles = self.of(Article.objects.published(), obj).with_fragments("feed")
-        return fragments.fresh(articles[:FEED_SIZE], "feed")
+        articles = Article.objects.latest_public_with(
+            "feed", limit=FEED_SIZE, among=self.among(obj)
+        )
+        return fragments.fresh(articles, "feed")
 
-    def of(self, articles, obj):
-        """The feed's articles among these: all of them, here."""
-        return articles
+    def among(self, obj):
+        """Which public articles the feed is of ({lookup: [ids]}): all of them, here."""
+        return {}
 
     def item_fields(self, article):
         """What Django's Feed.get_feed() hands to the generator's add_item() for this
@@ -312,8 +314,8 @@ class TagArticlesFeed(LatestArticlesFeed):
     def feed_url(self, tag):
         return absolute_url(reverse(self.feed_url_name, kwargs={"slug": tag.slug}))
 
-    def of(self, articles, tag):
-        return articles.filter(tags=tag)
+    def among(self, tag):
+        return {"tags": [tag.pk]}
 
 
 class TagArticlesAtomFeed(TagArticlesFeed):
@@ -348,8 +350,8 @@ class SectionArticlesFeed(TagArticlesFeed):
 
     subtitle = description
 
-    def of(self, articles, section):
-        return articles.filter(section__in=section.family_ids)
+    def among(self, section):
+        return {"section": section.family_ids}
 
 
 class SectionArticlesAtomFeed(SectionArticlesFeed):

@@ -82,7 +82,9 @@ def live(feed_class):
         get_feed = Feed.get_feed
 
         def items(self, obj=None):
-            articles = self.of(Article.objects.published().for_fragments(), obj)
+            articles = Article.objects.published().for_fragments()
+            for lookup, ids in self.among(obj).items():
+                articles = articles.filter(**{f"{lookup}__in": ids})
             return with_corrections_read(articles[:FEED_SIZE])
 
     return LiveFeed()
