@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 
 from .metadata import iso_datetime, modified_time, news_language
 from .models import Article, ArticleAuthor, Author, Section, Tag, TaggedArticle
-from .models.addresses import slug_address
+from .models.addresses import slug_addresses
 from .models.fields import strip_control_characters
 from .pagination import page_number
 
@@ -163,11 +163,9 @@ class ArticleSitemap(SiteURLSitemap):
 
     def entry(self, article, location, lastmod):
         """An article's <url>, as Django's sitemap.xml writes it (its {% spaceless %}
-        leaves nothing between the tags); `article` is a row of `fields`."""
-        return (
-            f"<url><loc>{location}</loc>"
-            f"<lastmod>{timezone.localtime(lastmod).date().isoformat()}</lastmod></url>"
-        )
+        leaves nothing between the tags); `article` is a row of `fields`, `lastmod` in
+        the site's time zone."""
+        return f"<url><loc>{location}</loc><lastmod>{lastmod.date().isoformat()}</lastmod></url>"
 
     def response(self, request):
         """What Django's sitemap view answers for this sitemap's page (?p), to the byte
@@ -177,12 +175,13 @@ class ArticleSitemap(SiteURLSitemap):
         except (EmptyPage, PageNotAnInteger) as error:
             raise Http404(str(error)) from None
         site = f"{self.protocol}://{self.get_domain()}"
+        address, zone = slug_addresses("articles:detail"), timezone.get_current_timezone()
         entries, latest = [], None
         for article in page.object_list:
             lastmod = modified_time(article)
             latest = lastmod if latest is None else max(latest, lastmod)
-            location = escape(site + slug_address("articles:detail", article.slug))
-            entries.append(self.entry(article, location, lastmod))
+            location = escape(site + address(article.slug))
+            entries.append(self.entry(article, location, lastmod.astimezone(zone)))
         headers = {"Last-Modified": http_date(latest.timestamp())} if latest else None
         response = TemplateResponse(
             request,

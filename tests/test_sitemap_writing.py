@@ -8,9 +8,11 @@ import pytest
 from django.contrib.sitemaps import views
 from django.http import Http404
 from django.template import engines
+from django.urls import NoReverseMatch, reverse, set_script_prefix
 from django.utils import timezone
 
 from articles.models import Article
+from articles.models.addresses import slug_addresses
 from articles.sitemaps import SITEMAPS, ArticleSitemap, NewsSitemap, sitemap
 from tests.factories import ArticleFactory
 
@@ -151,3 +153,20 @@ def test_the_sitemaps_addresses_answer_as_djangos_view(client, rf, articles):
         assert response.status_code == 200
         assert response["X-Robots-Tag"] == "noindex, noodp, noarchive"
         assert response.content == djangos(rf.get(url), sitemaps, section, template)[0]
+
+
+@pytest.mark.parametrize("view_name", ["articles:detail", "articles:tag", "articles:author"])
+def test_slug_addresses_are_reverses(view_name):
+    address = slug_addresses(view_name)
+    for slug in ("a", "slug-placeholder", "0-x_y-Z", "slug-placeholder-2"):
+        assert address(slug) == reverse(view_name, kwargs={"slug": slug})
+    with pytest.raises(NoReverseMatch):
+        address("not a slug/")
+
+
+def test_slug_addresses_follow_the_script_prefix():
+    set_script_prefix("/news/")
+    try:
+        assert slug_addresses("articles:detail")("a") == "/news/articles/a/"
+    finally:
+        set_script_prefix("/")
