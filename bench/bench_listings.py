@@ -61,6 +61,7 @@ def pages(large, newest):
         ("month archive", f"/archive/{newest.published_at:%Y/%m}/"),
         ("sitemap index", "/sitemap.xml"),
         ("articles sitemap p.5", "/sitemap-articles.xml?p=5"),
+        ("news sitemap", "/news-sitemap.xml"),
     ]
 
 

@@ -2,11 +2,10 @@ from axes.decorators import axes_dispatch
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from articles.caching import LISTINGS, cached_public_page
-from articles.sitemaps import SITEMAPS, NewsSitemap, sitemap_index
+from articles.sitemaps import SITEMAPS, NewsSitemap, sitemap, sitemap_index
 from articles.views import RobotsView
 
 admin.site.site_header = f"{settings.SITE_NAME} desk"
@@ -31,14 +30,14 @@ urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        cached_public_page(sitemap_views.sitemap, LISTINGS, "sitemap"),
+        cached_public_page(sitemap, LISTINGS, "sitemap"),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
     path(
         "news-sitemap.xml",
-        cached_public_page(sitemap_views.sitemap, LISTINGS, "sitemap"),
-        {"sitemaps": {"news": NewsSitemap}, "template_name": "articles/news_sitemap.xml"},
+        cached_public_page(sitemap, LISTINGS, "sitemap"),
+        {"sitemaps": {"news": NewsSitemap}, "section": "news"},
         name="news_sitemap",
     ),
     path("robots.txt", RobotsView.as_view(), name="robots_txt"),

@@ -2,11 +2,13 @@
 leads to it, and the old site's redirects, kept pointing straight at its current address."""
 
 import functools
+import re
 
 from django.conf import settings
 from django.contrib.redirects.models import Redirect
 from django.db import models
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls.converters import SlugConverter
 from django.utils import timezone
 
 
@@ -14,9 +16,36 @@ def slug_address(view_name, slug):
     """reverse(view_name, kwargs={"slug": slug}), remembered: a listing or a feed asks for
     a hundred addresses of articles, authors and tags, and reverse() was a tenth of their
     CPU. Kept by everything the answer depends on, so never stale."""
-    return _slug_address(
-        settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), view_name, slug
+    return _slug_address(settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), view_name, slug)
+
+
+def slug_addresses(view_name):
+    """slug_address(view_name, …) for many slugs, of a view whose pattern takes
+    `<slug:slug>`: reverse() once, for the address around the slug, which a slug the
+    converter takes is put into as it is (quoting leaves its characters alone). A sitemap
+    page of 10,000 addresses slug_address() does not remember spent 0.5 s in reverse()."""
+    before, after = _around_slug(
+        settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), view_name
     )
+
+    def address(slug):
+        if SLUG.fullmatch(slug):
+            return f"{before}{slug}{after}"
+        return slug_address(view_name, slug)  # reverse() takes it, or refuses it
+
+    return address
+
+
+SLUG = re.compile(SlugConverter.regex)
+_PLACEHOLDER = "slug-placeholder"
+
+
+@functools.cache
+def _around_slug(root_urlconf, urlconf, script_prefix, view_name):
+    before, _placeholder, after = reverse(
+        view_name, urlconf=urlconf, kwargs={"slug": _PLACEHOLDER}
+    ).rpartition(_PLACEHOLDER)
+    return before, after
 
 
 @functools.lru_cache(maxsize=20_000)
