@@ -9,8 +9,10 @@ CPU). Fragments are made:
 
 - after each write that reaches what the article shows (articles.changes): marked stale
   in the write's transaction, then made again once it is committed (refresh(), for up to
-  REFRESH_AT_ONCE articles: a renamed section reaching thousands leaves the rest to...)
-- by the first page that finds them stale or missing (fresh()), which stores them;
+  REFRESH_AT_ONCE articles);
+- by the first page that finds them stale or missing (fresh()), which stores them: those
+  of a larger change (a renamed section reaching thousands of articles), of rows loaded
+  in bulk, and after a deployment;
 - for every article by `manage.py make_fragments` (after a bulk load of rows).
 
 Stored fragments are fresh only while the code, templates and settings that made them
@@ -32,6 +34,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from . import feeds
+from .changes import Change
 from .markup import CARD_PICTURE_SIZES, bylines, escaped, iso8601, picture, shown_date
 from .metadata import article_metadata, section_ancestry
 from .models import Article, ArticleFragments, Section
@@ -240,8 +243,6 @@ def shown_card(article, *, loading="lazy", snippet=""):
 def mark_stale_with_the_write(sender, article_ids, kind, using, **kwargs):
     """article_changing: the rows of the articles changed, stale in the write's own
     transaction (a deleted article's go with it)."""
-    from .changes import Change
-
     if kind != Change.DELETED:
         ArticleFragments.objects.using(using).mark_stale(article_ids, new=kind == Change.CREATED)
 
@@ -249,8 +250,6 @@ def mark_stale_with_the_write(sender, article_ids, kind, using, **kwargs):
 def make_again_once_committed(sender, article_ids, kind, using, **kwargs):
     """article_changed: the fragments of a few articles changed made again at once, so that
     their pages are fast from the first reader on."""
-    from .changes import Change
-
     if kind != Change.DELETED and len(article_ids) <= REFRESH_AT_ONCE:
         refresh(article_ids, using=using)
 
